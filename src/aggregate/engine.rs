@@ -1,0 +1,673 @@
+//! Table aggregation: polars (lazy) filters and groups each period slice of the clean data;
+//! growth, shares and contributions are then computed on the small aggregated result.
+
+use super::frame::{CUMULATIVE, MONTH, YEAR};
+use super::result::*;
+use crate::config::{
+    CmpOp, Dataset, Filter, FilterValue, Measure, Op, PeriodMode, Pipeline, TableSpec,
+};
+use crate::model::FieldKind;
+use polars::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Dimension value shown for an empty cell.
+pub const BLANK_KEY: &str = "未填报";
+/// Key of the groups folded together by `top`.
+pub const OTHER_KEY: &str = "其他";
+
+#[derive(Debug, thiserror::Error)]
+#[error("table `{table}`")]
+pub struct AggregateError {
+    pub table: String,
+    #[source]
+    pub source: PolarsError,
+}
+
+type Key = Option<Vec<String>>;
+type Values = Vec<Option<MetricValue>>;
+
+/// A period of a table and the rows that make it.
+struct Slice {
+    year: i32,
+    month: Option<u32>,
+    rows: Expr,
+    /// Additive measures are differenced against this slice (cumulative to single months).
+    minus: Option<Expr>,
+}
+
+/// Aggregates every table of the pipeline, in pipeline order. Rows after `period`
+/// (year, month) are left out.
+pub fn aggregate(
+    pipeline: &Pipeline,
+    frames: &[DataFrame],
+    period: (i32, u32),
+) -> Result<Vec<TableResult>, AggregateError> {
+    pipeline
+        .tables
+        .iter()
+        .map(|spec| {
+            let frame = &frames[spec.dataset];
+            table(pipeline, spec, frame, period).map_err(|source| AggregateError {
+                table: spec.name.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+fn metric_kind(ds: &Dataset, m: &Measure) -> MetricKind {
+    let fk = m.field.map(|f| ds.fields[f].kind);
+    match (m.op, fk) {
+        (Op::Count | Op::CountDistinct, _) => MetricKind::Count,
+        (Op::Rate, _) => MetricKind::Percent,
+        (_, Some(FieldKind::Money)) => MetricKind::Money,
+        (Op::Sum | Op::Min | Op::Max, Some(FieldKind::Count)) => MetricKind::Count,
+        (Op::Mean | Op::Min | Op::Max, Some(FieldKind::Percent)) => MetricKind::Percent,
+        _ => MetricKind::Number,
+    }
+}
+
+fn default_decimals(kind: MetricKind) -> u8 {
+    match kind {
+        MetricKind::Money => 4,
+        MetricKind::Count => 0,
+        _ => 2,
+    }
+}
+
+fn additive(m: &Measure) -> bool {
+    matches!(m.op, Op::Sum | Op::Count)
+}
+
+/// Rows up to the reporting period.
+fn period_expr(period: (i32, u32)) -> Expr {
+    col(YEAR)
+        .lt(lit(period.0))
+        .or(col(YEAR).eq(lit(period.0)).and(
+            col(MONTH)
+                .is_null()
+                .or(col(MONTH).lt_eq(lit(period.1 as i32))),
+        ))
+}
+
+fn filter_expr(ds: &Dataset, f: &Filter) -> Expr {
+    let c = col(ds.fields[f.field].name.as_str());
+    let v = match &f.value {
+        FilterValue::Fen(x) | FilterValue::Int(x) => lit(*x),
+        FilterValue::Float(x) => lit(*x),
+        FilterValue::Text(s) => lit(s.as_str()),
+        FilterValue::TextList(list) => {
+            let any = any_of(&c, list);
+            // Nulls fail every comparison.
+            return match f.op {
+                CmpOp::NotIn => c.clone().is_not_null().and(any.not()),
+                _ => any,
+            };
+        }
+    };
+    let e = match f.op {
+        CmpOp::Eq | CmpOp::In => c.clone().eq(v),
+        CmpOp::Ne | CmpOp::NotIn => c.clone().neq(v),
+        CmpOp::Gt => c.clone().gt(v),
+        CmpOp::Ge => c.clone().gt_eq(v),
+        CmpOp::Lt => c.clone().lt(v),
+        CmpOp::Le => c.clone().lt_eq(v),
+    };
+    e.fill_null(lit(false))
+}
+
+/// True where the column equals one of `values` (false for nulls).
+fn any_of(c: &Expr, values: &[String]) -> Expr {
+    values
+        .iter()
+        .map(|v| {
+            c.clone()
+                .cast(DataType::String)
+                .eq(lit(v.as_str()))
+                .fill_null(lit(false))
+        })
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
+/// The polars aggregations of each measure: `a{i}` and, for rates, the row count `n{i}`.
+fn measure_aggs(ds: &Dataset, measures: &[Measure]) -> Vec<Expr> {
+    let mut out = Vec::new();
+    for (i, m) in measures.iter().enumerate() {
+        let a = format!("a{i}");
+        let field = m.field.map(|f| col(ds.fields[f].name.as_str()));
+        let hits = || {
+            let c = field.clone().unwrap_or(lit(true));
+            any_of(&c, &m.values).cast(DataType::Int64).sum()
+        };
+        let e = match (m.op, &field) {
+            (Op::Count, _) if !m.values.is_empty() => hits(),
+            (Op::Count, _) => len().cast(DataType::Int64),
+            (Op::Rate, _) => {
+                out.push(len().cast(DataType::Int64).alias(format!("n{i}")));
+                hits()
+            }
+            (Op::Sum, Some(c)) => c.clone().sum(),
+            (Op::CountDistinct, Some(c)) => c.clone().drop_nulls().n_unique().cast(DataType::Int64),
+            (Op::Mean, Some(c)) => c.clone().cast(DataType::Float64).mean(),
+            (Op::Min, Some(c)) => c.clone().min(),
+            (Op::Max, Some(c)) => c.clone().max(),
+            (_, None) => len().cast(DataType::Int64),
+        };
+        out.push(e.alias(a));
+    }
+    out
+}
+
+fn any_f64(v: AnyValue) -> Option<f64> {
+    match v {
+        AnyValue::Null => None,
+        AnyValue::Int64(x) => Some(x as f64),
+        AnyValue::Int32(x) => Some(x as f64),
+        AnyValue::UInt32(x) => Some(x as f64),
+        AnyValue::UInt64(x) => Some(x as f64),
+        AnyValue::Float64(x) => Some(x),
+        AnyValue::Float32(x) => Some(x as f64),
+        AnyValue::Boolean(b) => Some(if b { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}
+
+fn any_i64(v: AnyValue) -> Option<i64> {
+    match v {
+        AnyValue::Int64(x) => Some(x),
+        AnyValue::Int32(x) => Some(x as i64),
+        AnyValue::UInt32(x) => Some(x as i64),
+        AnyValue::UInt64(x) => i64::try_from(x).ok(),
+        other => any_f64(other).map(round_half_away),
+    }
+}
+
+fn round_half_away(x: f64) -> i64 {
+    x.round() as i64
+}
+
+fn any_text(v: AnyValue) -> String {
+    match v {
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Null => BLANK_KEY.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads one aggregated row into typed metric values.
+fn read_values(
+    df: &DataFrame,
+    row: usize,
+    kinds: &[MetricKind],
+    measures: &[Measure],
+) -> PolarsResult<Values> {
+    let mut out = Vec::with_capacity(measures.len());
+    for (i, m) in measures.iter().enumerate() {
+        let a = df.column(&format!("a{i}"))?.get(row)?;
+        let v = if m.op == Op::Rate {
+            let n = any_f64(df.column(&format!("n{i}"))?.get(row)?).unwrap_or(0.0);
+            let hits = any_f64(a).unwrap_or(0.0);
+            (n > 0.0).then(|| MetricValue::Float(hits / n * 100.0))
+        } else {
+            match kinds[i] {
+                MetricKind::Money => any_i64(a).map(MetricValue::Fen),
+                MetricKind::Count => any_i64(a).map(MetricValue::Int),
+                _ => any_f64(a).map(MetricValue::Float),
+            }
+        };
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Aggregates the rows of one slice: the grand total and, with dimensions, every group.
+fn run_slice(
+    lf: &LazyFrame,
+    rows: Expr,
+    dims: &[String],
+    aggs: &[Expr],
+    kinds: &[MetricKind],
+    measures: &[Measure],
+) -> PolarsResult<BTreeMap<Key, Values>> {
+    let sliced = lf.clone().filter(rows);
+    let mut out = BTreeMap::new();
+    let total = sliced.clone().select(aggs.to_vec()).collect()?;
+    out.insert(None, read_values(&total, 0, kinds, measures)?);
+    if dims.is_empty() {
+        return Ok(out);
+    }
+    let keyed = sliced
+        .with_columns(
+            dims.iter()
+                .map(|d| {
+                    col(d.as_str())
+                        .cast(DataType::String)
+                        .fill_null(lit(BLANK_KEY))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .group_by(dims.iter().map(|d| col(d.as_str())).collect::<Vec<_>>())
+        .agg(aggs.to_vec())
+        .collect()?;
+    for row in 0..keyed.height() {
+        let mut key = Vec::with_capacity(dims.len());
+        for d in dims {
+            key.push(any_text(keyed.column(d)?.get(row)?));
+        }
+        out.insert(Some(key), read_values(&keyed, row, kinds, measures)?);
+    }
+    Ok(out)
+}
+
+fn combos(lf: &LazyFrame) -> PolarsResult<Vec<(i32, Option<u32>, bool)>> {
+    let df = lf
+        .clone()
+        .group_by([col(YEAR), col(MONTH), col(CUMULATIVE)])
+        .agg([len()])
+        .collect()?;
+    let mut out = Vec::new();
+    for r in 0..df.height() {
+        let y = any_i64(df.column(YEAR)?.get(r)?).unwrap_or(0) as i32;
+        let m = any_i64(df.column(MONTH)?.get(r)?).map(|m| m as u32);
+        let c = matches!(df.column(CUMULATIVE)?.get(r)?, AnyValue::Boolean(true));
+        out.push((y, m, c));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn month_is(m: u32) -> Expr {
+    col(MONTH).eq(lit(m as i32))
+}
+
+/// The slices a table reports, by period mode.
+fn slices(mode: PeriodMode, combos: &[(i32, Option<u32>, bool)]) -> Vec<Slice> {
+    let years: BTreeSet<i32> = combos.iter().map(|c| c.0).collect();
+    let mut out = Vec::new();
+    match mode {
+        PeriodMode::Annual => {
+            for y in years {
+                // 1—N月 snapshots: only the latest month of the year counts.
+                let latest_cum = combos
+                    .iter()
+                    .filter(|c| c.0 == y && c.2)
+                    .filter_map(|c| c.1)
+                    .max();
+                let cum_rows = match latest_cum {
+                    Some(m) => col(CUMULATIVE).and(month_is(m)),
+                    None => lit(false),
+                };
+                let rows = col(YEAR)
+                    .eq(lit(y))
+                    .and(col(CUMULATIVE).not().or(col(MONTH).is_null()).or(cum_rows));
+                out.push(Slice {
+                    year: y,
+                    month: None,
+                    rows,
+                    minus: None,
+                });
+            }
+        }
+        PeriodMode::Ytd => {
+            let months: BTreeSet<(i32, u32)> = combos
+                .iter()
+                .filter_map(|c| c.1.map(|m| (c.0, m)))
+                .collect();
+            for (y, m) in months {
+                let rows = col(YEAR).eq(lit(y)).and(
+                    col(CUMULATIVE)
+                        .and(month_is(m))
+                        .or(col(CUMULATIVE).not().and(col(MONTH).lt_eq(lit(m as i32)))),
+                );
+                out.push(Slice {
+                    year: y,
+                    month: Some(m),
+                    rows,
+                    minus: None,
+                });
+            }
+        }
+        PeriodMode::Monthly => {
+            let months: BTreeSet<(i32, u32)> = combos
+                .iter()
+                .filter_map(|c| c.1.map(|m| (c.0, m)))
+                .collect();
+            for &(y, m) in &months {
+                let rows = col(YEAR).eq(lit(y)).and(month_is(m));
+                // The cumulative month before, if any, in the same year.
+                let prev = months
+                    .range(..(y, m))
+                    .next_back()
+                    .filter(|p| p.0 == y)
+                    .map(|p| p.1);
+                let has_cum = combos.iter().any(|c| c.0 == y && c.1 == Some(m) && c.2);
+                let minus = match (has_cum, prev) {
+                    (true, Some(p)) => {
+                        Some(col(YEAR).eq(lit(y)).and(col(CUMULATIVE)).and(month_is(p)))
+                    }
+                    _ => None,
+                };
+                let rows = if has_cum {
+                    rows.and(col(CUMULATIVE))
+                } else {
+                    rows
+                };
+                out.push(Slice {
+                    year: y,
+                    month: Some(m),
+                    rows,
+                    minus,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn sub(a: Option<MetricValue>, b: Option<MetricValue>) -> Option<MetricValue> {
+    match (a, b.unwrap_or(MetricValue::Int(0))) {
+        (Some(MetricValue::Fen(x)), MetricValue::Fen(y)) => Some(MetricValue::Fen(x - y)),
+        (Some(MetricValue::Int(x)), MetricValue::Int(y)) => Some(MetricValue::Int(x - y)),
+        (Some(MetricValue::Fen(x)), MetricValue::Int(0)) => Some(MetricValue::Fen(x)),
+        (Some(x), _) => Some(MetricValue::Float(
+            as_f64(Some(x))? - as_f64(b).unwrap_or(0.0),
+        )),
+        (None, _) => None,
+    }
+}
+
+fn add(a: Option<MetricValue>, b: Option<MetricValue>) -> Option<MetricValue> {
+    match (a, b) {
+        (Some(MetricValue::Fen(x)), Some(MetricValue::Fen(y))) => Some(MetricValue::Fen(x + y)),
+        (Some(MetricValue::Int(x)), Some(MetricValue::Int(y))) => Some(MetricValue::Int(x + y)),
+        (Some(x), Some(y)) => Some(MetricValue::Float(as_f64(Some(x))? + as_f64(Some(y))?)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+pub fn as_f64(v: Option<MetricValue>) -> Option<f64> {
+    match v? {
+        MetricValue::Fen(x) | MetricValue::Int(x) => Some(x as f64),
+        MetricValue::Float(f) => Some(f),
+    }
+}
+
+fn table(
+    pipeline: &Pipeline,
+    spec: &TableSpec,
+    frame: &DataFrame,
+    period: (i32, u32),
+) -> PolarsResult<TableResult> {
+    let ds = &pipeline.datasets[spec.dataset];
+    let mut lf = frame.clone().lazy().filter(period_expr(period));
+    for f in &spec.filters {
+        lf = lf.filter(filter_expr(ds, f));
+    }
+    let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
+    let measures = &spec.measures;
+    let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
+    let aggs = measure_aggs(ds, measures);
+    let slices = slices(spec.period, &combos(&lf)?);
+
+    // (year, month) -> key -> base values
+    let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = BTreeMap::new();
+    for s in &slices {
+        let mut vals = run_slice(&lf, s.rows.clone(), &dims, &aggs, &kinds, measures)?;
+        if let Some(minus) = &s.minus {
+            let before = run_slice(&lf, minus.clone(), &dims, &aggs, &kinds, measures)?;
+            for (key, v) in vals.iter_mut() {
+                for (i, m) in measures.iter().enumerate() {
+                    if additive(m) {
+                        v[i] = sub(v[i], before.get(key).and_then(|b| b[i]));
+                    }
+                }
+            }
+        }
+        data.insert((s.year, s.month), vals);
+    }
+
+    if let (Some(n), false) = (spec.top, dims.is_empty()) {
+        fold_top(&mut data, n, &lf, &slices, &dims, &aggs, &kinds, measures)?;
+    }
+
+    // Metric definitions: base measures, then derived ones per measure.
+    let mut metrics: Vec<MetricDef> = measures
+        .iter()
+        .zip(&kinds)
+        .map(|(m, &k)| MetricDef {
+            name: m.name.clone(),
+            kind: k,
+            decimals: m.decimals.unwrap_or(default_decimals(k)),
+        })
+        .collect();
+    #[derive(Clone, Copy)]
+    enum D {
+        Growth(usize),
+        Points(usize),
+        Share(usize),
+        Contribution(usize),
+        Pull(usize),
+    }
+    let mut derived = Vec::new();
+    for (i, m) in measures.iter().enumerate() {
+        let pct = matches!(kinds[i], MetricKind::Percent);
+        if spec.growth {
+            if pct {
+                derived.push((
+                    format!("{}同比增减", m.name),
+                    MetricKind::Points,
+                    D::Points(i),
+                ));
+            } else {
+                derived.push((format!("{}同比", m.name), MetricKind::Percent, D::Growth(i)));
+            }
+        }
+        if spec.share && additive(m) {
+            derived.push((format!("{}构成", m.name), MetricKind::Percent, D::Share(i)));
+        }
+        if spec.contribution && additive(m) {
+            derived.push((
+                format!("{}贡献率", m.name),
+                MetricKind::Percent,
+                D::Contribution(i),
+            ));
+            derived.push((format!("{}拉动", m.name), MetricKind::Points, D::Pull(i)));
+        }
+    }
+    for (name, kind, _) in &derived {
+        metrics.push(MetricDef {
+            name: name.clone(),
+            kind: *kind,
+            decimals: 2,
+        });
+    }
+
+    let mut rows = Vec::new();
+    for (&(year, month), groups) in &data {
+        let prev = data.get(&(year - 1, month));
+        let total = groups.get(&None);
+        let prev_total = prev.and_then(|p| p.get(&None));
+        // 合计 first, then groups by the first measure descending, then key text.
+        let mut keys: Vec<&Key> = groups.keys().filter(|k| k.is_some()).collect();
+        keys.sort_by(|a, b| {
+            let va = as_f64(groups[*a][0]).unwrap_or(f64::NEG_INFINITY);
+            let vb = as_f64(groups[*b][0]).unwrap_or(f64::NEG_INFINITY);
+            let other_a = a.as_ref().is_some_and(|k| k.iter().all(|s| s == OTHER_KEY));
+            let other_b = b.as_ref().is_some_and(|k| k.iter().all(|s| s == OTHER_KEY));
+            other_a
+                .cmp(&other_b)
+                .then(vb.total_cmp(&va))
+                .then_with(|| a.cmp(b))
+        });
+        let order = std::iter::once(&None).chain(keys);
+        for key in order {
+            let Some(values) = groups.get(key) else {
+                continue;
+            };
+            let before = prev.and_then(|p| p.get(key));
+            for (i, v) in values.iter().enumerate() {
+                rows.push(AggRow {
+                    year,
+                    month,
+                    key: key.clone(),
+                    metric: i,
+                    value: *v,
+                });
+            }
+            for (j, (_, _, d)) in derived.iter().enumerate() {
+                let cur = |i: usize| as_f64(values[i]);
+                let old = |i: usize| before.and_then(|b| as_f64(b[i]));
+                let value = match *d {
+                    D::Growth(i) => match (cur(i), old(i)) {
+                        (Some(c), Some(p)) if p != 0.0 => Some((c - p) / p.abs() * 100.0),
+                        _ => None,
+                    },
+                    D::Points(i) => match (cur(i), old(i)) {
+                        (Some(c), Some(p)) => Some(c - p),
+                        _ => None,
+                    },
+                    D::Share(i) => match (cur(i), total.and_then(|t| as_f64(t[i]))) {
+                        (Some(c), Some(t)) if t != 0.0 => Some(c / t * 100.0),
+                        _ => None,
+                    },
+                    D::Contribution(i) => {
+                        let dt = total
+                            .and_then(|t| as_f64(t[i]))
+                            .zip(prev_total.and_then(|t| as_f64(t[i])))
+                            .map(|(c, p)| c - p);
+                        match (cur(i), dt) {
+                            (Some(c), Some(dt)) if dt != 0.0 => {
+                                Some((c - old(i).unwrap_or(0.0)) / dt * 100.0)
+                            }
+                            _ => None,
+                        }
+                    }
+                    D::Pull(i) => match (cur(i), prev_total.and_then(|t| as_f64(t[i]))) {
+                        (Some(c), Some(tp))
+                            if tp != 0.0 && before.is_some() || key.is_none() && tp != 0.0 =>
+                        {
+                            Some((c - old(i).unwrap_or(0.0)) / tp * 100.0)
+                        }
+                        _ => None,
+                    },
+                };
+                rows.push(AggRow {
+                    year,
+                    month,
+                    key: key.clone(),
+                    metric: measures.len() + j,
+                    value: value.map(MetricValue::Float),
+                });
+            }
+        }
+    }
+
+    Ok(TableResult {
+        name: spec.name.clone(),
+        title: spec.title.clone(),
+        unit: spec.unit,
+        dims: dims.clone(),
+        dim_titles: spec
+            .by
+            .iter()
+            .map(|&f| {
+                ds.fields[f]
+                    .keys
+                    .get(1)
+                    .cloned()
+                    .unwrap_or_else(|| ds.fields[f].name.clone())
+            })
+            .collect(),
+        metrics,
+        rows,
+        wide: spec.layout == crate::config::Layout::Wide,
+    })
+}
+
+/// Keeps the `n` largest groups (first measure, latest slice) and folds the rest into 其他,
+/// recomputed from its rows so that every measure of 其他 is right, not only sums.
+#[allow(clippy::too_many_arguments)]
+fn fold_top(
+    data: &mut BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>>,
+    n: usize,
+    lf: &LazyFrame,
+    slices: &[Slice],
+    dims: &[String],
+    aggs: &[Expr],
+    kinds: &[MetricKind],
+    measures: &[Measure],
+) -> PolarsResult<()> {
+    let Some((_, latest)) = data.iter().next_back() else {
+        return Ok(());
+    };
+    let mut ranked: Vec<(&Key, f64)> = latest
+        .iter()
+        .filter(|(k, _)| k.is_some())
+        .map(|(k, v)| (k, as_f64(v[0]).unwrap_or(f64::NEG_INFINITY)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    if ranked.len() <= n {
+        return Ok(());
+    }
+    let keep: BTreeSet<Vec<String>> = ranked
+        .iter()
+        .take(n)
+        .filter_map(|(k, _)| (*k).clone())
+        .collect();
+    let in_keep = keep
+        .iter()
+        .map(|k| {
+            dims.iter()
+                .zip(k)
+                .map(|(d, v)| {
+                    col(d.as_str())
+                        .cast(DataType::String)
+                        .fill_null(lit(BLANK_KEY))
+                        .eq(lit(v.as_str()))
+                })
+                .reduce(|a, b| a.and(b))
+                .unwrap_or(lit(true))
+        })
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let other_key: Key = Some(vec![OTHER_KEY.to_string(); dims.len()]);
+    for s in slices {
+        let Some(groups) = data.get_mut(&(s.year, s.month)) else {
+            continue;
+        };
+        groups.retain(|k, _| k.as_ref().is_none_or(|k| keep.contains(k)));
+        let rest = run_slice(
+            lf,
+            s.rows.clone().and(in_keep.clone().not()),
+            &[],
+            aggs,
+            kinds,
+            measures,
+        )?;
+        let mut values = rest.get(&None).cloned().unwrap_or_default();
+        if let Some(minus) = &s.minus {
+            let before = run_slice(
+                lf,
+                minus.clone().and(in_keep.clone().not()),
+                &[],
+                aggs,
+                kinds,
+                measures,
+            )?;
+            for (i, m) in measures.iter().enumerate() {
+                if additive(m) {
+                    values[i] = sub(values[i], before.get(&None).and_then(|b| b[i]));
+                }
+            }
+        }
+        if values.iter().any(|v| as_f64(*v).is_some_and(|x| x != 0.0)) {
+            groups.insert(other_key.clone(), values);
+        }
+    }
+    let _ = add;
+    Ok(())
+}

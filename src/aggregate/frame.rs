@@ -1,0 +1,103 @@
+//! The clean data of each dataset as a polars DataFrame, built from typed values.
+
+use crate::config::{Dataset, Pipeline};
+use crate::ingest::FileReport;
+use crate::model::{FieldKind, Value};
+use polars::prelude::*;
+
+/// Column names the clean data adds around the dataset's fields.
+pub const YEAR: &str = "year";
+pub const MONTH: &str = "month";
+pub const CUMULATIVE: &str = "cumulative";
+pub const FILE: &str = "file";
+pub const SHEET: &str = "sheet";
+pub const ROW: &str = "row";
+
+enum Builder {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Date(Vec<Option<i32>>),
+}
+
+impl Builder {
+    fn new(kind: FieldKind) -> Builder {
+        match kind {
+            FieldKind::Text => Builder::Text(Vec::new()),
+            FieldKind::Count | FieldKind::Money => Builder::Int(Vec::new()),
+            FieldKind::Percent => Builder::Float(Vec::new()),
+            FieldKind::Date => Builder::Date(Vec::new()),
+        }
+    }
+
+    fn push(&mut self, v: &Value) {
+        match (self, v) {
+            (Builder::Text(b), Value::Text(s)) => b.push(Some(s.clone())),
+            (Builder::Int(b), Value::Count(i) | Value::Money(i)) => b.push(Some(*i)),
+            (Builder::Float(b), Value::Percent(f)) => b.push(Some(*f)),
+            (Builder::Date(b), Value::Date(d)) => b.push(Some(*d)),
+            (Builder::Text(b), _) => b.push(None),
+            (Builder::Int(b), _) => b.push(None),
+            (Builder::Float(b), _) => b.push(None),
+            (Builder::Date(b), _) => b.push(None),
+        }
+    }
+
+    fn finish(self, name: &str) -> PolarsResult<Column> {
+        let name = PlSmallStr::from(name);
+        Ok(match self {
+            Builder::Text(v) => Column::new(name, v),
+            Builder::Int(v) => Column::new(name, v),
+            Builder::Float(v) => Column::new(name, v),
+            Builder::Date(v) => Column::new(name, v).cast(&DataType::Date)?,
+        })
+    }
+}
+
+/// One frame per dataset, in pipeline order; rows in input order. Money columns hold fen.
+pub fn clean_frames(pipeline: &Pipeline, files: &[FileReport]) -> PolarsResult<Vec<DataFrame>> {
+    (0..pipeline.datasets.len())
+        .map(|di| dataset_frame(&pipeline.datasets[di], di, files))
+        .collect()
+}
+
+fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<DataFrame> {
+    let mut year: Vec<i32> = Vec::new();
+    let mut month: Vec<Option<i32>> = Vec::new();
+    let mut cumulative: Vec<bool> = Vec::new();
+    let mut file: Vec<String> = Vec::new();
+    let mut sheet: Vec<String> = Vec::new();
+    let mut row: Vec<u32> = Vec::new();
+    let mut fields: Vec<Builder> = ds.fields.iter().map(|f| Builder::new(f.kind)).collect();
+    for f in files {
+        for sh in &f.sheets {
+            let Some(data) = sh.data.as_ref().filter(|d| d.dataset == di) else {
+                continue;
+            };
+            for (r, y, values) in &data.rows {
+                year.push(*y);
+                month.push(data.month.map(|m| m as i32));
+                cumulative.push(data.cumulative);
+                file.push(f.display.clone());
+                sheet.push(sh.name.clone());
+                row.push(*r);
+                for (b, v) in fields.iter_mut().zip(values) {
+                    b.push(v);
+                }
+            }
+        }
+    }
+    let height = year.len();
+    let mut cols = vec![
+        Column::new(YEAR.into(), year),
+        Column::new(MONTH.into(), month),
+        Column::new(CUMULATIVE.into(), cumulative),
+    ];
+    for (b, f) in fields.into_iter().zip(&ds.fields) {
+        cols.push(b.finish(&f.name)?);
+    }
+    cols.push(Column::new(FILE.into(), file));
+    cols.push(Column::new(SHEET.into(), sheet));
+    cols.push(Column::new(ROW.into(), row));
+    DataFrame::new(height, cols)
+}

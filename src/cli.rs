@@ -1,0 +1,116 @@
+//! Command-line interface: argument parsing, logging set-up, and error printing.
+
+use crate::cmd;
+use crate::error::{exit, report};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  success with warnings (rejected rows, unreadable files or unrecognised sheets)
+  2  pipeline file or command-line error; nothing written
+  3  data errors under --strict; nothing written
+  4  output or I/O failure; the previous output is untouched";
+
+#[derive(Debug, Parser)]
+#[command(name = "yearbook", version, about = "Turns a statistics bureau's monthly workbooks into summary tables, charts and a report", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only print errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail (repeat for debug output).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the inputs, aggregate, and write tables, clean data and a manifest.
+    #[command(after_help = EXIT_CODES)]
+    Run(cmd::run::RunArgs),
+    /// Check the pipeline and every input it matches; writes nothing.
+    #[command(after_help = EXIT_CODES)]
+    Validate(cmd::validate::ValidateArgs),
+    /// Show what detection finds in workbooks: sheets, header, fields, unit, year, rows.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Write a starter pipeline for the workbooks in a folder.
+    Init(cmd::init::InitArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    init_logging(&cli.log);
+    let result = match cli.command {
+        Command::Run(a) => cmd::run::execute(a),
+        Command::Validate(a) => cmd::validate::execute(a),
+        Command::Inspect(a) => cmd::inspect::execute(a),
+        Command::Init(a) => cmd::init::execute(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{}", report(&e));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn init_logging(args: &LogArgs) {
+    use tracing_subscriber::EnvFilter;
+    let level = if args.quiet {
+        "error"
+    } else {
+        match args.verbose {
+            0 => "info",
+            1 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = EnvFilter::try_from_env("YEARBOOK_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("yearbook={level}")));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(ansi);
+    let _ = match args.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.without_time().try_init(),
+    };
+}
+
+/// The pipeline argument every pipeline command takes.
+#[derive(Debug, Args)]
+pub struct PipelineArg {
+    /// Pipeline file (TOML).
+    pub pipeline: PathBuf,
+}

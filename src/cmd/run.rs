@@ -1,0 +1,60 @@
+//! `yearbook run PIPELINE`
+
+use crate::error::{exit, Error};
+use crate::model::Period;
+use crate::run::{run, RunOptions};
+use clap::Args;
+use std::path::PathBuf;
+use tracing::info;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline file (TOML).
+    pub pipeline: PathBuf,
+    /// Report up to this month (YYYY-MM); default: the latest month found in the inputs.
+    #[arg(long, value_parser = parse_period)]
+    pub period: Option<Period>,
+    /// Output folder (default: the pipeline's `output.dir`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Fail, writing nothing, if any row is rejected or any file is unreadable.
+    #[arg(long)]
+    pub strict: bool,
+    /// Parse every workbook again instead of using the parse cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+pub fn parse_period(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| format!("`{s}` is not a month as YYYY-MM (e.g. 2022-12)"))
+}
+
+pub fn execute(args: RunArgs) -> Result<u8, Error> {
+    let pipeline = crate::config::load(&args.pipeline)?;
+    let opts = RunOptions {
+        period: args.period,
+        out: args.out,
+        strict: args.strict,
+        no_cache: args.no_cache,
+    };
+    let s = run(&pipeline, &opts)?;
+    let a = s.accounting;
+    info!(
+        "done: period {} | {} files ({} unreadable) | rows read {}, kept {}, rejected {}, skipped {} | {} outputs in {} | {:.1}s",
+        s.period,
+        s.files,
+        s.unreadable,
+        a.rows_read,
+        a.rows_kept,
+        a.rows_rejected,
+        a.rows_skipped,
+        s.outputs,
+        s.dir.display(),
+        s.seconds
+    );
+    Ok(if s.warnings > 0 {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,51 @@
+//! `yearbook validate PIPELINE`: checks the pipeline and every input; writes nothing.
+
+use crate::error::{exit, Error};
+use crate::run::{aggregate_batch, read_batch};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Pipeline file (TOML).
+    pub pipeline: PathBuf,
+}
+
+pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
+    let pipeline = crate::config::load(&args.pipeline)?;
+    println!(
+        "pipeline `{}`: {} datasets, {} tables",
+        pipeline.name,
+        pipeline.datasets.len(),
+        pipeline.tables.len()
+    );
+    let batch = read_batch(&pipeline, None, None)?;
+    let acc = batch.accounting();
+    println!(
+        "{} input files ({} unreadable); rows read {} = kept {} + rejected {} + skipped {}",
+        batch.files.len(),
+        batch.unreadable(),
+        acc.rows_read,
+        acc.rows_kept,
+        acc.rows_rejected,
+        acc.rows_skipped
+    );
+    if let Some(period) = batch.period {
+        aggregate_batch(&pipeline, &batch, period)?;
+        println!("period {period}: every table aggregates");
+    }
+    let warnings = batch.warnings();
+    for w in &warnings {
+        println!("warning: {w}");
+    }
+    for r in batch.rejections() {
+        println!("rejected: {r}");
+    }
+    Ok(if acc.rows_rejected > 0 || batch.unreadable() > 0 {
+        exit::DATA
+    } else if !warnings.is_empty() {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,608 @@
+//! Validation of a [`RawPipeline`] into a [`Pipeline`], reporting every problem found.
+
+use super::parse::{line_of, lookup_span, path_string, SpannedDoc};
+use super::raw::{RawDataset, RawFilter, RawMeasure, RawPipeline, RawTable};
+use super::suggest::did_you_mean;
+use super::*;
+use crate::ingest::normalize::normalize_key;
+use serde_path_to_error::Segment;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Collects problems with their lines while validation walks the raw model.
+struct Check<'a> {
+    doc: &'a SpannedDoc,
+    src: &'a str,
+    problems: Vec<Problem>,
+}
+
+#[derive(Clone, Default)]
+struct At(Vec<Segment>);
+
+impl At {
+    fn k(&self, key: &str) -> At {
+        let mut v = self.0.clone();
+        v.push(Segment::Map {
+            key: key.to_string(),
+        });
+        At(v)
+    }
+    fn i(&self, index: usize) -> At {
+        let mut v = self.0.clone();
+        v.push(Segment::Seq { index });
+        At(v)
+    }
+}
+
+impl Check<'_> {
+    fn err(&mut self, at: &At, message: impl Into<String>, help: Option<String>) {
+        let line = lookup_span(self.doc, &at.0).map(|s| line_of(self.src, s.start));
+        self.problems.push(Problem {
+            path: path_string(&at.0),
+            line,
+            message: message.into(),
+            help,
+        });
+    }
+
+    /// Reports an unknown name with a suggestion drawn from `known`.
+    fn unknown<'k>(
+        &mut self,
+        at: &At,
+        what: &str,
+        name: &str,
+        known: impl IntoIterator<Item = &'k str> + Clone,
+    ) {
+        self.unknown_in(at, what, name, "", known)
+    }
+
+    fn unknown_in<'k>(
+        &mut self,
+        at: &At,
+        what: &str,
+        name: &str,
+        context: &str,
+        known: impl IntoIterator<Item = &'k str> + Clone,
+    ) {
+        let help = did_you_mean(name, known.clone())
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| {
+                let all: Vec<&str> = known.into_iter().collect();
+                (!all.is_empty() && all.len() <= 12)
+                    .then(|| format!("expected one of: {}", all.join(", ")))
+            });
+        self.err(at, format!("unknown {what} `{name}`{context}"), help);
+    }
+}
+
+pub fn resolve(
+    raw: RawPipeline,
+    doc: &SpannedDoc,
+    src: &str,
+    file: &Path,
+    base_dir: &Path,
+    hash: String,
+) -> Result<Pipeline, Vec<Problem>> {
+    let mut c = Check {
+        doc,
+        src,
+        problems: Vec::new(),
+    };
+    let root = At::default();
+
+    let name_ok = !raw.name.is_empty()
+        && raw
+            .name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+    if !name_ok {
+        c.err(&root.k("name"), "must be non-empty and use only ASCII letters, digits, `_` and `-` (it names the output folder)", None);
+    }
+
+    if raw.inputs.include.is_empty() {
+        c.err(
+            &root.k("inputs").k("include"),
+            "needs at least one glob",
+            None,
+        );
+    }
+    for (key, list) in [
+        ("include", &raw.inputs.include),
+        ("exclude", &raw.inputs.exclude),
+    ] {
+        for (i, g) in list.iter().enumerate() {
+            if let Err(e) = globset::Glob::new(g) {
+                c.err(
+                    &root.k("inputs").k(key).i(i),
+                    format!("invalid glob `{g}`: {}", e.kind()),
+                    None,
+                );
+            }
+        }
+    }
+
+    let mut formats = BTreeSet::new();
+    for (i, f) in raw.output.formats.iter().enumerate() {
+        match f.as_str() {
+            "xlsx" => {
+                formats.insert(Format::Xlsx);
+            }
+            "csv" => {
+                formats.insert(Format::Csv);
+            }
+            "parquet" => {
+                formats.insert(Format::Parquet);
+            }
+            other => c.unknown(
+                &root.k("output").k("formats").i(i),
+                "format",
+                other,
+                Format::NAMES,
+            ),
+        }
+    }
+    if raw.output.dir.trim().is_empty() {
+        c.err(&root.k("output").k("dir"), "must not be empty", None);
+    }
+
+    if raw.datasets.is_empty() {
+        c.err(&root.k("datasets"), "needs at least one dataset", None);
+    }
+    let mut datasets = Vec::new();
+    for (name, ds) in &raw.datasets {
+        datasets.push(resolve_dataset(
+            &mut c,
+            &root.k("datasets").k(name),
+            name,
+            ds,
+        ));
+    }
+
+    let mut tables = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (i, t) in raw.tables.iter().enumerate() {
+        let at = root.k("tables").i(i);
+        if let Some(prev) = seen.insert(t.name.clone(), i) {
+            c.err(
+                &at.k("name"),
+                format!("table name `{}` is already used by tables[{prev}]", t.name),
+                None,
+            );
+        }
+        if t.name.trim().is_empty() {
+            c.err(&at.k("name"), "must not be empty", None);
+        }
+        if let Some(spec) = resolve_table(&mut c, &at, t, &datasets) {
+            tables.push(spec);
+        }
+    }
+
+    if !c.problems.is_empty() {
+        return Err(c.problems);
+    }
+    Ok(Pipeline {
+        title: raw.title.clone().unwrap_or_else(|| raw.name.clone()),
+        name: raw.name,
+        source: raw.source,
+        file: file.to_path_buf(),
+        base_dir: base_dir.to_path_buf(),
+        hash,
+        include: raw.inputs.include,
+        exclude: raw.inputs.exclude,
+        output: OutputPlan {
+            dir: base_dir.join(&raw.output.dir),
+            formats: formats.into_iter().collect(),
+            csv_bom: raw.output.csv_bom,
+        },
+        datasets,
+        tables,
+    })
+}
+
+fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Dataset {
+    let money_unit = match ds.money_unit.as_deref() {
+        None => MoneyUnit::Wanyuan,
+        Some(u) => MoneyUnit::parse(u).unwrap_or_else(|| {
+            c.unknown(&at.k("money_unit"), "money unit", u, MoneyUnit::NAMES);
+            MoneyUnit::Wanyuan
+        }),
+    };
+    if ds.fields.is_empty() {
+        c.err(&at.k("fields"), "needs at least one field", None);
+    }
+    let mut fields: Vec<Field> = Vec::new();
+    // Which field claimed each header key, to catch one header text mapped to two fields.
+    let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+    for (i, f) in ds.fields.iter().enumerate() {
+        let fat = at.k("fields").i(i);
+        if f.name.trim().is_empty() {
+            c.err(&fat.k("name"), "must not be empty", None);
+        }
+        if fields.iter().any(|g| g.name == f.name) {
+            c.err(
+                &fat.k("name"),
+                format!("field `{}` is declared twice in dataset `{name}`", f.name),
+                None,
+            );
+        }
+        let kind = FieldKind::parse(&f.kind).unwrap_or_else(|| {
+            c.unknown(&fat.k("kind"), "field kind", &f.kind, FieldKind::NAMES);
+            FieldKind::Text
+        });
+        let dash = match f.dash.as_deref() {
+            None | Some("zero") => DashPolicy::Zero,
+            Some("missing") => DashPolicy::Missing,
+            Some(other) => {
+                c.unknown(&fat.k("dash"), "dash policy", other, ["zero", "missing"]);
+                DashPolicy::Zero
+            }
+        };
+        let mut keys = Vec::new();
+        for (j, syn) in std::iter::once(&f.name)
+            .chain(f.synonyms.iter())
+            .enumerate()
+        {
+            let key = normalize_key(syn);
+            if key.is_empty() {
+                c.err(
+                    &fat.k("synonyms").i(j.saturating_sub(1)),
+                    format!("synonym `{syn}` is empty after normalisation"),
+                    None,
+                );
+                continue;
+            }
+            match claimed.get(&key) {
+                Some(owner) if owner != &f.name => {
+                    c.err(
+                        &fat.k("synonyms").i(j.saturating_sub(1)),
+                        format!("header text `{syn}` (normalised `{key}`) already maps to field `{owner}`"),
+                        None,
+                    );
+                }
+                _ => {
+                    claimed.insert(key.clone(), f.name.clone());
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        fields.push(Field {
+            name: f.name.clone(),
+            kind,
+            keys,
+            required: f.required,
+            dash,
+        });
+    }
+    let mut identify = Vec::new();
+    if ds.identify.is_empty() {
+        c.err(
+            &at.k("identify"),
+            "needs at least one field name (the columns that identify this table kind)",
+            None,
+        );
+    }
+    for (i, id) in ds.identify.iter().enumerate() {
+        match fields.iter().position(|f| &f.name == id) {
+            Some(ix) => identify.push(ix),
+            None => {
+                let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                c.unknown(&at.k("identify").i(i), "field", id, names.iter().copied());
+            }
+        }
+    }
+    Dataset {
+        name: name.to_string(),
+        title: ds.title.clone().unwrap_or_else(|| name.to_string()),
+        money_unit,
+        identify,
+        fields,
+    }
+}
+
+fn field_ref(c: &mut Check, at: &At, ds: &Dataset, name: &str) -> Option<usize> {
+    let found = ds.field_index(name);
+    if found.is_none() {
+        let names: Vec<&str> = ds.fields.iter().map(|f| f.name.as_str()).collect();
+        c.unknown_in(
+            at,
+            "field",
+            name,
+            &format!(" in dataset `{}`", ds.name),
+            names.iter().copied(),
+        );
+    }
+    found
+}
+
+fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> Option<TableSpec> {
+    let Some(di) = datasets.iter().position(|d| d.name == t.dataset) else {
+        let names: Vec<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
+        c.unknown(
+            &at.k("dataset"),
+            "dataset",
+            &t.dataset,
+            names.iter().copied(),
+        );
+        return None;
+    };
+    let ds = &datasets[di];
+    let mut ok = true;
+    let mut by = Vec::new();
+    for (i, b) in t.by.iter().enumerate() {
+        match field_ref(c, &at.k("by").i(i), ds, b) {
+            Some(ix) => by.push(ix),
+            None => ok = false,
+        }
+    }
+    if t.measures.is_empty() {
+        c.err(&at.k("measures"), "needs at least one measure", None);
+        ok = false;
+    }
+    let mut measures = Vec::new();
+    let mut measure_names = BTreeSet::new();
+    for (i, m) in t.measures.iter().enumerate() {
+        let mat = at.k("measures").i(i);
+        if !measure_names.insert(m.name.clone()) {
+            c.err(
+                &mat.k("name"),
+                format!("measure name `{}` is used twice in this table", m.name),
+                None,
+            );
+        }
+        match resolve_measure(c, &mat, m, ds) {
+            Some(x) => measures.push(x),
+            None => ok = false,
+        }
+    }
+    let mut filters = Vec::new();
+    for (i, f) in t.filter.iter().enumerate() {
+        match resolve_filter(c, &at.k("filter").i(i), f, ds) {
+            Some(x) => filters.push(x),
+            None => ok = false,
+        }
+    }
+    let period = match t.period.as_deref() {
+        None | Some("annual") => PeriodMode::Annual,
+        Some("ytd") => PeriodMode::Ytd,
+        Some("monthly") => PeriodMode::Monthly,
+        Some(other) => {
+            c.unknown(
+                &at.k("period"),
+                "period",
+                other,
+                ["annual", "ytd", "monthly"],
+            );
+            ok = false;
+            PeriodMode::Annual
+        }
+    };
+    let layout = match t.layout.as_deref() {
+        None | Some("wide") => Layout::Wide,
+        Some("long") => Layout::Long,
+        Some(other) => {
+            c.unknown(&at.k("layout"), "layout", other, ["wide", "long"]);
+            ok = false;
+            Layout::Wide
+        }
+    };
+    let unit = match t.unit.as_deref() {
+        None => MoneyUnit::Wanyuan,
+        Some(u) => MoneyUnit::parse(u).unwrap_or_else(|| {
+            c.unknown(&at.k("unit"), "money unit", u, MoneyUnit::NAMES);
+            ok = false;
+            MoneyUnit::Wanyuan
+        }),
+    };
+    if t.contribution && !t.growth {
+        c.err(
+            &at.k("contribution"),
+            "needs `growth = true` (贡献率 and 拉动 are computed from the growth)",
+            None,
+        );
+        ok = false;
+    }
+    if t.top == Some(0) {
+        c.err(&at.k("top"), "must be at least 1", None);
+        ok = false;
+    }
+    if t.top.is_some() && by.is_empty() {
+        c.err(&at.k("top"), "needs a `by` dimension to rank", None);
+        ok = false;
+    }
+    ok.then(|| TableSpec {
+        name: t.name.clone(),
+        title: t.title.clone().unwrap_or_else(|| t.name.clone()),
+        dataset: di,
+        by,
+        measures,
+        filters,
+        period,
+        layout,
+        growth: t.growth,
+        share: t.share,
+        contribution: t.contribution,
+        top: t.top,
+        unit,
+    })
+}
+
+fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Option<Measure> {
+    let op = match m.op.as_str() {
+        "sum" => Op::Sum,
+        "count" => Op::Count,
+        "count_distinct" => Op::CountDistinct,
+        "mean" => Op::Mean,
+        "min" => Op::Min,
+        "max" => Op::Max,
+        "rate" => Op::Rate,
+        other => {
+            c.unknown(&at.k("op"), "measure op", other, Op::NAMES);
+            return None;
+        }
+    };
+    if m.name.trim().is_empty() {
+        c.err(&at.k("name"), "must not be empty", None);
+        return None;
+    }
+    let field = match &m.field {
+        Some(f) => Some(field_ref(c, &at.k("field"), ds, f)?),
+        None => None,
+    };
+    let needs_field = !matches!(op, Op::Count);
+    if needs_field && field.is_none() {
+        c.err(at, format!("op `{}` needs a `field`", m.op), None);
+        return None;
+    }
+    if let Some(fi) = field {
+        let kind = ds.fields[fi].kind;
+        let numeric_op = matches!(op, Op::Sum | Op::Mean | Op::Min | Op::Max);
+        if numeric_op && !kind.is_numeric() {
+            c.err(
+                &at.k("field"),
+                format!(
+                    "op `{}` needs a numeric field, but `{}` is {}",
+                    m.op,
+                    ds.fields[fi].name,
+                    kind.as_str()
+                ),
+                None,
+            );
+            return None;
+        }
+    }
+    if matches!(op, Op::Rate) && m.values.is_empty() {
+        c.err(
+            at,
+            "op `rate` needs `values` (the field values that count as a hit)",
+            None,
+        );
+        return None;
+    }
+    if !m.values.is_empty() && !matches!(op, Op::Rate | Op::Count) {
+        c.err(
+            &at.k("values"),
+            format!(
+                "`values` only applies to ops `count` and `rate`, not `{}`",
+                m.op
+            ),
+            None,
+        );
+        return None;
+    }
+    if !m.values.is_empty() && field.is_none() {
+        c.err(&at.k("values"), "`values` needs a `field` to compare", None);
+        return None;
+    }
+    if m.decimals.is_some_and(|d| d > 6) {
+        c.err(&at.k("decimals"), "must be between 0 and 6", None);
+        return None;
+    }
+    Some(Measure {
+        name: m.name.clone(),
+        op,
+        field,
+        values: m.values.clone(),
+        decimals: m.decimals,
+    })
+}
+
+fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option<Filter> {
+    let field = field_ref(c, &at.k("field"), ds, &f.field);
+    let op = match f.op.as_str() {
+        "eq" => Some(CmpOp::Eq),
+        "ne" => Some(CmpOp::Ne),
+        "gt" => Some(CmpOp::Gt),
+        "ge" => Some(CmpOp::Ge),
+        "lt" => Some(CmpOp::Lt),
+        "le" => Some(CmpOp::Le),
+        "in" => Some(CmpOp::In),
+        "not_in" => Some(CmpOp::NotIn),
+        other => {
+            c.unknown(&at.k("op"), "filter op", other, CmpOp::NAMES);
+            None
+        }
+    };
+    let (field, op) = (field?, op?);
+    let kind = ds.fields[field].kind;
+    let vat = at.k("value");
+    let list = matches!(op, CmpOp::In | CmpOp::NotIn);
+    let value = match (&f.value, kind, list) {
+        (toml::Value::Array(items), FieldKind::Text, true) => {
+            let mut out = Vec::new();
+            for (i, v) in items.iter().enumerate() {
+                match v.as_str() {
+                    Some(s) => out.push(s.to_string()),
+                    None => c.err(&vat.i(i), "expected a string", None),
+                }
+            }
+            FilterValue::TextList(out)
+        }
+        (_, _, true) => {
+            c.err(
+                &vat,
+                format!("`{}` needs a list of strings on a text field", f.op),
+                None,
+            );
+            return None;
+        }
+        (toml::Value::String(s), FieldKind::Text, false) => {
+            if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                c.err(
+                    &at.k("op"),
+                    format!(
+                        "`{}` compares numbers; text fields take eq, ne, in, not_in",
+                        f.op
+                    ),
+                    None,
+                );
+                return None;
+            }
+            FilterValue::Text(s.clone())
+        }
+        (v, FieldKind::Money, false) => {
+            let Some(x) = number(v) else {
+                c.err(&vat, "expected a number (money in 万元)", None);
+                return None;
+            };
+            let text = match v {
+                toml::Value::Integer(i) => i.to_string(),
+                _ => x.to_string(),
+            };
+            match crate::ingest::value::parse_decimal_scaled(&text, 6)
+                .and_then(|v| i64::try_from(v).ok())
+            {
+                Some(fen) => FilterValue::Fen(fen),
+                None => {
+                    c.err(&vat, "amount out of range", None);
+                    return None;
+                }
+            }
+        }
+        (toml::Value::Integer(i), FieldKind::Count, false) => FilterValue::Int(*i),
+        (v, FieldKind::Percent, false) if number(v).is_some() => {
+            FilterValue::Float(number(v).unwrap_or(0.0))
+        }
+        (_, k, false) => {
+            c.err(
+                &vat,
+                format!(
+                    "value does not fit field `{}` of kind {}",
+                    ds.fields[field].name,
+                    k.as_str()
+                ),
+                None,
+            );
+            return None;
+        }
+    };
+    Some(Filter { field, op, value })
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) if f.is_finite() => Some(*f),
+        _ => None,
+    }
+}

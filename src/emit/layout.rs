@@ -1,0 +1,726 @@
+//! The display grid: a table as a statistician reads it, shared by the XLSX and CSV writers.
+//!
+//! Wide tables put years in columns (yearbook style): one row per key, 合计 first, each base
+//! metric once per year and the derived metrics (同比, 构成, 贡献率, 拉动 …) for the latest year
+//! only. Long tables have one row per (year, month, key) and one column per metric.
+
+use crate::aggregate::{AggRow, MetricDef, MetricKind, MetricValue, TableResult};
+use crate::model::{fen_to_unit_string, MoneyUnit, Period};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The label of the grand-total row.
+pub const TOTAL: &str = "合计";
+
+/// Name endings that mark a metric derived from a base metric (`金额同比` from `金额`).
+pub const DERIVED_SUFFIXES: [&str; 5] = ["同比增减", "同比", "构成", "贡献率", "拉动"];
+
+/// One cell of the display grid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellOut {
+    Text(String),
+    /// `value` is what XLSX stores; `text` the exact decimal string (money converted from fen
+    /// without floating point) that CSV writes and XLSX's number format shows.
+    Number {
+        value: f64,
+        text: String,
+        kind: MetricKind,
+        decimals: u8,
+    },
+    Empty,
+}
+
+impl CellOut {
+    /// The text written to CSV.
+    pub fn text(&self) -> &str {
+        match self {
+            CellOut::Text(s) => s,
+            CellOut::Number { text, .. } => text,
+            CellOut::Empty => "",
+        }
+    }
+}
+
+/// A table ready to be written: headers, then rows of cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<CellOut>>,
+    /// How many leading columns are labels (year, month, dimensions) rather than values.
+    pub key_columns: usize,
+    /// Parallel to `rows`: true for the grand-total (合计) rows, shown bold.
+    pub total_rows: Vec<bool>,
+}
+
+/// How rows with a month are labelled. `TableResult` does not say whether its months are
+/// year-to-date or single months, so [`display`] infers it (see [`MonthStyle::infer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthStyle {
+    /// 1—N月 cumulative values: `2022年1-12月`.
+    Ytd,
+    /// Single months: `2022年12月`.
+    Monthly,
+}
+
+impl MonthStyle {
+    /// A table holding one month per year reports year-to-date values; one holding several
+    /// months in a year reports single months.
+    pub fn infer(table: &TableResult) -> MonthStyle {
+        let mut months: BTreeMap<i32, BTreeSet<u32>> = BTreeMap::new();
+        for r in &table.rows {
+            if let Some(m) = r.month {
+                months.entry(r.year).or_default().insert(m);
+            }
+        }
+        if months.values().any(|s| s.len() > 1) {
+            MonthStyle::Monthly
+        } else {
+            MonthStyle::Ytd
+        }
+    }
+
+    /// `2022年1-12月` / `2022年12月`; `2022年` for annual rows.
+    pub fn year_label(self, year: i32, month: Option<u32>) -> String {
+        match (month, self) {
+            (None, _) => format!("{year}年"),
+            (Some(m), MonthStyle::Ytd) => Period { year, month: m }.label(),
+            (Some(m), MonthStyle::Monthly) => format!("{year}年{m}月"),
+        }
+    }
+
+    /// The 月份 cell of a long table: `1-12` / `12`; empty for annual rows.
+    pub fn month_cell(self, month: Option<u32>) -> String {
+        match (month, self) {
+            (None, _) => String::new(),
+            (Some(1), _) | (Some(_), MonthStyle::Monthly) => month.unwrap_or_default().to_string(),
+            (Some(m), MonthStyle::Ytd) => format!("1-{m}"),
+        }
+    }
+}
+
+/// The table as it is published, month labels inferred.
+pub fn display(table: &TableResult) -> Grid {
+    display_as(table, MonthStyle::infer(table))
+}
+
+/// The table as it is published, with months labelled as `style` says.
+pub fn display_as(table: &TableResult, style: MonthStyle) -> Grid {
+    if table.wide {
+        wide(table, style)
+    } else {
+        long(table, style)
+    }
+}
+
+/// For each metric, the index of the base metric it is derived from, if any.
+pub fn derived_from(metrics: &[MetricDef]) -> Vec<Option<usize>> {
+    metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let suffix = DERIVED_SUFFIXES.iter().find(|s| m.name.ends_with(*s))?;
+            let stem_len = m.name.len() - suffix.len();
+            metrics
+                .iter()
+                .enumerate()
+                .filter(|(j, b)| {
+                    *j != i
+                        && !b.name.is_empty()
+                        && b.name.len() <= stem_len
+                        && m.name.starts_with(&b.name)
+                })
+                .filter(|(_, b)| {
+                    !DERIVED_SUFFIXES.iter().any(|s| b.name.ends_with(s))
+                        || b.name.len() == stem_len
+                })
+                .max_by_key(|(_, b)| b.name.len())
+                .map(|(j, _)| j)
+        })
+        .collect()
+}
+
+/// `(万元)`, `(%)`, `(百分点)` or nothing, appended to a metric's header.
+pub fn unit_suffix(kind: MetricKind, unit: MoneyUnit) -> String {
+    match kind {
+        MetricKind::Money => format!("({unit})"),
+        MetricKind::Percent => "(%)".to_string(),
+        MetricKind::Points => "(百分点)".to_string(),
+        MetricKind::Count | MetricKind::Number => String::new(),
+    }
+}
+
+/// One value as a display cell: money in `unit` with the metric's decimals.
+pub fn cell(def: &MetricDef, value: Option<MetricValue>, unit: MoneyUnit) -> CellOut {
+    let decimals = def.decimals;
+    let (value, text) = match value {
+        None => return CellOut::Empty,
+        Some(MetricValue::Fen(fen)) => (
+            fen as f64 / unit.fen() as f64,
+            fen_to_unit_string(fen, unit, decimals.min(6) as u32),
+        ),
+        Some(MetricValue::Int(i)) => (i as f64, int_text(i, decimals)),
+        Some(MetricValue::Float(x)) if !x.is_finite() => return CellOut::Empty,
+        Some(MetricValue::Float(x)) => (x, fixed(x, decimals)),
+    };
+    CellOut::Number {
+        value,
+        text,
+        kind: def.kind,
+        decimals,
+    }
+}
+
+fn int_text(i: i64, decimals: u8) -> String {
+    if decimals == 0 {
+        i.to_string()
+    } else {
+        format!("{i}.{}", "0".repeat(decimals as usize))
+    }
+}
+
+/// `x` with exactly `decimals` places, rounding half away from zero; never `-0.00`.
+pub fn fixed(x: f64, decimals: u8) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let d = decimals as usize;
+    let a = x.abs();
+    // A tie at `d` places has at most d+1 fractional decimal digits, so a·2^(d+1) is a whole
+    // number; only then can the exact expansion end in 5, which `{:.d}` would round to even.
+    let scaled = a * 2f64.powi(d as i32 + 1);
+    let tie =
+        scaled.is_finite() && scaled.fract() == 0.0 && format!("{a:.0$}", d + 1).ends_with('5');
+    let a = if tie {
+        f64::from_bits(a.to_bits() + 1)
+    } else {
+        a
+    };
+    let s = format!("{a:.d$}");
+    if x < 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+type Key = Option<Vec<String>>;
+
+/// Keys in order of first appearance, 合计 first.
+fn key_order<'a>(rows: impl Iterator<Item = &'a AggRow>) -> Vec<Key> {
+    let mut seen: Vec<Key> = Vec::new();
+    let mut has_total = false;
+    for r in rows {
+        match &r.key {
+            None => has_total = true,
+            k @ Some(_) => {
+                if !seen.contains(k) {
+                    seen.push(k.clone());
+                }
+            }
+        }
+    }
+    if has_total {
+        seen.insert(0, None);
+    }
+    seen
+}
+
+/// The label cells of a key: 合计 in the first dimension column, or the key values.
+fn key_cells(key: &Key, n: usize) -> Vec<CellOut> {
+    let n = n.max(1);
+    match key {
+        None => {
+            let mut v = vec![CellOut::Text(TOTAL.to_string())];
+            v.resize(n, CellOut::Empty);
+            v
+        }
+        Some(k) => {
+            let mut v: Vec<CellOut> = k.iter().map(|s| CellOut::Text(s.clone())).collect();
+            v.resize(n, CellOut::Empty);
+            v.truncate(n);
+            v
+        }
+    }
+}
+
+fn dim_headers(table: &TableResult) -> Vec<String> {
+    if table.dims.is_empty() {
+        return vec!["项目".to_string()];
+    }
+    (0..table.dims.len())
+        .map(|i| {
+            table
+                .dim_titles
+                .get(i)
+                .filter(|t| !t.is_empty())
+                .unwrap_or(&table.dims[i])
+                .clone()
+        })
+        .collect()
+}
+
+fn wide(table: &TableResult, style: MonthStyle) -> Grid {
+    // The period shown for each year: annual rows, or the latest month of the latest year
+    // where that year has it (like-for-like), else the year's own latest month.
+    let mut months: BTreeMap<i32, BTreeSet<Option<u32>>> = BTreeMap::new();
+    for r in &table.rows {
+        months.entry(r.year).or_default().insert(r.month);
+    }
+    let latest_month = months
+        .values()
+        .next_back()
+        .and_then(|s| s.iter().flatten().max().copied());
+    let periods: Vec<(i32, Option<u32>)> = months
+        .iter()
+        .map(|(&y, set)| {
+            let own_max = set.iter().flatten().max().copied();
+            let m = match (latest_month, own_max) {
+                (_, None) => None,
+                (Some(l), Some(_)) if set.contains(&Some(l)) => Some(l),
+                (_, own) => own,
+            };
+            (y, m)
+        })
+        .collect();
+    let chosen: HashMap<i32, Option<u32>> = periods.iter().copied().collect();
+    let selected: Vec<&AggRow> = table
+        .rows
+        .iter()
+        .filter(|r| chosen.get(&r.year) == Some(&r.month))
+        .collect();
+    let keys = key_order(selected.iter().copied());
+    let mut values: HashMap<(i32, &Key, usize), Option<MetricValue>> = HashMap::new();
+    for r in &selected {
+        values.insert((r.year, &r.key, r.metric), r.value);
+    }
+
+    let parents = derived_from(&table.metrics);
+    let latest_year = periods.last().map(|p| p.0);
+    // Columns: (metric, year) pairs.
+    let mut columns: Vec<(usize, i32)> = Vec::new();
+    let mut headers = dim_headers(table);
+    let key_columns = headers.len();
+    for (b, def) in table.metrics.iter().enumerate() {
+        if parents[b].is_some() {
+            continue;
+        }
+        for &(y, m) in &periods {
+            columns.push((b, y));
+            headers.push(format!(
+                "{}{}{}",
+                style.year_label(y, m),
+                def.name,
+                unit_suffix(def.kind, table.unit)
+            ));
+        }
+        if let Some(ly) = latest_year {
+            for (d, ddef) in table.metrics.iter().enumerate() {
+                if parents[d] == Some(b) {
+                    columns.push((d, ly));
+                    headers.push(format!(
+                        "{}{}",
+                        ddef.name,
+                        unit_suffix(ddef.kind, table.unit)
+                    ));
+                }
+            }
+        }
+    }
+
+    let mut rows = Vec::with_capacity(keys.len());
+    let mut total_rows = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let mut row = key_cells(key, key_columns);
+        for &(metric, year) in &columns {
+            let v = values.get(&(year, key, metric)).copied().flatten();
+            row.push(cell(&table.metrics[metric], v, table.unit));
+        }
+        rows.push(row);
+        total_rows.push(key.is_none());
+    }
+    Grid {
+        headers,
+        rows,
+        key_columns,
+        total_rows,
+    }
+}
+
+fn long(table: &TableResult, style: MonthStyle) -> Grid {
+    let has_months = table.rows.iter().any(|r| r.month.is_some());
+    let mut headers = vec!["年份".to_string()];
+    if has_months {
+        headers.push("月份".to_string());
+    }
+    let ndims = table.dims.len();
+    if ndims > 0 {
+        headers.extend(dim_headers(table));
+    }
+    let key_columns = headers.len();
+    for def in &table.metrics {
+        headers.push(format!("{}{}", def.name, unit_suffix(def.kind, table.unit)));
+    }
+
+    // Group by (year, month) in row order, keys in order of appearance within the group.
+    type Group<'a> = ((i32, Option<u32>), Vec<&'a AggRow>);
+    let mut groups: Vec<Group> = Vec::new();
+    for r in &table.rows {
+        match groups.iter_mut().find(|g| g.0 == (r.year, r.month)) {
+            Some(g) => g.1.push(r),
+            None => groups.push(((r.year, r.month), vec![r])),
+        }
+    }
+    groups.sort_by_key(|g| g.0);
+
+    let mut rows = Vec::new();
+    let mut total_rows = Vec::new();
+    for ((year, month), group) in &groups {
+        let keys = key_order(group.iter().copied());
+        for key in &keys {
+            let mut row = vec![CellOut::Text(year.to_string())];
+            if has_months {
+                let m = style.month_cell(*month);
+                row.push(if m.is_empty() {
+                    CellOut::Empty
+                } else {
+                    CellOut::Text(m)
+                });
+            }
+            if ndims > 0 {
+                row.extend(key_cells(key, ndims));
+            }
+            for (i, def) in table.metrics.iter().enumerate() {
+                let v = group
+                    .iter()
+                    .find(|r| &r.key == key && r.metric == i)
+                    .and_then(|r| r.value);
+                row.push(cell(def, v, table.unit));
+            }
+            rows.push(row);
+            total_rows.push(key.is_none());
+        }
+    }
+    Grid {
+        headers,
+        rows,
+        key_columns,
+        total_rows,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::aggregate::{AggRow, MetricDef, MetricKind, MetricValue, TableResult};
+
+    fn def(name: &str, kind: MetricKind, decimals: u8) -> MetricDef {
+        MetricDef {
+            name: name.to_string(),
+            kind,
+            decimals,
+        }
+    }
+
+    fn row(
+        year: i32,
+        month: Option<u32>,
+        key: Option<&[&str]>,
+        metric: usize,
+        value: Option<MetricValue>,
+    ) -> AggRow {
+        AggRow {
+            year,
+            month,
+            key: key.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            metric,
+            value,
+        }
+    }
+
+    /// Annual, wide, by 建设性质, with growth and share.
+    pub(crate) fn annual_wide() -> TableResult {
+        use MetricValue::*;
+        let metrics = vec![
+            def("项目个数", MetricKind::Count, 0),
+            def("总投资", MetricKind::Money, 4),
+            def("项目个数同比", MetricKind::Percent, 2),
+            def("总投资同比", MetricKind::Percent, 2),
+            def("总投资构成", MetricKind::Percent, 2),
+        ];
+        let mut rows = Vec::new();
+        let xu: &[&str] = &["续建"];
+        let xin: &[&str] = &["新建"];
+        // 2021
+        rows.push(row(2021, None, None, 0, Some(Int(50))));
+        rows.push(row(2021, None, None, 1, Some(Fen(100_000_000_000))));
+        rows.push(row(2021, None, None, 2, None));
+        rows.push(row(2021, None, None, 3, None));
+        rows.push(row(2021, None, None, 4, Some(Float(100.0))));
+        rows.push(row(2021, None, Some(xu), 0, Some(Int(30))));
+        rows.push(row(2021, None, Some(xu), 1, Some(Fen(60_000_000_050))));
+        rows.push(row(2021, None, Some(xu), 2, None));
+        rows.push(row(2021, None, Some(xu), 3, None));
+        rows.push(row(2021, None, Some(xu), 4, Some(Float(60.000005))));
+        rows.push(row(2021, None, Some(xin), 0, Some(Int(20))));
+        rows.push(row(2021, None, Some(xin), 1, Some(Fen(39_999_999_950))));
+        rows.push(row(2021, None, Some(xin), 2, None));
+        rows.push(row(2021, None, Some(xin), 3, None));
+        rows.push(row(2021, None, Some(xin), 4, Some(Float(39.999995))));
+        // 2022
+        rows.push(row(2022, None, None, 0, Some(Int(55))));
+        rows.push(row(2022, None, None, 1, Some(Fen(117_300_000_000))));
+        rows.push(row(2022, None, None, 2, Some(Float(10.0))));
+        rows.push(row(2022, None, None, 3, Some(Float(17.3))));
+        rows.push(row(2022, None, None, 4, Some(Float(100.0))));
+        rows.push(row(2022, None, Some(xu), 0, Some(Int(38))));
+        rows.push(row(2022, None, Some(xu), 1, Some(Fen(70_000_000_000))));
+        rows.push(row(
+            2022,
+            None,
+            Some(xu),
+            2,
+            Some(Float(26.666666666666668)),
+        ));
+        rows.push(row(2022, None, Some(xu), 3, Some(Float(16.66666666))));
+        rows.push(row(2022, None, Some(xu), 4, Some(Float(59.676044))));
+        rows.push(row(2022, None, Some(xin), 0, Some(Int(17))));
+        rows.push(row(2022, None, Some(xin), 1, Some(Fen(47_300_000_000))));
+        rows.push(row(2022, None, Some(xin), 2, Some(Float(-15.0))));
+        rows.push(row(2022, None, Some(xin), 3, Some(Float(18.250000001))));
+        rows.push(row(2022, None, Some(xin), 4, Some(Float(40.323956))));
+        TableResult {
+            name: "projects_by_nature".into(),
+            title: "5000万元以上项目情况".into(),
+            unit: MoneyUnit::Wanyuan,
+            dims: vec!["nature".into()],
+            dim_titles: vec!["建设性质".into()],
+            metrics,
+            rows,
+            wide: true,
+        }
+    }
+
+    /// Totals only, annual, wide; 亿元.
+    pub(crate) fn totals_only() -> TableResult {
+        use MetricValue::*;
+        TableResult {
+            name: "bonds".into(),
+            title: "专项债券".into(),
+            unit: MoneyUnit::Yiyuan,
+            dims: vec![],
+            dim_titles: vec![],
+            metrics: vec![
+                def("项目数", MetricKind::Count, 0),
+                def("金额", MetricKind::Money, 2),
+            ],
+            rows: vec![
+                row(2022, None, None, 0, Some(Int(9))),
+                row(2022, None, None, 1, Some(Fen(117_300_000_000))),
+            ],
+            wide: true,
+        }
+    }
+
+    /// Year-to-date, long, by 类型 (keys with a comma and a quote), two months in 2023.
+    pub(crate) fn ytd_long() -> TableResult {
+        use MetricValue::*;
+        let a: &[&str] = &["补助,房租"];
+        let b: &[&str] = &["奖励\"区级\""];
+        TableResult {
+            name: "subsidies".into(),
+            title: "补贴资金".into(),
+            unit: MoneyUnit::Wanyuan,
+            dims: vec!["kind".into()],
+            dim_titles: vec!["类型".into()],
+            metrics: vec![
+                def("户数", MetricKind::Count, 0),
+                def("金额", MetricKind::Money, 2),
+                def("达标率", MetricKind::Percent, 2),
+            ],
+            rows: vec![
+                row(2022, Some(12), None, 0, Some(Int(35913))),
+                row(2022, Some(12), None, 1, Some(Fen(4_207_000_000))),
+                row(2022, Some(12), None, 2, Some(Float(64.185))),
+                row(2022, Some(12), Some(a), 0, Some(Int(35903))),
+                row(2022, Some(12), Some(a), 1, Some(Fen(1_837_000_000))),
+                row(2022, Some(12), Some(a), 2, Some(Float(-0.00001))),
+                row(2022, Some(12), Some(b), 0, Some(Int(10))),
+                row(2022, Some(12), Some(b), 1, Some(Fen(2_370_000_000))),
+                row(2022, Some(12), Some(b), 2, None),
+                row(2023, Some(3), None, 0, Some(Int(120))),
+                row(2023, Some(3), None, 1, Some(Fen(12_345_678))),
+                row(2023, Some(3), None, 2, Some(Float(50.0))),
+            ],
+            wide: false,
+        }
+    }
+
+    fn texts(row: &[CellOut]) -> Vec<&str> {
+        row.iter().map(CellOut::text).collect()
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(fixed(0.125, 2), "0.13");
+        assert_eq!(fixed(-0.125, 2), "-0.13");
+        assert_eq!(fixed(2.5, 0), "3");
+        assert_eq!(fixed(64.185, 2), "64.19"); // 64.185 is stored just above the tie
+        assert_eq!(fixed(1.0005, 3), "1.000"); // stored just below the tie
+        assert_eq!(fixed(-0.00001, 4), "0.0000");
+        assert_eq!(fixed(-0.0, 2), "0.00");
+        assert_eq!(fixed(17.3, 4), "17.3000");
+        assert_eq!(fixed(1e20, 1), "100000000000000000000.0");
+    }
+
+    #[test]
+    fn derived_metrics_are_found() {
+        let t = annual_wide();
+        assert_eq!(
+            derived_from(&t.metrics),
+            vec![None, None, Some(0), Some(1), Some(1)]
+        );
+        let m = vec![
+            def("金额", MetricKind::Money, 2),
+            def("金额同比增减", MetricKind::Money, 2),
+            def("同比", MetricKind::Percent, 1),
+        ];
+        assert_eq!(derived_from(&m), vec![None, Some(0), None]);
+    }
+
+    #[test]
+    fn wide_grid() {
+        let g = display(&annual_wide());
+        assert_eq!(
+            g.headers,
+            vec![
+                "建设性质",
+                "2021年项目个数",
+                "2022年项目个数",
+                "项目个数同比(%)",
+                "2021年总投资(万元)",
+                "2022年总投资(万元)",
+                "总投资同比(%)",
+                "总投资构成(%)",
+            ]
+        );
+        assert_eq!(g.key_columns, 1);
+        assert_eq!(g.total_rows, vec![true, false, false]);
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec![
+                "合计",
+                "50",
+                "55",
+                "10.00",
+                "100000.0000",
+                "117300.0000",
+                "17.30",
+                "100.00"
+            ]
+        );
+        assert_eq!(
+            texts(&g.rows[1]),
+            vec![
+                "续建",
+                "30",
+                "38",
+                "26.67",
+                "60000.0001",
+                "70000.0000",
+                "16.67",
+                "59.68"
+            ]
+        );
+        assert_eq!(
+            texts(&g.rows[2]),
+            vec![
+                "新建",
+                "20",
+                "17",
+                "-15.00",
+                "40000.0000",
+                "47300.0000",
+                "18.25",
+                "40.32"
+            ]
+        );
+        assert_eq!(
+            g.rows[0][5],
+            CellOut::Number {
+                value: 117300.0,
+                text: "117300.0000".into(),
+                kind: MetricKind::Money,
+                decimals: 4
+            }
+        );
+    }
+
+    #[test]
+    fn totals_only_grid() {
+        let g = display(&totals_only());
+        assert_eq!(g.headers, vec!["项目", "2022年项目数", "2022年金额(亿元)"]);
+        assert_eq!(g.rows.len(), 1);
+        assert_eq!(texts(&g.rows[0]), vec!["合计", "9", "11.73"]);
+    }
+
+    #[test]
+    fn ytd_grids() {
+        let t = ytd_long();
+        let g = display(&t);
+        assert_eq!(
+            g.headers,
+            vec!["年份", "月份", "类型", "户数", "金额(万元)", "达标率(%)"]
+        );
+        assert_eq!(g.key_columns, 3);
+        assert_eq!(g.rows.len(), 4);
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec!["2022", "1-12", "合计", "35913", "4207.00", "64.19"]
+        );
+        assert_eq!(
+            texts(&g.rows[1]),
+            vec!["2022", "1-12", "补助,房租", "35903", "1837.00", "0.00"]
+        );
+        assert_eq!(
+            texts(&g.rows[2]),
+            vec!["2022", "1-12", "奖励\"区级\"", "10", "2370.00", ""]
+        );
+        assert_eq!(
+            texts(&g.rows[3]),
+            vec!["2023", "1-3", "合计", "120", "12.35", "50.00"]
+        );
+        assert_eq!(g.total_rows, vec![true, false, false, true]);
+
+        let mut w = t.clone();
+        w.wide = true;
+        let g = display(&w);
+        assert_eq!(
+            g.headers,
+            vec![
+                "类型",
+                "2022年1-12月户数",
+                "2023年1-3月户数",
+                "2022年1-12月金额(万元)",
+                "2023年1-3月金额(万元)",
+                "2022年1-12月达标率(%)",
+                "2023年1-3月达标率(%)"
+            ]
+        );
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec!["合计", "35913", "120", "4207.00", "12.35", "64.19", "50.00"]
+        );
+        assert_eq!(
+            texts(&g.rows[2]),
+            vec!["奖励\"区级\"", "10", "", "2370.00", "", "", ""]
+        );
+
+        // Several months in a year: single months, the latest month of the latest year.
+        let mut m = w.clone();
+        m.rows
+            .push(row(2023, Some(2), None, 0, Some(MetricValue::Int(40))));
+        let g = display(&m);
+        assert_eq!(g.headers[1], "2022年12月户数");
+        assert_eq!(g.headers[2], "2023年3月户数");
+        assert_eq!(texts(&g.rows[0])[2], "120");
+    }
+}

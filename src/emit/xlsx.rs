@@ -1,0 +1,414 @@
+//! XLSX: one workbook, a sheet per table, laid out like a published statistical table.
+//!
+//! Row 1 the title (bold, merged across the table), row 2 `单位：万元` right-aligned when the
+//! table has money, then the bold bordered header row, the data rows (合计 bold, thousands
+//! separators, fixed decimals per metric; percentages stored as 64.18 with format `0.00`, never
+//! Excel's `%`), and a last line `注：数据来源：…；数据截至…。`. Panes are frozen below the header
+//! and right of the label columns. The document's creation time is fixed, so the same tables
+//! give the same bytes on every run.
+
+use super::layout::{display, CellOut, Grid};
+use super::EmitError;
+use crate::aggregate::{MetricKind, TableResult};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+use std::path::Path;
+
+/// What every sheet's title block and note line say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableMeta {
+    /// The publication's title (the workbook's document title).
+    pub title: String,
+    /// Data source for the 注 line.
+    pub source: Option<String>,
+    /// The period the data reaches, e.g. `2022年1-12月`.
+    pub period_label: String,
+}
+
+/// Writes all tables into one workbook.
+pub fn write_xlsx(tables: &[TableResult], meta: &TableMeta, path: &Path) -> Result<(), EmitError> {
+    let bytes = xlsx_bytes(tables, meta).map_err(|source| EmitError::Xlsx {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    std::fs::write(path, bytes).map_err(EmitError::io(path))
+}
+
+/// The workbook's bytes.
+pub fn xlsx_bytes(tables: &[TableResult], meta: &TableMeta) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(&meta.title)
+            .set_creation_datetime(&created),
+    );
+    let names = sheet_names(tables);
+    for (table, name) in tables.iter().zip(&names) {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name)?;
+        write_sheet(sheet, table, meta)?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// Sheet names: the titles, at most 31 characters, without `[]:*?/\`, unique ignoring case.
+pub fn sheet_names(tables: &[TableResult]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tables {
+        let clean: String = t
+            .title
+            .chars()
+            .map(|c| {
+                if "[]:*?/\\".contains(c) || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let clean = clean.trim().trim_matches('\'').to_string();
+        let base = if clean.is_empty() {
+            t.name.clone()
+        } else {
+            clean
+        };
+        let base = if base.is_empty() || base.eq_ignore_ascii_case("History") {
+            format!("Sheet{}", out.len() + 1)
+        } else {
+            base
+        };
+        let taken = |s: &str| out.iter().any(|o| o.to_lowercase() == s.to_lowercase());
+        let mut name: String = base.chars().take(31).collect();
+        let mut n = 2;
+        while taken(&name) {
+            let suffix = format!("({n})");
+            name = base
+                .chars()
+                .take(31 - suffix.chars().count())
+                .collect::<String>()
+                + &suffix;
+            n += 1;
+        }
+        out.push(name);
+    }
+    out
+}
+
+/// Columns of display text, CJK characters counting two.
+pub fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            if u >= 0x2E80 && !(0xFF61..=0xFF9F).contains(&u) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// The Excel number format of a metric.
+pub fn number_format(kind: MetricKind, decimals: u8) -> String {
+    let int = match kind {
+        MetricKind::Percent | MetricKind::Points => "0",
+        MetricKind::Money | MetricKind::Count | MetricKind::Number => "#,##0",
+    };
+    if decimals == 0 {
+        int.to_string()
+    } else {
+        format!("{int}.{}", "0".repeat(decimals as usize))
+    }
+}
+
+/// The text Excel shows for a number cell (thousands separators added).
+fn shown(text: &str, kind: MetricKind) -> String {
+    if matches!(kind, MetricKind::Percent | MetricKind::Points) {
+        return text.to_string();
+    }
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+fn column_widths(grid: &Grid) -> Vec<f64> {
+    (0..grid.headers.len())
+        .map(|c| {
+            let data = grid
+                .rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| match cell {
+                    CellOut::Text(s) => display_width(s),
+                    CellOut::Number { text, kind, .. } => shown(text, *kind).len(),
+                    CellOut::Empty => 0,
+                })
+                .max()
+                .unwrap_or(0);
+            // Headers wrap: they widen a column only up to 14 columns of text.
+            let header = display_width(&grid.headers[c]).min(14);
+            (data.max(header).max(6) + 2).min(60) as f64
+        })
+        .collect()
+}
+
+fn write_sheet(
+    sheet: &mut Worksheet,
+    table: &TableResult,
+    meta: &TableMeta,
+) -> Result<(), XlsxError> {
+    let grid = display(table);
+    let width = grid.headers.len().max(1) as u16;
+    let last_col = width - 1;
+
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let unit_line = Format::new().set_align(FormatAlign::Right);
+    let header = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let bordered = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::VerticalCenter);
+    let text_cell = bordered.clone().set_align(FormatAlign::Left);
+    let note = Format::new().set_align(FormatAlign::Left);
+
+    let mut row: u32 = 0;
+    merged_text(sheet, row, last_col, &table.title, &title)?;
+    sheet.set_row_height(row, 24)?;
+    row += 1;
+    if table.metrics.iter().any(|m| m.kind == MetricKind::Money) {
+        merged_text(
+            sheet,
+            row,
+            last_col,
+            &format!("单位：{}", table.unit),
+            &unit_line,
+        )?;
+        row += 1;
+    }
+    let header_row = row;
+    for (c, h) in grid.headers.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, h, &header)?;
+    }
+    row += 1;
+    for (cells, &total) in grid.rows.iter().zip(&grid.total_rows) {
+        for (c, cell) in cells.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                CellOut::Text(s) => {
+                    let f = if total {
+                        text_cell.clone().set_bold()
+                    } else {
+                        text_cell.clone()
+                    };
+                    sheet.write_string_with_format(row, c, s, &f)?;
+                }
+                CellOut::Number {
+                    value,
+                    kind,
+                    decimals,
+                    ..
+                } => {
+                    let f = bordered
+                        .clone()
+                        .set_num_format(number_format(*kind, *decimals));
+                    let f = if total { f.set_bold() } else { f };
+                    sheet.write_number_with_format(row, c, *value, &f)?;
+                }
+                CellOut::Empty => {
+                    sheet.write_blank(row, c, &bordered)?;
+                }
+            }
+        }
+        row += 1;
+    }
+    let text = match &meta.source {
+        Some(s) if !s.trim().is_empty() => format!(
+            "注：数据来源：{}；数据截至{}。",
+            s.trim(),
+            meta.period_label
+        ),
+        _ => format!("注：数据截至{}。", meta.period_label),
+    };
+    sheet.write_string_with_format(row, 0, &text, &note)?;
+
+    for (c, w) in column_widths(&grid).into_iter().enumerate() {
+        sheet.set_column_width(c as u16, w)?;
+    }
+    sheet.set_freeze_panes(header_row + 1, grid.key_columns as u16)?;
+    sheet.set_repeat_rows(header_row, header_row)?;
+    sheet.set_print_fit_to_pages(1, 0);
+    if width > 8 {
+        sheet.set_landscape();
+    }
+    Ok(())
+}
+
+/// Text across columns 0..=last_col of a row, merged when wider than one column.
+fn merged_text(
+    sheet: &mut Worksheet,
+    row: u32,
+    last_col: u16,
+    text: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    if last_col == 0 {
+        sheet.write_string_with_format(row, 0, text, format)?;
+    } else {
+        sheet.merge_range(row, 0, row, last_col, text, format)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    use std::io::Read;
+
+    fn meta() -> TableMeta {
+        TableMeta {
+            title: "某区重点统计数据".into(),
+            source: Some("某区统计局".into()),
+            period_label: "2022年1-12月".into(),
+        }
+    }
+
+    #[test]
+    fn bytes_are_deterministic() {
+        let dir = tempfile::tempdir().unwrap();
+        let tables = [annual_wide(), totals_only(), ytd_long()];
+        let a = dir.path().join("a.xlsx");
+        let b = dir.path().join("b.xlsx");
+        write_xlsx(&tables, &meta(), &a).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        write_xlsx(&tables, &meta(), &b).unwrap();
+        let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        assert_eq!(a, b);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
+        let mut core = String::new();
+        zip.by_name("docProps/core.xml")
+            .unwrap()
+            .read_to_string(&mut core)
+            .unwrap();
+        assert!(core.contains("2000-01-01T00:00:00Z"), "{core}");
+    }
+
+    #[test]
+    fn reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.xlsx");
+        write_xlsx(&[annual_wide(), totals_only(), ytd_long()], &meta(), &p).unwrap();
+        let mut wb: Xlsx<_> = open_workbook(&p).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            vec!["5000万元以上项目情况", "专项债券", "补贴资金"]
+        );
+
+        let r = wb.worksheet_range("5000万元以上项目情况").unwrap();
+        let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(s(0, 0), Data::String("5000万元以上项目情况".into()));
+        assert_eq!(s(1, 0), Data::String("单位：万元".into()));
+        assert_eq!(s(2, 0), Data::String("建设性质".into()));
+        assert_eq!(s(2, 1), Data::String("2021年项目个数".into()));
+        assert_eq!(s(2, 7), Data::String("总投资构成(%)".into()));
+        assert_eq!(s(3, 0), Data::String("合计".into()));
+        assert_eq!(s(3, 1), Data::Float(50.0));
+        assert_eq!(s(3, 5), Data::Float(117300.0));
+        assert_eq!(s(4, 0), Data::String("续建".into()));
+        assert_eq!(s(4, 3), Data::Float(26.666666666666668));
+        assert_eq!(
+            s(6, 0),
+            Data::String("注：数据来源：某区统计局；数据截至2022年1-12月。".into())
+        );
+
+        let r = wb.worksheet_range("专项债券").unwrap();
+        let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(s(1, 0), Data::String("单位：亿元".into()));
+        assert_eq!(s(2, 0), Data::String("项目".into()));
+        assert_eq!(s(3, 0), Data::String("合计".into()));
+        assert_eq!(s(3, 2), Data::Float(11.73));
+
+        let r = wb.worksheet_range("补贴资金").unwrap();
+        let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(s(2, 0), Data::String("年份".into()));
+        assert_eq!(s(3, 0), Data::String("2022".into()));
+        assert_eq!(s(3, 1), Data::String("1-12".into()));
+        assert_eq!(s(3, 2), Data::String("合计".into()));
+        assert_eq!(s(5, 5), Data::Empty);
+        assert_eq!(
+            s(7, 0),
+            Data::String("注：数据来源：某区统计局；数据截至2022年1-12月。".into())
+        );
+    }
+
+    #[test]
+    fn styles() {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(
+            xlsx_bytes(&[annual_wide()], &meta()).unwrap(),
+        ))
+        .unwrap();
+        let mut styles = String::new();
+        zip.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        assert!(styles.contains("formatCode=\"#,##0.0000\""), "{styles}");
+        assert!(styles.contains("formatCode=\"0.00\""), "{styles}");
+        assert!(!styles.contains('%'));
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        assert!(sheet.contains("<mergeCell ref=\"A1:H1\"/>"), "{sheet}");
+        assert!(sheet.contains("ySplit=\"3\""), "{sheet}");
+    }
+
+    #[test]
+    fn names_and_widths() {
+        let mut a = totals_only();
+        a.title = "表[1]: 资金/补贴*情况?\\一二三四五六七八九十一二三四五六七八九十".into();
+        let b = a.clone();
+        let mut c = totals_only();
+        c.title = String::new();
+        let names = sheet_names(&[a, b, c]);
+        assert_eq!(
+            names[0],
+            "表_1__ 资金_补贴_情况__一二三四五六七八九十一二三四五"
+        );
+        assert_eq!(names[0].chars().count(), 31);
+        assert_eq!(
+            names[1],
+            "表_1__ 资金_补贴_情况__一二三四五六七八九十一二(2)"
+        );
+        assert_eq!(names[2], "bonds");
+        assert_eq!(display_width("合计a"), 5);
+        assert_eq!(shown("-1234567.50", MetricKind::Money), "-1,234,567.50");
+        assert_eq!(shown("123", MetricKind::Count), "123");
+        assert_eq!(number_format(MetricKind::Count, 0), "#,##0");
+        assert_eq!(number_format(MetricKind::Points, 2), "0.00");
+    }
+}

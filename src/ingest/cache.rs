@@ -1,0 +1,60 @@
+//! The parse cache: a workbook's reading, keyed by the sha256 of its bytes, so that next
+//! month's run parses only new or changed workbooks.
+//!
+//! The key also holds a hash of the tool version and the pipeline's datasets (the ingestion
+//! settings): changing either starts a fresh cache. Entries are written atomically; an entry
+//! that cannot be read is treated as a miss.
+
+use super::FileReport;
+use crate::config::Pipeline;
+use std::path::{Path, PathBuf};
+use tracing::{debug, warn};
+
+pub struct Cache {
+    dir: PathBuf,
+    settings: String,
+}
+
+impl Cache {
+    pub fn new(dir: &Path, pipeline: &Pipeline) -> Cache {
+        let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
+        let key = format!("yearbook {}\n{settings}", env!("CARGO_PKG_VERSION"));
+        Cache {
+            dir: dir.to_path_buf(),
+            settings: crate::util::sha256_hex(key.as_bytes())[..16].to_string(),
+        }
+    }
+
+    fn entry(&self, sha256: &str) -> PathBuf {
+        self.dir.join(&self.settings).join(format!("{sha256}.json"))
+    }
+
+    pub fn get(&self, sha256: &str) -> Option<FileReport> {
+        let bytes = std::fs::read(self.entry(sha256)).ok()?;
+        match serde_json::from_slice::<FileReport>(&bytes) {
+            Ok(r) if r.sha256 == sha256 => Some(r),
+            _ => {
+                debug!("ignoring unreadable cache entry for {sha256}");
+                None
+            }
+        }
+    }
+
+    pub fn put(&self, report: &FileReport) {
+        if report.sha256.is_empty() {
+            return;
+        }
+        let path = self.entry(&report.sha256);
+        let write = || -> std::io::Result<()> {
+            let dir = path.parent().unwrap_or(&self.dir);
+            std::fs::create_dir_all(dir)?;
+            let tmp = tempfile::NamedTempFile::new_in(dir)?;
+            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file()), report)?;
+            tmp.persist(&path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            warn!("cannot write the parse cache entry {}: {e}", path.display());
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Finding the table in a sheet: the header row (or two rows), which dataset it is, the
+//! column-to-field mapping, the money unit, and the table's year and month.
+
+use super::normalize::{normalize_header, squeeze, HeaderText};
+use super::periods::{find_month, find_year};
+use super::value::cell_text;
+use crate::config::{Dataset, Pipeline};
+use crate::model::{FieldKind, MoneyUnit};
+use calamine::{Data, Dimensions, Range};
+
+/// How many rows from the top of the used range may hold the header.
+pub const HEADER_SCAN_ROWS: u32 = 15;
+
+/// Header texts that name a year column, which then gives each row its own year.
+const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
+
+/// Cell access in absolute (0-based, from A1) coordinates.
+pub struct Grid<'a> {
+    pub range: &'a Range<Data>,
+    pub merges: &'a [Dimensions],
+    pub first_row: u32,
+    pub last_row: u32,
+    pub first_col: u32,
+    pub last_col: u32,
+}
+
+impl<'a> Grid<'a> {
+    pub fn new(range: &'a Range<Data>, merges: &'a [Dimensions]) -> Option<Grid<'a>> {
+        let (r0, c0) = range.start()?;
+        let (r1, c1) = range.end()?;
+        Some(Grid {
+            range,
+            merges,
+            first_row: r0,
+            last_row: r1,
+            first_col: c0,
+            last_col: c1,
+        })
+    }
+
+    pub fn get(&self, row: u32, col: u32) -> &'a Data {
+        static EMPTY: Data = Data::Empty;
+        self.range.get_value((row, col)).unwrap_or(&EMPTY)
+    }
+
+    pub fn text(&self, row: u32, col: u32) -> String {
+        cell_text(self.get(row, col))
+    }
+
+    /// Text of a cell, or of the merged region's top-left cell that covers it.
+    pub fn merged_text(&self, row: u32, col: u32) -> String {
+        let own = self.text(row, col);
+        if !own.trim().is_empty() {
+            return own;
+        }
+        for m in self.merges {
+            if m.start.0 <= row && row <= m.end.0 && m.start.1 <= col && col <= m.end.1 {
+                return self.text(m.start.0, m.start.1);
+            }
+        }
+        own
+    }
+
+    pub fn row_texts(&self, row: u32) -> Vec<String> {
+        (self.first_col..=self.last_col)
+            .map(|c| self.text(row, c))
+            .filter(|t| !t.trim().is_empty())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ColumnMap {
+    pub col: u32,
+    pub field: usize,
+    /// Header text as written (parent and child joined with `/` for two-row headers).
+    pub header: String,
+    pub unit: Option<MoneyUnit>,
+    pub cumulative: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Column,
+    SheetName,
+    Title,
+    FileName,
+    Header,
+    UnitLine,
+    Default,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Column => "year column",
+            Source::SheetName => "sheet name",
+            Source::Title => "title rows",
+            Source::FileName => "file name",
+            Source::Header => "column header",
+            Source::UnitLine => "单位 line",
+            Source::Default => "dataset default",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Layout {
+    pub dataset: usize,
+    /// 0-based first and last header rows.
+    pub header_first: u32,
+    pub header_last: u32,
+    pub columns: Vec<ColumnMap>,
+    /// A year column giving each row its own year.
+    pub year_col: Option<u32>,
+    pub year: Option<(i32, Source)>,
+    pub month: Option<(u32, Source)>,
+    pub cumulative: bool,
+    /// Unit of money columns without a unit in their header.
+    pub unit: (MoneyUnit, Source),
+    /// Title and unit lines above the header, kept as metadata.
+    pub title_lines: Vec<String>,
+    /// Header cells that matched no field (shown by `inspect`).
+    pub unmatched: Vec<String>,
+    /// Fields found twice; the first column wins.
+    pub duplicates: Vec<String>,
+}
+
+struct Candidate {
+    dataset: usize,
+    first: u32,
+    last: u32,
+    columns: Vec<ColumnMap>,
+    year_col: Option<u32>,
+    unmatched: Vec<String>,
+    duplicates: Vec<String>,
+}
+
+/// Maps header texts to one dataset's fields; per column, the first text that matches wins.
+fn match_columns(
+    ds: &Dataset,
+    headers: &[(u32, Vec<(String, HeaderText)>)],
+) -> (Vec<ColumnMap>, Option<u32>, Vec<String>, Vec<String>) {
+    let mut columns: Vec<ColumnMap> = Vec::new();
+    let mut year_col = None;
+    let mut unmatched = Vec::new();
+    let mut duplicates = Vec::new();
+    for (col, options) in headers {
+        let mut hit = None;
+        for (raw, h) in options {
+            if let Some(fi) = ds
+                .fields
+                .iter()
+                .position(|f| f.keys.iter().any(|k| k == &h.key))
+            {
+                hit = Some((fi, raw, h));
+                break;
+            }
+        }
+        match hit {
+            Some((fi, raw, h)) => {
+                if columns.iter().any(|c| c.field == fi) {
+                    duplicates.push(format!("{} ({})", raw, crate::model::column_letter(*col)));
+                    continue;
+                }
+                columns.push(ColumnMap {
+                    col: *col,
+                    field: fi,
+                    header: raw.clone(),
+                    unit: h.unit.as_deref().and_then(MoneyUnit::parse),
+                    cumulative: h.cumulative,
+                });
+            }
+            None => {
+                let is_year = options
+                    .iter()
+                    .any(|(_, h)| YEAR_KEYS.contains(&h.key.as_str()));
+                if is_year && year_col.is_none() {
+                    year_col = Some(*col);
+                } else if let Some((raw, _)) = options.first() {
+                    unmatched.push(raw.clone());
+                }
+            }
+        }
+    }
+    (columns, year_col, unmatched, duplicates)
+}
+
+/// Header options for each column of a single-row header at `row`.
+fn single_row(grid: &Grid, row: u32) -> Vec<(u32, Vec<(String, HeaderText)>)> {
+    (grid.first_col..=grid.last_col)
+        .filter_map(|c| {
+            let t = grid.merged_text(row, c);
+            (!t.trim().is_empty()).then(|| (c, vec![(t.clone(), normalize_header(&t))]))
+        })
+        .collect()
+}
+
+/// Header options for a parent/child header in `row` and `row + 1`: the child alone, the
+/// parent and child joined, then the parent (merged parents apply to every child below them).
+fn two_rows(grid: &Grid, row: u32) -> Vec<(u32, Vec<(String, HeaderText)>)> {
+    (grid.first_col..=grid.last_col)
+        .filter_map(|c| {
+            let parent = grid.merged_text(row, c);
+            let child = grid.merged_text(row + 1, c);
+            let (p, ch) = (parent.trim(), child.trim());
+            let mut opts = Vec::new();
+            if !ch.is_empty() && ch != p {
+                let shown = if p.is_empty() {
+                    ch.to_string()
+                } else {
+                    format!("{p}/{ch}")
+                };
+                opts.push((shown.clone(), normalize_header(ch)));
+                if !p.is_empty() {
+                    let joined = normalize_header(&format!("{p}{ch}"));
+                    opts.push((shown, joined));
+                }
+            }
+            if !p.is_empty() {
+                opts.push((p.to_string(), normalize_header(p)));
+            }
+            (!opts.is_empty()).then_some((c, opts))
+        })
+        .collect()
+}
+
+/// Finds the best header among the first rows for any dataset of the pipeline.
+pub fn detect(
+    grid: &Grid,
+    pipeline: &Pipeline,
+    sheet_name: &str,
+    file_name: &str,
+) -> Option<Layout> {
+    let last_scan = grid
+        .last_row
+        .min(grid.first_row.saturating_add(HEADER_SCAN_ROWS - 1));
+    let mut best: Option<(usize, Candidate)> = None;
+    for row in grid.first_row..=last_scan {
+        let mut shapes = vec![(row, single_row(grid, row))];
+        if row < grid.last_row {
+            shapes.push((row + 1, two_rows(grid, row)));
+        }
+        for (last, headers) in shapes {
+            if headers.is_empty() {
+                continue;
+            }
+            for (di, ds) in pipeline.datasets.iter().enumerate() {
+                let (columns, year_col, unmatched, duplicates) = match_columns(ds, &headers);
+                if !ds
+                    .identify
+                    .iter()
+                    .all(|fi| columns.iter().any(|c| c.field == *fi))
+                {
+                    continue;
+                }
+                let score = columns.len();
+                // Strictly better only: the earliest, single-row reading wins ties.
+                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                    best = Some((
+                        score,
+                        Candidate {
+                            dataset: di,
+                            first: row,
+                            last,
+                            columns,
+                            year_col,
+                            unmatched,
+                            duplicates,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    let (_, cand) = best?;
+    Some(describe(grid, pipeline, cand, sheet_name, file_name))
+}
+
+fn describe(
+    grid: &Grid,
+    pipeline: &Pipeline,
+    cand: Candidate,
+    sheet_name: &str,
+    file_name: &str,
+) -> Layout {
+    let ds = &pipeline.datasets[cand.dataset];
+    let title_lines: Vec<String> = (grid.first_row..cand.first)
+        .map(|r| grid.row_texts(r).join(" "))
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let titles = title_lines.join(" ");
+
+    let year = if cand.year_col.is_some() {
+        None
+    } else {
+        find_year(sheet_name)
+            .map(|y| (y, Source::SheetName))
+            .or_else(|| find_year(&titles).map(|y| (y, Source::Title)))
+            .or_else(|| find_year(file_name).map(|y| (y, Source::FileName)))
+    };
+    let month = find_month(&titles)
+        .map(|m| (m, Source::Title))
+        .or_else(|| find_month(sheet_name).map(|m| (m, Source::SheetName)))
+        .or_else(|| find_month(file_name).map(|m| (m, Source::FileName)));
+    let header_cumulative = cand
+        .columns
+        .iter()
+        .any(|c| c.cumulative && ds.fields[c.field].kind.is_numeric());
+    let title_cumulative =
+        month.is_some_and(|((_, cum), _)| cum) || squeeze(&titles).contains("累计");
+    let unit = unit_line(&title_lines)
+        .map(|u| (u, Source::UnitLine))
+        .unwrap_or((ds.money_unit, Source::Default));
+    let money_without_unit = cand
+        .columns
+        .iter()
+        .any(|c| ds.fields[c.field].kind == FieldKind::Money && c.unit.is_none());
+    let unit = if money_without_unit || unit.1 != Source::Default {
+        unit
+    } else {
+        // Every money column names its own unit; report that as the source.
+        (unit.0, Source::Header)
+    };
+    Layout {
+        dataset: cand.dataset,
+        header_first: cand.first,
+        header_last: cand.last,
+        columns: cand.columns,
+        year_col: cand.year_col,
+        year,
+        month: month.map(|((m, _), s)| (m, s)),
+        cumulative: header_cumulative || title_cumulative,
+        unit,
+        title_lines,
+        unmatched: cand.unmatched,
+        duplicates: cand.duplicates,
+    }
+}
+
+/// `单位：万元` (or `单位:亿元`, `金额单位：元`) in the lines above the header.
+fn unit_line(lines: &[String]) -> Option<MoneyUnit> {
+    for line in lines {
+        let s = squeeze(line);
+        let mut rest = s.as_str();
+        while let Some(pos) = rest.find("单位") {
+            let after = &rest[pos + "单位".len()..];
+            let after = after.trim_start_matches([':', '：']);
+            for unit in ["亿元", "千元", "万元", "元"] {
+                if after.starts_with(unit) {
+                    return MoneyUnit::parse(unit);
+                }
+            }
+            rest = after;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_lines() {
+        assert_eq!(unit_line(&["单位：万元".into()]), Some(MoneyUnit::Wanyuan));
+        assert_eq!(
+            unit_line(&["填报单位：二道区财政局  金额单位:元".into()]),
+            Some(MoneyUnit::Yuan)
+        );
+        assert_eq!(unit_line(&["二道区2022年".into()]), None);
+    }
+}

@@ -1,0 +1,361 @@
+//! Reading workbooks into clean rows: cell values, header text, layout detection, and the
+//! accounting of every row read.
+
+pub mod cache;
+pub mod layout;
+pub mod normalize;
+pub mod periods;
+pub mod rows;
+pub mod value;
+pub mod workbook;
+
+use crate::config::Pipeline;
+use crate::model::Value;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+
+pub use layout::Layout;
+pub use workbook::{FileError, Visibility};
+
+/// Why a row was read but is neither data nor rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Title and unit lines above the header.
+    Title,
+    Header,
+    Blank,
+    /// 合计 / 总计 / 小计 rows.
+    Total,
+    /// 其中 rows and the indented rows under them.
+    Breakdown,
+    /// 注 / 说明 / 填报 / 数据来源 lines.
+    Note,
+    HiddenSheet,
+    /// A sheet where no dataset's header was found.
+    NoTable,
+    /// A table whose year could not be found.
+    NoYear,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Title => "title",
+            SkipReason::Header => "header",
+            SkipReason::Blank => "blank",
+            SkipReason::Total => "total",
+            SkipReason::Breakdown => "breakdown",
+            SkipReason::Note => "note",
+            SkipReason::HiddenSheet => "hidden_sheet",
+            SkipReason::NoTable => "no_table",
+            SkipReason::NoYear => "no_year",
+        }
+    }
+}
+
+/// A row that could not be read, with where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rejection {
+    pub file: String,
+    pub sheet: String,
+    /// Excel row number (1-based).
+    pub row: u32,
+    /// Column letter of the offending cell.
+    pub column: String,
+    pub header: String,
+    /// The cell as written.
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: sheet `{}`, cell {}{}",
+            self.file, self.sheet, self.column, self.row
+        )?;
+        if !self.header.is_empty() {
+            write!(f, " ({})", self.header)?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// The clean rows of one sheet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Extracted {
+    pub dataset: usize,
+    pub month: Option<u32>,
+    pub cumulative: bool,
+    /// (Excel row number, year, values aligned with the dataset's fields).
+    pub rows: Vec<(u32, i32, Vec<Value>)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SheetReport {
+    pub name: String,
+    pub visibility: Visibility,
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub skipped: BTreeMap<SkipReason, u64>,
+    pub layout: Option<Layout>,
+    pub warnings: Vec<String>,
+    pub rejected: Vec<Rejection>,
+    pub data: Option<Extracted>,
+}
+
+impl SheetReport {
+    pub fn rows_skipped(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileReport {
+    /// Path as shown in reports: relative to the pipeline folder where possible.
+    pub display: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub format: Option<String>,
+    /// True when the result came from the parse cache rather than the workbook.
+    #[serde(default)]
+    pub cached: bool,
+    pub size: u64,
+    pub sha256: String,
+    pub sheets: Vec<SheetReport>,
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    pub fn rows(&self) -> (u64, u64, u64, u64) {
+        self.sheets.iter().fold((0, 0, 0, 0), |(r, k, j, s), sh| {
+            (
+                r + sh.rows_read,
+                k + sh.rows_kept,
+                j + sh.rows_rejected,
+                s + sh.rows_skipped(),
+            )
+        })
+    }
+}
+
+/// Reads every file in parallel; one file's failure never stops the others. Output order is
+/// the input order. With a cache, unchanged workbooks are not parsed again.
+pub fn ingest_all(
+    pipeline: &Pipeline,
+    files: &[(PathBuf, String)],
+    cache: Option<&cache::Cache>,
+) -> Vec<FileReport> {
+    ingest_with_progress(pipeline, files, cache, &|| {})
+}
+
+/// As [`ingest_all`], calling `tick` after each file.
+pub fn ingest_with_progress(
+    pipeline: &Pipeline,
+    files: &[(PathBuf, String)],
+    cache: Option<&cache::Cache>,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<FileReport> {
+    files
+        .par_iter()
+        .map(|(path, display)| {
+            let r = ingest_cached(pipeline, path, display, cache);
+            tick();
+            r
+        })
+        .collect()
+}
+
+fn ingest_cached(
+    pipeline: &Pipeline,
+    path: &Path,
+    display: &str,
+    cache: Option<&cache::Cache>,
+) -> FileReport {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return failed(
+                path,
+                display,
+                0,
+                String::new(),
+                FileError::Io(e.to_string()),
+            )
+        }
+    };
+    let sha256 = crate::util::sha256_hex(&bytes);
+    if let Some(mut hit) = cache.and_then(|c| c.get(&sha256)) {
+        hit.display = display.to_string();
+        hit.path = path.to_path_buf();
+        hit.cached = true;
+        for rej in hit.sheets.iter_mut().flat_map(|s| s.rejected.iter_mut()) {
+            rej.file = display.to_string();
+        }
+        return hit;
+    }
+    let report = ingest_bytes(pipeline, path, display, &bytes, sha256);
+    if let Some(c) = cache {
+        c.put(&report);
+    }
+    report
+}
+
+fn failed(path: &Path, display: &str, size: u64, sha256: String, err: FileError) -> FileReport {
+    FileReport {
+        display: display.to_string(),
+        path: path.to_path_buf(),
+        format: None,
+        cached: false,
+        size,
+        sha256,
+        sheets: Vec::new(),
+        error: Some(err.to_string()),
+    }
+}
+
+/// Reads one file from disk.
+pub fn ingest_file(pipeline: &Pipeline, path: &Path, display: &str) -> FileReport {
+    ingest_cached(pipeline, path, display, None)
+}
+
+/// Reads one workbook held in memory. A panic inside a dependency becomes this file's error.
+pub fn ingest_bytes(
+    pipeline: &Pipeline,
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+    sha256: String,
+) -> FileReport {
+    let size = bytes.len() as u64;
+    let format = match workbook::sniff(path, &bytes[..bytes.len().min(4096)]) {
+        Ok(f) => f,
+        Err(e) => return failed(path, display, size, sha256, e),
+    };
+    let mut report = failed(path, display, size, sha256, FileError::Empty);
+    report.error = None;
+    report.format = Some(format.to_string());
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        read_sheets(pipeline, bytes, format, &file_name, display)
+    }));
+    match result {
+        Ok(Ok(sheets)) => report.sheets = sheets,
+        Ok(Err(e)) => report.error = Some(e.to_string()),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            report.error = Some(FileError::Panic(msg).to_string());
+        }
+    }
+    report
+}
+
+fn read_sheets(
+    pipeline: &Pipeline,
+    bytes: &[u8],
+    format: &str,
+    file_name: &str,
+    display: &str,
+) -> Result<Vec<SheetReport>, FileError> {
+    let mut out = Vec::new();
+    for loaded in workbook::load_sheets(bytes, format)? {
+        let sheet = match loaded {
+            Ok(s) => s,
+            Err((name, err)) => {
+                out.push(SheetReport {
+                    name,
+                    visibility: Visibility::Visible,
+                    rows_read: 0,
+                    rows_kept: 0,
+                    rows_rejected: 0,
+                    skipped: BTreeMap::new(),
+                    layout: None,
+                    warnings: vec![format!("sheet could not be read: {err}")],
+                    rejected: Vec::new(),
+                    data: None,
+                });
+                continue;
+            }
+        };
+        out.push(read_sheet(pipeline, &sheet, file_name, display));
+    }
+    Ok(out)
+}
+
+fn read_sheet(
+    pipeline: &Pipeline,
+    sheet: &workbook::LoadedSheet,
+    file_name: &str,
+    display: &str,
+) -> SheetReport {
+    let mut rep = SheetReport {
+        name: sheet.name.clone(),
+        visibility: sheet.visibility,
+        rows_read: 0,
+        rows_kept: 0,
+        rows_rejected: 0,
+        skipped: BTreeMap::new(),
+        layout: None,
+        warnings: Vec::new(),
+        rejected: Vec::new(),
+        data: None,
+    };
+    let Some(grid) = layout::Grid::new(&sheet.range, &sheet.merges) else {
+        return rep; // An empty sheet has no rows to account for.
+    };
+    rep.rows_read = (grid.last_row - grid.first_row + 1) as u64;
+    if sheet.visibility != Visibility::Visible {
+        rep.skipped.insert(SkipReason::HiddenSheet, rep.rows_read);
+        return rep;
+    }
+    let Some(lay) = layout::detect(&grid, pipeline, &sheet.name, file_name) else {
+        rep.skipped.insert(SkipReason::NoTable, rep.rows_read);
+        rep.warnings.push(format!(
+            "no table recognised in the first {} rows (no header names the identifying fields of any dataset)",
+            layout::HEADER_SCAN_ROWS
+        ));
+        return rep;
+    };
+    let ds = &pipeline.datasets[lay.dataset];
+    for d in &lay.duplicates {
+        rep.warnings.push(format!("header {d} names a field already mapped to an earlier column; the earlier column is used"));
+    }
+    if lay.year.is_none() && lay.year_col.is_none() {
+        rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
+        rep.warnings.push(
+            "table has no year: none in a year column, the sheet name, the title rows or the file name".to_string(),
+        );
+        rep.layout = Some(lay);
+        return rep;
+    }
+    let outcome = rows::extract(&grid, &lay, ds, display, &sheet.name);
+    rep.rows_kept = outcome.kept.len() as u64;
+    rep.rows_rejected = outcome.rejected.len() as u64;
+    rep.skipped = outcome.skipped;
+    rep.rejected = outcome.rejected;
+    rep.data = Some(Extracted {
+        dataset: lay.dataset,
+        month: lay.month.map(|(m, _)| m),
+        cumulative: lay.cumulative,
+        rows: outcome
+            .kept
+            .into_iter()
+            .map(|(r, y, v)| (r + 1, y, v))
+            .collect(),
+    });
+    rep.layout = Some(lay);
+    rep
+}

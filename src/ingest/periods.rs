@@ -1,0 +1,117 @@
+//! Finding a table's year and month in sheet names, title lines and file names.
+//!
+//! Hand-written scanners rather than regexes: the patterns are few and a year inside a longer
+//! number (e.g. a project code 120220) must not count.
+
+/// A year 1900–2099 standing alone (not part of a longer digit run), preferring one followed by 年.
+pub fn find_year(text: &str) -> Option<i32> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut fallback = None;
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start != 4 {
+            continue;
+        }
+        let y: i32 = chars[start..i]
+            .iter()
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0);
+        if !(1900..=2099).contains(&y) {
+            continue;
+        }
+        if chars.get(i) == Some(&'年') {
+            return Some(y);
+        }
+        fallback.get_or_insert(y);
+    }
+    fallback
+}
+
+/// Month found in text such as `2022年5月` (single month) or `2022年1-5月` / `1—5月`
+/// (year to date). Returns (month, cumulative).
+pub fn find_month(text: &str) -> Option<(u32, bool)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '月' {
+            i += 1;
+            continue;
+        }
+        // Digits right before 月.
+        let end = i;
+        let mut start = i;
+        while start > 0 && chars[start - 1].is_ascii_digit() {
+            start -= 1;
+        }
+        if start == end || end - start > 2 {
+            i += 1;
+            continue;
+        }
+        let month: u32 = chars[start..end]
+            .iter()
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0);
+        if !(1..=12).contains(&month) {
+            i += 1;
+            continue;
+        }
+        // `1-5月`: a range starting at January means year to date.
+        if start >= 2 && is_dash(chars[start - 1]) {
+            let mut s2 = start - 1;
+            while s2 > 0 && chars[s2 - 1].is_ascii_digit() {
+                s2 -= 1;
+            }
+            let first: String = chars[s2..start - 1].iter().collect();
+            if first == "1" || first == "01" {
+                return Some((month, true));
+            }
+            i += 1;
+            continue;
+        }
+        // A single month must follow a year (`2022年5月`) or stand at the start, so that
+        // `12月31日`-style dates in notes are not taken for the period.
+        if start >= 1 && chars[start - 1] == '年' {
+            return Some((month, false));
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '—' | '–' | '~' | '～' | '至' | '－' | '―')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years() {
+        assert_eq!(find_year("2021年投资.xlsx"), Some(2021));
+        assert_eq!(find_year("投资_2023.xlsx"), Some(2023));
+        assert_eq!(find_year("项目编号120220"), None);
+        assert_eq!(find_year("二道区重点项目"), None);
+        assert_eq!(find_year("2020-2022年"), Some(2022));
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(find_month("二道区2022年1-5月减免退税情况"), Some((5, true)));
+        assert_eq!(find_month("2022年1—12月"), Some((12, true)));
+        assert_eq!(find_month("2022年5月"), Some((5, false)));
+        assert_eq!(find_month("2021年1-2月"), Some((2, true)));
+        assert_eq!(find_month("截至12月31日"), None);
+        assert_eq!(find_month("二道区2022年重点项目"), None);
+    }
+}

@@ -1,0 +1,165 @@
+//! Opening a workbook file: sniffing what it really is, then listing its sheets with their
+//! visibility, cells and merged regions.
+
+use calamine::{Data, Dimensions, Ods, Range, Reader, SheetVisible, Sheets, Xls, Xlsx};
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+/// Why a file could not be read as a workbook at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("empty file (0 bytes)")]
+    Empty,
+    #[error("Excel lock file (`~$` prefix), left behind while the workbook is open; skipped")]
+    LockFile,
+    #[error("not a workbook: the content looks like {0}, not {1}")]
+    NotAWorkbook(&'static str, &'static str),
+    #[error("password-protected (encrypted) workbook; save it without a password")]
+    Encrypted,
+    #[error("unsupported file extension `{0}` (expected .xlsx, .xlsm, .xls or .ods)")]
+    Extension(String),
+    #[error("cannot read the file: {0}")]
+    Io(String),
+    #[error("corrupt or unreadable workbook: {0}")]
+    Corrupt(String),
+    #[error("reading the workbook failed unexpectedly: {0}")]
+    Panic(String),
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Visible,
+    Hidden,
+    VeryHidden,
+}
+
+pub struct LoadedSheet {
+    pub name: String,
+    pub visibility: Visibility,
+    pub range: Range<Data>,
+    pub merges: Vec<Dimensions>,
+}
+
+/// The file's format by extension, checked against its first bytes.
+pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if name.starts_with("~$") {
+        return Err(FileError::LockFile);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let format = match ext.as_str() {
+        "xlsx" | "xlsm" => "xlsx",
+        "xls" => "xls",
+        "ods" => "ods",
+        other => return Err(FileError::Extension(other.to_string())),
+    };
+    if head.is_empty() {
+        return Err(FileError::Empty);
+    }
+    let is_zip = head.starts_with(b"PK\x03\x04");
+    let is_cfb = head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let expected = match format {
+        "xls" => "a legacy .xls (OLE) file",
+        "ods" => "an OpenDocument zip",
+        _ => "an Excel zip",
+    };
+    let looks = if is_zip {
+        "a zip archive"
+    } else if is_cfb {
+        "an OLE compound file"
+    } else {
+        let text = String::from_utf8_lossy(&head[..head.len().min(512)]).to_lowercase();
+        if text.contains("<html") || text.contains("<!doctype") || text.contains("<table") {
+            "HTML"
+        } else if text.contains("<?xml") {
+            "XML"
+        } else if head.iter().take(512).all(|&b| b >= 0x09) || std::str::from_utf8(head).is_ok() {
+            "plain text or CSV"
+        } else {
+            "unknown binary data"
+        }
+    };
+    match (format, is_zip, is_cfb) {
+        ("xlsx", true, _) | ("ods", true, _) | ("xls", _, true) => Ok(format),
+        // An encrypted xlsx is an OLE file holding the encrypted package.
+        ("xlsx", false, true) => Err(FileError::Encrypted),
+        _ => Err(FileError::NotAWorkbook(looks, expected)),
+    }
+}
+
+/// Reads the first bytes of a file for sniffing.
+pub fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
+    let mut f = std::fs::File::open(path).map_err(|e| FileError::Io(e.to_string()))?;
+    let mut buf = vec![0u8; 4096];
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FileError::Io(e.to_string())),
+        }
+    }
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
+pub fn load_sheets(
+    bytes: &[u8],
+    format: &str,
+) -> Result<Vec<Result<LoadedSheet, (String, String)>>, FileError> {
+    let cursor = Cursor::new(bytes);
+    let mut wb: Sheets<Cursor<&[u8]>> = match format {
+        "xls" => Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?),
+        "ods" => Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?),
+        _ => Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?),
+    };
+    let metas = wb.sheets_metadata().to_vec();
+    let mut out = Vec::with_capacity(metas.len());
+    for meta in metas {
+        let visibility = match meta.visible {
+            SheetVisible::Visible => Visibility::Visible,
+            SheetVisible::Hidden => Visibility::Hidden,
+            SheetVisible::VeryHidden => Visibility::VeryHidden,
+        };
+        let range = match wb.worksheet_range(&meta.name) {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(Err((meta.name.clone(), e.to_string())));
+                continue;
+            }
+        };
+        let merges = match &mut wb {
+            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        out.push(Ok(LoadedSheet {
+            name: meta.name,
+            visibility,
+            range,
+            merges,
+        }));
+    }
+    Ok(out)
+}
+
+fn classify(e: calamine::Error) -> FileError {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        FileError::Encrypted
+    } else {
+        FileError::Corrupt(text)
+    }
+}

@@ -1,0 +1,16 @@
+//! yearbook: reads a statistics bureau's monthly workbooks, cleans and aggregates them,
+//! and writes summary tables, charts and a report.
+
+pub mod aggregate;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod emit;
+pub mod error;
+pub mod ingest;
+pub mod inputs;
+pub mod manifest;
+pub mod model;
+pub mod output;
+pub mod run;
+pub mod util;

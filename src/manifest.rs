@@ -1,0 +1,169 @@
+//! manifest.json: what a run read, what it made of every row, and what it wrote.
+
+use crate::config::Pipeline;
+use crate::ingest::SkipReason;
+use crate::model::Period;
+use crate::run::{Accounting, Batch};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    tool: Tool,
+    pipeline: PipelineInfo<'a>,
+    period: String,
+    accounting: Accounting,
+    skipped_by_reason: BTreeMap<&'static str, u64>,
+    inputs: Vec<Input<'a>>,
+    outputs: Vec<Output>,
+    warnings: Vec<String>,
+    errors: Vec<String>,
+    timings_seconds: BTreeMap<&'static str, f64>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct PipelineInfo<'a> {
+    name: &'a str,
+    file: String,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct Input<'a> {
+    path: &'a str,
+    size: u64,
+    sha256: &'a str,
+    format: Option<&'a str>,
+    /// Read from the parse cache (unchanged since an earlier run).
+    cached: bool,
+    error: Option<&'a str>,
+    rows_read: u64,
+    rows_kept: u64,
+    rows_rejected: u64,
+    rows_skipped: u64,
+    sheets: Vec<SheetInfo<'a>>,
+}
+
+#[derive(Serialize)]
+struct SheetInfo<'a> {
+    name: &'a str,
+    visibility: crate::ingest::Visibility,
+    dataset: Option<&'a str>,
+    year: Option<i32>,
+    month: Option<u32>,
+    cumulative: Option<bool>,
+    rows_read: u64,
+    rows_kept: u64,
+    rows_rejected: u64,
+    skipped: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Serialize)]
+struct Output {
+    path: String,
+    size: u64,
+    sha256: String,
+}
+
+fn reasons(m: &BTreeMap<SkipReason, u64>) -> BTreeMap<&'static str, u64> {
+    m.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+/// Renders the manifest; output paths are listed relative to `dir`.
+pub fn build(
+    pipeline: &Pipeline,
+    batch: &Batch,
+    period: Period,
+    dir: &Path,
+    written: &[PathBuf],
+    total: f64,
+) -> String {
+    let inputs = batch
+        .files
+        .iter()
+        .map(|f| {
+            let (r, k, j, s) = f.rows();
+            Input {
+                path: &f.display,
+                size: f.size,
+                sha256: &f.sha256,
+                format: f.format.as_deref(),
+                cached: f.cached,
+                error: f.error.as_deref(),
+                rows_read: r,
+                rows_kept: k,
+                rows_rejected: j,
+                rows_skipped: s,
+                sheets: f
+                    .sheets
+                    .iter()
+                    .map(|sh| SheetInfo {
+                        name: &sh.name,
+                        visibility: sh.visibility,
+                        dataset: sh
+                            .layout
+                            .as_ref()
+                            .map(|l| pipeline.datasets[l.dataset].name.as_str()),
+                        year: sh.layout.as_ref().and_then(|l| l.year.map(|y| y.0)),
+                        month: sh.layout.as_ref().and_then(|l| l.month.map(|m| m.0)),
+                        cumulative: sh.layout.as_ref().map(|l| l.cumulative),
+                        rows_read: sh.rows_read,
+                        rows_kept: sh.rows_kept,
+                        rows_rejected: sh.rows_rejected,
+                        skipped: reasons(&sh.skipped),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut outputs: Vec<Output> = written
+        .iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some(Output {
+                path: rel,
+                size: bytes.len() as u64,
+                sha256: crate::util::sha256_hex(&bytes),
+            })
+        })
+        .collect();
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut timings: BTreeMap<&'static str, f64> = batch.timings.iter().copied().collect();
+    timings.insert("total", total);
+    let m = Manifest {
+        tool: Tool {
+            name: "yearbook",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        pipeline: PipelineInfo {
+            name: &pipeline.name,
+            file: pipeline.file.display().to_string(),
+            sha256: &pipeline.hash,
+        },
+        period: period.to_string(),
+        accounting: batch.accounting(),
+        skipped_by_reason: reasons(&batch.skipped_by_reason()),
+        inputs,
+        outputs,
+        warnings: batch.warnings(),
+        errors: batch
+            .files
+            .iter()
+            .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {e}", f.display)))
+            .collect(),
+        timings_seconds: timings,
+    };
+    serde_json::to_string_pretty(&m).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,324 @@
+//! Orchestration of a batch: inputs, ingestion, aggregation, and atomic output.
+
+use crate::aggregate::{self, TableResult};
+use crate::config::{Format, Pipeline};
+use crate::emit;
+use crate::error::Error;
+use crate::ingest::cache::Cache;
+use crate::ingest::{self, FileReport, SkipReason};
+use crate::inputs;
+use crate::model::Period;
+use polars::prelude::DataFrame;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tracing::{info, warn};
+
+/// Everything read for a batch, before anything is written.
+pub struct Batch {
+    pub files: Vec<FileReport>,
+    /// Problems with the inputs as a whole (globs matching nothing, folders).
+    pub notes: Vec<String>,
+    pub period: Option<Period>,
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Accounting {
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: u64,
+}
+
+impl Batch {
+    pub fn accounting(&self) -> Accounting {
+        let mut a = Accounting::default();
+        for f in &self.files {
+            let (r, k, j, s) = f.rows();
+            a.rows_read += r;
+            a.rows_kept += k;
+            a.rows_rejected += j;
+            a.rows_skipped += s;
+        }
+        a
+    }
+
+    pub fn skipped_by_reason(&self) -> BTreeMap<SkipReason, u64> {
+        let mut m = BTreeMap::new();
+        for sh in self.files.iter().flat_map(|f| &f.sheets) {
+            for (r, n) in &sh.skipped {
+                *m.entry(*r).or_insert(0) += n;
+            }
+        }
+        m
+    }
+
+    pub fn unreadable(&self) -> usize {
+        self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+
+    /// Every warning a person should see, one line each, file and sheet named.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = self.notes.clone();
+        for f in &self.files {
+            if let Some(e) = &f.error {
+                out.push(format!("{}: {e}", f.display));
+            }
+            for sh in &f.sheets {
+                for w in &sh.warnings {
+                    out.push(format!("{}: sheet `{}`: {w}", f.display, sh.name));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn rejections(&self) -> Vec<&ingest::Rejection> {
+        self.files
+            .iter()
+            .flat_map(|f| &f.sheets)
+            .flat_map(|s| &s.rejected)
+            .collect()
+    }
+}
+
+/// Resolves inputs and reads every workbook. `period` overrides the latest month found.
+pub fn read_batch(
+    pipeline: &Pipeline,
+    period: Option<Period>,
+    cache: Option<&Cache>,
+) -> Result<Batch, Error> {
+    let t0 = Instant::now();
+    let found =
+        inputs::resolve(pipeline).map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;
+    let mut notes: Vec<String> = found
+        .unmatched
+        .iter()
+        .map(|&i| format!("input glob `{}` matched no file", pipeline.include[i]))
+        .collect();
+    notes.extend(
+        found
+            .notes
+            .iter()
+            .map(|n| format!("{}: {}", n.display, n.message)),
+    );
+    if found.files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no input files: the globs in {} match nothing (looked from {})",
+            pipeline.file.display(),
+            pipeline.base_dir.display()
+        )));
+    }
+    info!(files = found.files.len(), "reading workbooks");
+    let list: Vec<(PathBuf, String)> = found
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.display.clone()))
+        .collect();
+    // A progress bar only for a person watching a terminal, never in logs.
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && tracing::enabled!(tracing::Level::INFO)
+    {
+        indicatif::ProgressBar::new(list.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let files = ingest::ingest_with_progress(pipeline, &list, cache, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let parsed = files.iter().filter(|f| !f.cached).count();
+    info!(parsed, cached = files.len() - parsed, "workbooks read");
+    let latest = files
+        .iter()
+        .flat_map(|f| &f.sheets)
+        .filter_map(|s| s.data.as_ref())
+        .flat_map(|d| {
+            d.rows.iter().map(move |(_, y, _)| Period {
+                year: *y,
+                month: d.month.unwrap_or(12),
+            })
+        })
+        .max();
+    let timings = vec![("read", t0.elapsed().as_secs_f64())];
+    Ok(Batch {
+        files,
+        notes,
+        period: period.or(latest),
+        timings,
+    })
+}
+
+pub struct RunOptions {
+    pub period: Option<Period>,
+    pub out: Option<PathBuf>,
+    pub strict: bool,
+    /// Parse every workbook again instead of using the cache.
+    pub no_cache: bool,
+}
+
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub period: Period,
+    pub accounting: Accounting,
+    pub files: usize,
+    pub unreadable: usize,
+    pub warnings: usize,
+    pub outputs: usize,
+    pub seconds: f64,
+}
+
+/// Aggregates a batch into the pipeline's tables.
+/// Builds the clean frames of a batch and aggregates them into the pipeline's tables.
+pub fn aggregate_batch(
+    pipeline: &Pipeline,
+    batch: &Batch,
+    period: Period,
+) -> Result<(Vec<DataFrame>, Vec<TableResult>), Error> {
+    let frames = aggregate::clean_frames(pipeline, &batch.files)
+        .map_err(|e| Error::Aggregate(Box::new(e)))?;
+    let tables = aggregate::aggregate(pipeline, &frames, (period.year, period.month))
+        .map_err(|e| Error::Aggregate(Box::new(e)))?;
+    Ok((frames, tables))
+}
+
+pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
+    let start = Instant::now();
+    let out_root = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| pipeline.output.dir.clone())
+        .join(&pipeline.name);
+    let cache = (!opts.no_cache).then(|| Cache::new(&out_root.join(".cache"), pipeline));
+    let mut batch = read_batch(pipeline, opts.period, cache.as_ref())?;
+    let Some(period) = batch.period else {
+        return Err(Error::Data(
+            "no data rows were read, so there is no period to report; see the warnings above"
+                .into(),
+        ));
+    };
+    for w in batch.warnings() {
+        warn!("{w}");
+    }
+    let acc = batch.accounting();
+    if acc.rows_rejected > 0 {
+        warn!("{} rows rejected; see rejected.csv", acc.rows_rejected);
+    }
+    if opts.strict && (acc.rows_rejected > 0 || batch.unreadable() > 0) {
+        return Err(Error::Data(format!(
+            "--strict: {} rejected rows and {} unreadable files; nothing written",
+            acc.rows_rejected,
+            batch.unreadable()
+        )));
+    }
+    let t = Instant::now();
+    let (frames, tables) = aggregate_batch(pipeline, &batch, period)?;
+    batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
+
+    std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
+    let _lock = crate::output::Lock::acquire(&out_root)?;
+    let target = out_root.join(period.to_string());
+    let staging = crate::output::Staging::new(&out_root, &period.to_string())?;
+
+    let t = Instant::now();
+    let mut written = write_outputs(pipeline, &batch, &tables, &frames, period, staging.path())?;
+    batch.timings.push(("write", t.elapsed().as_secs_f64()));
+    crate::output::fail_point("manifest")?;
+    let manifest = crate::manifest::build(
+        pipeline,
+        &batch,
+        period,
+        staging.path(),
+        &written,
+        start.elapsed().as_secs_f64(),
+    );
+    let manifest_path = staging.path().join("manifest.json");
+    std::fs::write(&manifest_path, manifest).map_err(Error::output(&manifest_path))?;
+    written.push(manifest_path);
+    staging.commit(&target)?;
+    crate::output::write_latest(&out_root, &period.to_string())?;
+
+    let warnings = batch.warnings().len() + acc.rows_rejected.min(1) as usize;
+    Ok(RunSummary {
+        dir: target,
+        period,
+        accounting: acc,
+        files: batch.files.len(),
+        unreadable: batch.unreadable(),
+        warnings,
+        outputs: written.len(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn write_outputs(
+    pipeline: &Pipeline,
+    batch: &Batch,
+    tables: &[TableResult],
+    frames: &[DataFrame],
+    period: Period,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut written = Vec::new();
+    let tables_dir = dir.join("tables");
+    let data_dir = dir.join("data");
+    for d in [&tables_dir, &data_dir] {
+        std::fs::create_dir_all(d).map_err(Error::output(d))?;
+    }
+    let bom = pipeline.output.csv_bom;
+    let emit_err = |e: emit::EmitError| Error::Emit(Box::new(e));
+    crate::output::fail_point("tables")?;
+    if pipeline.output.formats.contains(&Format::Xlsx) && !tables.is_empty() {
+        let path = tables_dir.join(format!("{}.xlsx", pipeline.name));
+        let meta = emit::TableMeta {
+            title: pipeline.title.clone(),
+            source: pipeline.source.clone(),
+            period_label: period.label(),
+        };
+        emit::write_xlsx(tables, &meta, &path).map_err(emit_err)?;
+        written.push(path);
+    }
+    for t in tables {
+        if pipeline.output.formats.contains(&Format::Csv) {
+            let path = tables_dir.join(format!("{}.csv", t.name));
+            emit::write_csv(t, &path, bom).map_err(emit_err)?;
+            written.push(path);
+        }
+        if pipeline.output.formats.contains(&Format::Parquet) {
+            let path = tables_dir.join(format!("{}.parquet", t.name));
+            emit::write_parquet(t, &path).map_err(emit_err)?;
+            written.push(path);
+        }
+    }
+    let facts = dir.join("facts.csv");
+    emit::write_facts(tables, &facts, bom).map_err(emit_err)?;
+    written.push(facts);
+    for (ds, frame) in pipeline.datasets.iter().zip(frames) {
+        let path = data_dir.join(format!("{}.parquet", ds.name));
+        crate::output::write_frame_parquet(frame, &path)?;
+        written.push(path);
+    }
+    let rejected = dir.join("rejected.csv");
+    let rows = batch.rejections().into_iter().map(|r| {
+        vec![
+            r.file.clone(),
+            r.sheet.clone(),
+            r.row.to_string(),
+            r.column.clone(),
+            r.header.clone(),
+            r.value.clone(),
+            r.reason.clone(),
+        ]
+    });
+    emit::write_records(
+        &rejected,
+        &[
+            "file", "sheet", "row", "column", "header", "value", "reason",
+        ],
+        rows,
+        bom,
+    )
+    .map_err(emit_err)?;
+    written.push(rejected);
+    Ok(written)
+}

@@ -1,0 +1,3 @@
+//! Integration tests: one module per feature, each driving the binary on small fixtures.
+
+mod common;
