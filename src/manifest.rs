@@ -19,6 +19,7 @@ struct Manifest<'a> {
     outputs: Vec<Output>,
     warnings: Vec<String>,
     errors: Vec<String>,
+    notes: &'a [String],
     timings_seconds: BTreeMap<&'static str, f64>,
 }
 
@@ -158,6 +159,7 @@ pub fn build(
         inputs,
         outputs,
         warnings: batch.warnings(),
+        notes: &batch.notes,
         errors: batch
             .files
             .iter()

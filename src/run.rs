@@ -18,8 +18,11 @@ use tracing::{info, warn};
 /// Everything read for a batch, before anything is written.
 pub struct Batch {
     pub files: Vec<FileReport>,
-    /// Problems with the inputs as a whole (globs matching nothing, folders).
+    /// Facts about the inputs that are not problems with the data: a glob that matched no
+    /// file (a pipeline may list formats a month does not have).
     pub notes: Vec<String>,
+    /// Problems with the inputs as a whole (a folder named like a workbook).
+    pub input_warnings: Vec<String>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
 }
@@ -61,7 +64,7 @@ impl Batch {
 
     /// Every warning a person should see, one line each, file and sheet named.
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = self.notes.clone();
+        let mut out = self.input_warnings.clone();
         for f in &self.files {
             if let Some(e) = &f.error {
                 out.push(format!("{}: {e}", f.display));
@@ -93,17 +96,19 @@ pub fn read_batch(
     let t0 = Instant::now();
     let found =
         inputs::resolve(pipeline).map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;
-    let mut notes: Vec<String> = found
+    let notes: Vec<String> = found
         .unmatched
         .iter()
         .map(|&i| format!("input glob `{}` matched no file", pipeline.include[i]))
         .collect();
-    notes.extend(
-        found
-            .notes
-            .iter()
-            .map(|n| format!("{}: {}", n.display, n.message)),
-    );
+    for n in &notes {
+        info!("{n}");
+    }
+    let input_warnings = found
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.display, n.message))
+        .collect();
     if found.files.is_empty() {
         return Err(Error::Usage(format!(
             "no input files: the globs in {} match nothing (looked from {})",
@@ -144,6 +149,7 @@ pub fn read_batch(
     Ok(Batch {
         files,
         notes,
+        input_warnings,
         period: period.or(latest),
         timings,
     })

@@ -35,6 +35,9 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
         println!("period {period}: every table aggregates");
     }
     let warnings = batch.warnings();
+    for n in &batch.notes {
+        println!("note: {n}");
+    }
     for w in &warnings {
         println!("warning: {w}");
     }

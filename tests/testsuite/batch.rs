@@ -1,0 +1,250 @@
+//! Running the batch: atomic output, re-runs, the lock, the parse cache, exit codes.
+
+use crate::common::*;
+use std::path::Path;
+
+fn project() -> Project {
+    let p = Project::new();
+    p.file("p.toml", INVESTMENT_PIPELINE);
+    p.xlsx(
+        "data/2022年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("二道区2022年重点项目")],
+                vec![S("单位：万元")],
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("甲项目"), S("新建"), N(6000.0)],
+                vec![S("乙项目"), S("续建"), N(8000.0)],
+            ],
+        )],
+    );
+    p.xlsx(
+        "data/2021年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("二道区2021年重点项目")],
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("丙项目"), S("新建"), N(5000.0)],
+            ],
+        )],
+    );
+    p
+}
+
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            out.push((rel, std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn run_writes_the_period_folder_and_latest() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    for f in [
+        "facts.csv",
+        "rejected.csv",
+        "manifest.json",
+        "tables/t.xlsx",
+        "tables/by_nature.csv",
+        "tables/by_nature.parquet",
+        "data/investment.parquet",
+    ] {
+        assert!(
+            p.path(&format!("out/t/2022-12/{f}")).is_file(),
+            "{f} missing"
+        );
+    }
+    assert_eq!(p.read("out/t/latest").trim(), "2022-12");
+    let leftovers: Vec<_> = std::fs::read_dir(p.path("out/t"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".staging") || n.starts_with(".old") || n == ".lock")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn tables_are_byte_identical_on_a_second_run() {
+    let p = project();
+    p.cmd()
+        .args(["run", "p.toml", "--no-cache"])
+        .assert()
+        .code(0);
+    let first: Vec<_> = tree(&p.path("out/t/2022-12"))
+        .into_iter()
+        .filter(|(n, _)| n != "manifest.json")
+        .collect();
+    p.cmd()
+        .args(["run", "p.toml", "--no-cache"])
+        .assert()
+        .code(0);
+    let second: Vec<_> = tree(&p.path("out/t/2022-12"))
+        .into_iter()
+        .filter(|(n, _)| n != "manifest.json")
+        .collect();
+    assert_eq!(first.len(), second.len());
+    for ((n1, b1), (n2, b2)) in first.iter().zip(&second) {
+        assert_eq!(n1, n2);
+        assert!(b1 == b2, "{n1} differs between runs");
+    }
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_output_intact() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let before = tree(&p.path("out/t/2022-12"));
+    // Change an input, then make the run fail while writing tables.
+    p.xlsx(
+        "data/2022年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("丁项目"), S("新建"), N(1.0)],
+            ],
+        )],
+    );
+    for stage in ["tables", "manifest"] {
+        let out = p
+            .cmd()
+            .args(["run", "p.toml"])
+            .env("YEARBOOK_FAIL_AT", stage)
+            .assert()
+            .code(4);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains("injected failure"), "{stderr}");
+        assert_eq!(
+            tree(&p.path("out/t/2022-12")),
+            before,
+            "output changed after a failure at {stage}"
+        );
+        let names: Vec<_> = std::fs::read_dir(p.path("out/t"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.starts_with(".staging") || n == ".lock"),
+            "{names:?}"
+        );
+    }
+}
+
+#[test]
+fn a_live_lock_stops_a_second_run_and_a_stale_one_is_cleared() {
+    let p = project();
+    std::fs::create_dir_all(p.path("out/t")).unwrap();
+    // Our own test process is alive: the lock is live.
+    p.file("out/t/.lock", format!("{}\n", std::process::id()));
+    let out = p.cmd().args(["run", "p.toml"]).assert().code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("another run"));
+    // A process id that cannot exist: stale.
+    p.file("out/t/.lock", "4194304999\n");
+    let out = p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("stale lock"));
+    assert!(!p.path("out/t/.lock").exists());
+}
+
+#[test]
+fn only_changed_workbooks_are_parsed_again() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let cold = p.read("out/t/2022-12/facts.csv");
+    p.xlsx(
+        "data/2021年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("二道区2021年重点项目")],
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("丙项目"), S("新建"), N(5500.0)],
+            ],
+        )],
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).unwrap();
+    let cached: Vec<(String, bool)> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().unwrap().to_string(),
+                i["cached"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cached,
+        vec![
+            ("data/2021年投资.xlsx".to_string(), false),
+            ("data/2022年投资.xlsx".to_string(), true)
+        ]
+    );
+    // A warm run gives the same tables as a cold one.
+    let warm = p.read("out/t/2022-12/facts.csv");
+    p.cmd()
+        .args(["run", "p.toml", "--no-cache"])
+        .assert()
+        .code(0);
+    assert_eq!(warm, p.read("out/t/2022-12/facts.csv"));
+    assert_ne!(cold, warm);
+}
+
+#[test]
+fn strict_turns_a_rejected_row_into_a_failed_run() {
+    let p = project();
+    p.xlsx(
+        "data/2020年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("戊项目"), S("新建"), S("待核实")],
+            ],
+        )],
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    p.cmd()
+        .args(["run", "p.toml", "--strict", "--out", "strict-out"])
+        .assert()
+        .code(3);
+    assert!(!p.path("strict-out/t/2022-12").exists());
+}
+
+#[test]
+fn period_option_selects_the_folder_and_rows() {
+    let p = project();
+    p.cmd()
+        .args(["run", "p.toml", "--period", "2021-12"])
+        .assert()
+        .code(0);
+    let facts = p.read("out/t/2021-12/facts.csv");
+    assert!(!facts.contains("\n2022,"), "{facts}");
+    p.cmd()
+        .args(["run", "p.toml", "--period", "2021-13"])
+        .assert()
+        .code(2);
+}
