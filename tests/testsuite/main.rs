@@ -1,3 +1,4 @@
 //! Integration tests: one module per feature, each driving the binary on small fixtures.
 
+mod batch;
 mod common;
