@@ -1,0 +1,373 @@
+//! Measures against values computed by hand.
+
+use super::*;
+use crate::config::{self, Pipeline};
+use crate::ingest::{Extracted, FileReport, SheetReport, Visibility};
+use crate::model::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const PIPELINE: &str = r#"
+name = "t"
+[inputs]
+include = ["*.xlsx"]
+[datasets.d]
+identify = ["kind"]
+[[datasets.d.fields]]
+name = "kind"
+kind = "text"
+[[datasets.d.fields]]
+name = "amount"
+kind = "money"
+[[datasets.d.fields]]
+name = "n"
+kind = "count"
+"#;
+
+fn pipeline(tables: &str) -> Pipeline {
+    let src = format!("{PIPELINE}\n{tables}");
+    config::load_str(&src, Path::new("t.toml"), Path::new(".")).expect("valid pipeline")
+}
+
+/// A sheet of rows (year, kind, amount in 万元, n).
+fn sheet(month: Option<u32>, cumulative: bool, rows: &[(i32, &str, i64, i64)]) -> SheetReport {
+    SheetReport {
+        name: "s".into(),
+        visibility: Visibility::Visible,
+        rows_read: 0,
+        rows_kept: rows.len() as u64,
+        rows_rejected: 0,
+        skipped: BTreeMap::new(),
+        layout: None,
+        warnings: vec![],
+        rejected: vec![],
+        data: Some(Extracted {
+            dataset: 0,
+            month,
+            cumulative,
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, (y, k, a, n))| {
+                    let kind = if k.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(k.to_string())
+                    };
+                    (
+                        i as u32 + 1,
+                        *y,
+                        vec![kind, Value::Money(a * 1_000_000), Value::Count(*n)],
+                    )
+                })
+                .collect(),
+        }),
+    }
+}
+
+fn files(sheets: Vec<SheetReport>) -> Vec<FileReport> {
+    vec![FileReport {
+        display: "f.xlsx".into(),
+        path: "f.xlsx".into(),
+        format: Some("xlsx".into()),
+        cached: false,
+        size: 0,
+        sha256: String::new(),
+        sheets,
+        error: None,
+    }]
+}
+
+/// (year, month, key, metric name) -> value as f64.
+fn run(
+    p: &Pipeline,
+    sheets: Vec<SheetReport>,
+    period: (i32, u32),
+) -> BTreeMap<(i32, Option<u32>, String, String), Option<f64>> {
+    let frames = clean_frames(p, &files(sheets)).expect("frames");
+    let tables = aggregate(p, &frames, period).expect("aggregate");
+    let mut out = BTreeMap::new();
+    for t in &tables {
+        for r in &t.rows {
+            let key = r
+                .key
+                .as_ref()
+                .map(|k| k.join("|"))
+                .unwrap_or_else(|| "合计".into());
+            let v = engine::as_f64(r.value).map(|x| {
+                if t.metrics[r.metric].kind == MetricKind::Money {
+                    x / 1e6
+                } else {
+                    x
+                }
+            });
+            out.insert((r.year, r.month, key, t.metrics[r.metric].name.clone()), v);
+        }
+    }
+    out
+}
+
+fn get(
+    m: &BTreeMap<(i32, Option<u32>, String, String), Option<f64>>,
+    y: i32,
+    mo: Option<u32>,
+    k: &str,
+    metric: &str,
+) -> Option<f64> {
+    *m.get(&(y, mo, k.to_string(), metric.to_string()))
+        .unwrap_or_else(|| panic!("no value for {y} {mo:?} {k} {metric}"))
+}
+
+#[test]
+fn sums_counts_distinct_rates_and_filters() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+by = ["kind"]
+filter = [{ field = "amount", op = "ge", value = 10 }]
+measures = [
+  { name = "金额", op = "sum", field = "amount" },
+  { name = "个数", op = "count" },
+  { name = "甲个数", op = "count", field = "kind", values = ["甲"] },
+  { name = "种类", op = "count_distinct", field = "kind" },
+  { name = "甲占比", op = "rate", field = "kind", values = ["甲"] },
+  { name = "最大", op = "max", field = "n" },
+]
+"#,
+    );
+    let m = run(
+        &p,
+        vec![sheet(
+            None,
+            false,
+            &[
+                (2022, "甲", 10, 1),
+                (2022, "甲", 30, 5),
+                (2022, "乙", 20, 2),
+                (2022, "乙", 5, 9),
+                (2022, "", 12, 3),
+            ],
+        )],
+        (2022, 12),
+    );
+    assert_eq!(get(&m, 2022, None, "合计", "金额"), Some(72.0));
+    assert_eq!(
+        get(&m, 2022, None, "合计", "个数"),
+        Some(4.0),
+        "the 5万元 row is filtered out"
+    );
+    assert_eq!(get(&m, 2022, None, "合计", "甲个数"), Some(2.0));
+    assert_eq!(
+        get(&m, 2022, None, "合计", "种类"),
+        Some(2.0),
+        "null is not a distinct value"
+    );
+    assert_eq!(get(&m, 2022, None, "合计", "甲占比"), Some(50.0));
+    assert_eq!(get(&m, 2022, None, "合计", "最大"), Some(5.0));
+    assert_eq!(get(&m, 2022, None, "甲", "金额"), Some(40.0));
+    assert_eq!(get(&m, 2022, None, "未填报", "金额"), Some(12.0));
+}
+
+#[test]
+fn growth_is_empty_for_zero_or_absent_bases_and_rates_change_in_points() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+by = ["kind"]
+measures = [{ name = "金额", op = "sum", field = "amount" }, { name = "甲占比", op = "rate", field = "kind", values = ["甲"] }]
+growth = true
+"#,
+    );
+    let m = run(
+        &p,
+        vec![
+            sheet(None, false, &[(2021, "甲", 100, 0), (2021, "乙", 0, 0)]),
+            sheet(
+                None,
+                false,
+                &[
+                    (2022, "甲", 120, 0),
+                    (2022, "乙", 50, 0),
+                    (2022, "丙", 7, 0),
+                ],
+            ),
+        ],
+        (2022, 12),
+    );
+    assert_eq!(get(&m, 2022, None, "甲", "金额同比"), Some(20.0));
+    assert_eq!(get(&m, 2022, None, "乙", "金额同比"), None, "zero base");
+    assert_eq!(get(&m, 2022, None, "丙", "金额同比"), None, "absent base");
+    assert_eq!(
+        get(&m, 2021, None, "合计", "金额同比"),
+        None,
+        "no earlier year"
+    );
+    assert_eq!(get(&m, 2022, None, "合计", "金额同比"), Some(77.0));
+    // 甲 share: 2021 50%, 2022 33.33%: change in percentage points.
+    let pp = get(&m, 2022, None, "合计", "甲占比同比增减").unwrap();
+    assert!((pp - (100.0 / 3.0 - 50.0)).abs() < 1e-9, "{pp}");
+}
+
+#[test]
+fn share_contribution_and_pull() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+by = ["kind"]
+measures = [{ name = "金额", op = "sum", field = "amount" }]
+growth = true
+share = true
+contribution = true
+"#,
+    );
+    let m = run(
+        &p,
+        vec![sheet(
+            None,
+            false,
+            &[
+                (2021, "甲", 60, 0),
+                (2021, "乙", 40, 0),
+                (2022, "甲", 90, 0),
+                (2022, "乙", 30, 0),
+            ],
+        )],
+        (2022, 12),
+    );
+    assert_eq!(get(&m, 2022, None, "甲", "金额构成"), Some(75.0));
+    assert_eq!(get(&m, 2022, None, "合计", "金额构成"), Some(100.0));
+    // Total grew by 20: 甲 +30 contributes 150%, 乙 -10 contributes -50%.
+    assert_eq!(get(&m, 2022, None, "甲", "金额贡献率"), Some(150.0));
+    assert_eq!(get(&m, 2022, None, "乙", "金额贡献率"), Some(-50.0));
+    assert_eq!(get(&m, 2022, None, "甲", "金额拉动"), Some(30.0));
+    assert_eq!(get(&m, 2022, None, "合计", "金额拉动"), Some(20.0));
+}
+
+#[test]
+fn cumulative_months_to_single_months_including_one_to_two() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+by = ["kind"]
+measures = [{ name = "金额", op = "sum", field = "amount" }]
+period = "monthly"
+"#,
+    );
+    // 2022: 1—2月 published together, then 1—3月; 乙 first appears in 1—3月.
+    let m = run(
+        &p,
+        vec![
+            sheet(Some(2), true, &[(2022, "甲", 30, 0)]),
+            sheet(Some(3), true, &[(2022, "甲", 45, 0), (2022, "乙", 8, 0)]),
+        ],
+        (2022, 12),
+    );
+    assert_eq!(
+        get(&m, 2022, Some(2), "甲", "金额"),
+        Some(30.0),
+        "1—2月 stands as month 2"
+    );
+    assert_eq!(get(&m, 2022, Some(3), "甲", "金额"), Some(15.0));
+    assert_eq!(
+        get(&m, 2022, Some(3), "乙", "金额"),
+        Some(8.0),
+        "absent last month counts as 0"
+    );
+    assert_eq!(get(&m, 2022, Some(3), "合计", "金额"), Some(23.0));
+}
+
+#[test]
+fn single_months_to_year_to_date_and_annual_from_latest_cumulative_month() {
+    let ytd = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+measures = [{ name = "金额", op = "sum", field = "amount" }]
+period = "ytd"
+growth = true
+"#,
+    );
+    let months = vec![
+        sheet(Some(1), false, &[(2021, "甲", 10, 0)]),
+        sheet(Some(2), false, &[(2021, "甲", 20, 0)]),
+        sheet(Some(1), false, &[(2022, "甲", 12, 0)]),
+        sheet(Some(2), false, &[(2022, "甲", 24, 0)]),
+    ];
+    let m = run(&ytd, months, (2022, 12));
+    assert_eq!(get(&m, 2022, Some(2), "合计", "金额"), Some(36.0));
+    assert_eq!(
+        get(&m, 2022, Some(2), "合计", "金额同比"),
+        Some(20.0),
+        "1—2月 against 1—2月 of last year"
+    );
+
+    let annual = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+measures = [{ name = "金额", op = "sum", field = "amount" }]
+"#,
+    );
+    let cum = vec![
+        sheet(Some(11), true, &[(2022, "甲", 100, 0)]),
+        sheet(Some(12), true, &[(2022, "甲", 112, 0)]),
+    ];
+    let m = run(&annual, cum.clone(), (2022, 12));
+    assert_eq!(
+        get(&m, 2022, None, "合计", "金额"),
+        Some(112.0),
+        "the year is its 1—12月 value"
+    );
+    let m = run(&annual, cum, (2022, 11));
+    assert_eq!(
+        get(&m, 2022, None, "合计", "金额"),
+        Some(100.0),
+        "rows after the period are left out"
+    );
+}
+
+#[test]
+fn top_n_folds_the_rest_into_other() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+by = ["kind"]
+measures = [{ name = "金额", op = "sum", field = "amount" }, { name = "最大", op = "max", field = "n" }]
+top = 2
+"#,
+    );
+    let m = run(
+        &p,
+        vec![sheet(
+            None,
+            false,
+            &[
+                (2022, "甲", 50, 1),
+                (2022, "乙", 40, 2),
+                (2022, "丙", 5, 7),
+                (2022, "丁", 3, 4),
+            ],
+        )],
+        (2022, 12),
+    );
+    assert_eq!(get(&m, 2022, None, "其他", "金额"), Some(8.0));
+    assert_eq!(
+        get(&m, 2022, None, "其他", "最大"),
+        Some(7.0),
+        "non-additive measures recomputed from the rows"
+    );
+    assert_eq!(get(&m, 2022, None, "合计", "金额"), Some(98.0));
+    assert!(!m.contains_key(&(2022, None, "丙".to_string(), "金额".to_string())));
+}
