@@ -296,6 +296,18 @@ fn write_outputs(
             written.push(path);
         }
     }
+    crate::output::fail_point("charts")?;
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(Error::output(&charts_dir))?;
+    for t in tables {
+        if let Some((svg, png)) =
+            emit::chart::write_chart(t, &charts_dir, pipeline.output.chart_scale)
+                .map_err(emit_err)?
+        {
+            written.push(svg);
+            written.push(png);
+        }
+    }
     let facts = dir.join("facts.csv");
     emit::write_facts(tables, &facts, bom).map_err(emit_err)?;
     written.push(facts);

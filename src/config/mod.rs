@@ -106,6 +106,7 @@ pub struct OutputPlan {
     pub dir: PathBuf,
     pub formats: Vec<Format>,
     pub csv_bom: bool,
+    pub chart_scale: f32,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

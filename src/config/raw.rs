@@ -41,6 +41,9 @@ pub struct RawOutput {
     pub formats: Vec<String>,
     #[serde(default = "default_true")]
     pub csv_bom: bool,
+    /// PNG charts are rendered at this multiple of 960×540 pixels.
+    #[serde(default = "default_scale")]
+    pub chart_scale: f32,
 }
 
 impl Default for RawOutput {
@@ -49,6 +52,7 @@ impl Default for RawOutput {
             dir: default_out_dir(),
             formats: default_formats(),
             csv_bom: true,
+            chart_scale: default_scale(),
         }
     }
 }
@@ -58,6 +62,9 @@ fn default_out_dir() -> String {
 }
 fn default_formats() -> Vec<String> {
     vec!["xlsx".into(), "csv".into(), "parquet".into()]
+}
+fn default_scale() -> f32 {
+    2.0
 }
 fn default_true() -> bool {
     true

@@ -140,6 +140,13 @@ pub fn resolve(
             ),
         }
     }
+    if !(0.5..=8.0).contains(&raw.output.chart_scale) {
+        c.err(
+            &root.k("output").k("chart_scale"),
+            "must be between 0.5 and 8",
+            None,
+        );
+    }
     if raw.output.dir.trim().is_empty() {
         c.err(&root.k("output").k("dir"), "must not be empty", None);
     }
@@ -192,6 +199,7 @@ pub fn resolve(
             dir: base_dir.join(&raw.output.dir),
             formats: formats.into_iter().collect(),
             csv_bom: raw.output.csv_bom,
+            chart_scale: raw.output.chart_scale,
         },
         datasets,
         tables,

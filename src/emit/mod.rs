@@ -2,6 +2,7 @@
 //! table, and `facts.csv` with every value in one long list. Every writer is deterministic:
 //! the same tables give the same bytes on every run.
 
+pub mod chart;
 pub mod csv;
 pub mod facts;
 pub mod layout;

@@ -1,0 +1,549 @@
+//! Charts of the tables: plotters draws SVG, resvg rasterises it to PNG with the embedded
+//! CJK font, so Chinese text renders on machines without Chinese fonts, and glyphs are placed
+//! by a real text layout (plotters' own raster text path misplaces full-width punctuation).
+
+use super::EmitError;
+use crate::aggregate::{MetricKind, MetricValue, TableResult};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+/// The embedded font: a GB2312 subset of Noto Sans CJK SC (SIL OFL 1.1, assets/fonts/OFL.txt).
+pub static FONT: &[u8] = include_bytes!("../../assets/fonts/YearbookSansSC-Regular.otf");
+/// The embedded font's family name.
+pub const FAMILY: &str = "Yearbook Sans SC";
+/// What SVG viewers try when the embedded font is not installed.
+const FAMILY_FALLBACKS: &str = "Yearbook Sans SC, Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, SimHei, sans-serif";
+
+const WIDTH: u32 = 960;
+const HEIGHT: u32 = 540;
+/// Okabe–Ito colours: distinguishable with colour-blindness and in greyscale print.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+];
+const LINE_COLOR: RGBColor = RGBColor(213, 94, 0);
+/// At most this many bars carry value labels.
+const LABELLED_BARS: usize = 24;
+/// At most this many categories are drawn; the table's own `top` decides what they are.
+const MAX_CATEGORIES: usize = 15;
+
+/// What one chart shows: bars per category, grouped by series, and an optional line on a
+/// second axis (growth in percent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartData {
+    pub title: String,
+    /// `单位：万元`.
+    pub unit_line: String,
+    pub categories: Vec<String>,
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+    pub line: Option<(String, Vec<Option<f64>>)>,
+}
+
+fn register_font() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+fn value_f64(kind: MetricKind, v: Option<MetricValue>, unit_fen: i64) -> Option<f64> {
+    match v? {
+        MetricValue::Fen(f) if kind == MetricKind::Money => Some(f as f64 / unit_fen as f64),
+        MetricValue::Fen(x) | MetricValue::Int(x) => Some(x as f64),
+        MetricValue::Float(x) => Some(x),
+    }
+}
+
+fn period_label(year: i32, month: Option<u32>, months_are_ytd: bool) -> String {
+    match month {
+        None => format!("{year}年"),
+        Some(1) => format!("{year}年1月"),
+        Some(m) if months_are_ytd => format!("{year}年1-{m}月"),
+        Some(m) => format!("{year}年{m}月"),
+    }
+}
+
+/// The default chart of a table: by category for the latest two periods when the table has
+/// dimensions, else the first measure over time with its growth as a line.
+pub fn default_chart(table: &TableResult) -> Option<ChartData> {
+    let metric = 0;
+    let def = table.metrics.first()?;
+    let unit_fen = table.unit.fen();
+    let unit_line = match def.kind {
+        MetricKind::Money => format!("单位：{}", table.unit),
+        MetricKind::Percent => "单位：%".to_string(),
+        _ => String::new(),
+    };
+    let mut periods: Vec<(i32, Option<u32>)> =
+        table.rows.iter().map(|r| (r.year, r.month)).collect();
+    periods.dedup();
+    periods.sort();
+    periods.dedup();
+    let ytd = periods.iter().filter(|p| p.1.is_some()).count()
+        <= periods
+            .iter()
+            .map(|p| p.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+    if table.dims.is_empty() {
+        let growth = table
+            .metrics
+            .iter()
+            .position(|m| m.name == format!("{}同比", def.name));
+        let mut cats = Vec::new();
+        let mut vals = Vec::new();
+        let mut line = Vec::new();
+        for &(y, m) in &periods {
+            let find = |mi: usize| {
+                table
+                    .rows
+                    .iter()
+                    .find(|r| r.year == y && r.month == m && r.key.is_none() && r.metric == mi)
+            };
+            cats.push(period_label(y, m, ytd));
+            vals.push(find(metric).and_then(|r| value_f64(def.kind, r.value, unit_fen)));
+            if let Some(g) = growth {
+                line.push(find(g).and_then(|r| value_f64(MetricKind::Percent, r.value, 1)));
+            }
+        }
+        let n = cats.len();
+        let skip = n.saturating_sub(MAX_CATEGORIES);
+        return Some(ChartData {
+            title: table.title.clone(),
+            unit_line,
+            categories: cats[skip..].to_vec(),
+            series: vec![(def.name.clone(), vals[skip..].to_vec())],
+            line: growth.map(|_| (format!("{}同比增长(%)", def.name), line[skip..].to_vec())),
+        });
+    }
+    let latest = *periods.last()?;
+    let mut shown: Vec<(i32, Option<u32>)> = periods
+        .iter()
+        .rev()
+        .filter(|p| p.1 == latest.1)
+        .take(2)
+        .copied()
+        .collect();
+    shown.reverse();
+    let mut cats: Vec<String> = Vec::new();
+    for r in table
+        .rows
+        .iter()
+        .filter(|r| (r.year, r.month) == latest && r.metric == metric)
+    {
+        if let Some(k) = &r.key {
+            let name = k.join("/");
+            if !cats.contains(&name) {
+                cats.push(name);
+            }
+        }
+    }
+    cats.truncate(MAX_CATEGORIES);
+    let series = shown
+        .iter()
+        .map(|&(y, m)| {
+            let vals = cats
+                .iter()
+                .map(|c| {
+                    table
+                        .rows
+                        .iter()
+                        .find(|r| {
+                            r.year == y
+                                && r.month == m
+                                && r.metric == metric
+                                && r.key.as_ref().map(|k| k.join("/")).as_ref() == Some(c)
+                        })
+                        .and_then(|r| value_f64(def.kind, r.value, unit_fen))
+                })
+                .collect();
+            (format!("{}{}", period_label(y, m, ytd), def.name), vals)
+        })
+        .collect();
+    Some(ChartData {
+        title: table.title.clone(),
+        unit_line,
+        categories: cats,
+        series,
+        line: None,
+    })
+}
+
+/// Thousands separators and at most two decimals.
+fn number_label(x: f64) -> String {
+    let neg = x < 0.0;
+    let r = (x.abs() * 100.0).round() / 100.0;
+    let int = r.trunc() as u64;
+    let frac = ((r - r.trunc()) * 100.0).round() as u64;
+    let digits = int.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let mut s = if neg { format!("-{grouped}") } else { grouped };
+    if frac > 0 {
+        let f = format!("{frac:02}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+/// A "nice" tick step for a range.
+fn nice_step(range: f64) -> f64 {
+    if range <= 0.0 || !range.is_finite() {
+        return 1.0;
+    }
+    let raw = range / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let nice = if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    for v in values {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if hi == lo {
+        hi = lo + 1.0;
+    }
+    let step = nice_step(hi - lo);
+    (
+        (lo / step).floor() * step,
+        (hi * 1.1 / step).ceil() * step,
+        step,
+    )
+}
+
+/// Splits a long label into lines of at most `width` characters, at most three lines.
+fn wrap(label: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = label.chars().collect();
+    let mut lines: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
+    if lines.len() > 3 {
+        lines.truncate(3);
+        if let Some(last) = lines.last_mut() {
+            last.pop();
+            last.push('…');
+        }
+    }
+    lines
+}
+
+fn font(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, size).into_font())
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
+    let e = |err: DrawingAreaErrorKind<_>| err.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let title = font(22.0).pos(Pos::new(HPos::Center, VPos::Top));
+    root.draw_text(&c.title, &title, (WIDTH as i32 / 2, 14))
+        .map_err(e)?;
+    let (left, right, top, bottom) = (
+        90i32,
+        if c.line.is_some() { 880 } else { 930 },
+        80i32,
+        440i32,
+    );
+    let small = font(13.0);
+    root.draw_text(
+        &c.unit_line,
+        &small.pos(Pos::new(HPos::Left, VPos::Bottom)),
+        (left - 60, top - 16),
+    )
+    .map_err(e)?;
+
+    let all = c
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().flatten().copied());
+    let (lo, hi, step) = axis_range(all);
+    let y_of = |v: f64| bottom - ((v - lo) / (hi - lo) * (bottom - top) as f64).round() as i32;
+    let grid = RGBColor(220, 220, 220);
+    let mut t = lo;
+    while t <= hi + step * 0.01 {
+        let y = y_of(t);
+        root.draw(&PathElement::new(vec![(left, y), (right, y)], grid))
+            .map_err(e)?;
+        root.draw_text(
+            &number_label(t),
+            &small.pos(Pos::new(HPos::Right, VPos::Center)),
+            (left - 8, y),
+        )
+        .map_err(e)?;
+        t += step;
+    }
+    root.draw(&PathElement::new(
+        vec![(left, y_of(0.0f64.max(lo))), (right, y_of(0.0f64.max(lo)))],
+        BLACK,
+    ))
+    .map_err(e)?;
+
+    let n = c.categories.len().max(1);
+    let slot = (right - left) as f64 / n as f64;
+    let ns = c.series.len().max(1);
+    let bar_w = (slot * 0.7 / ns as f64).min(90.0);
+    let group_pad = (slot - bar_w * ns as f64) / 2.0;
+    let label_bars = n * ns <= LABELLED_BARS;
+    let label_width = ((slot / 14.0).floor() as usize).clamp(2, 12);
+    for (i, cat) in c.categories.iter().enumerate() {
+        let x0 = left as f64 + slot * i as f64 + group_pad;
+        for (si, (_, vals)) in c.series.iter().enumerate() {
+            let Some(v) = vals.get(i).copied().flatten() else {
+                continue;
+            };
+            let bx = x0 + bar_w * si as f64;
+            let (y1, y2) = (y_of(v.max(0.0f64.max(lo))), y_of(v.min(0.0f64.max(lo))));
+            let color = PALETTE[si % PALETTE.len()];
+            root.draw(&Rectangle::new(
+                [
+                    (bx.round() as i32, y1.min(y2)),
+                    ((bx + bar_w).round() as i32 - 1, y1.max(y2)),
+                ],
+                color.filled(),
+            ))
+            .map_err(e)?;
+            if label_bars {
+                let pos = Pos::new(HPos::Center, VPos::Bottom);
+                root.draw_text(
+                    &number_label(v),
+                    &font(12.0).pos(pos),
+                    ((bx + bar_w / 2.0).round() as i32, y1.min(y2) - 3),
+                )
+                .map_err(e)?;
+            }
+        }
+        let cx = (left as f64 + slot * (i as f64 + 0.5)).round() as i32;
+        for (li, line) in wrap(cat, label_width).iter().enumerate() {
+            root.draw_text(
+                line,
+                &small.pos(Pos::new(HPos::Center, VPos::Top)),
+                (cx, bottom + 8 + 17 * li as i32),
+            )
+            .map_err(e)?;
+        }
+    }
+
+    if let Some((_, vals)) = &c.line {
+        let (llo, lhi, lstep) = axis_range(vals.iter().flatten().copied());
+        let ly = |v: f64| bottom - ((v - llo) / (lhi - llo) * (bottom - top) as f64).round() as i32;
+        let mut t = llo;
+        while t <= lhi + lstep * 0.01 {
+            root.draw_text(
+                &format!("{}%", number_label(t)),
+                &small.pos(Pos::new(HPos::Left, VPos::Center)),
+                (right + 8, ly(t)),
+            )
+            .map_err(e)?;
+            t += lstep;
+        }
+        let pts: Vec<(i32, i32)> = vals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                v.map(|v| {
+                    (
+                        (left as f64 + slot * (i as f64 + 0.5)).round() as i32,
+                        ly(v),
+                    )
+                })
+            })
+            .collect();
+        root.draw(&PathElement::new(pts.clone(), LINE_COLOR.stroke_width(2)))
+            .map_err(e)?;
+        for (p, v) in pts.iter().zip(vals.iter().flatten()) {
+            root.draw(&Circle::new(*p, 4, LINE_COLOR.filled()))
+                .map_err(e)?;
+            root.draw_text(
+                &format!("{}%", number_label(*v)),
+                &font(12.0).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                (p.0, p.1 - 6),
+            )
+            .map_err(e)?;
+        }
+    }
+
+    // Legend, bottom left.
+    let mut x = left;
+    let ly = 515;
+    let mut entries: Vec<(String, RGBColor)> = c
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (n.clone(), PALETTE[i % PALETTE.len()]))
+        .collect();
+    if let Some((n, _)) = &c.line {
+        entries.push((n.clone(), LINE_COLOR));
+    }
+    for (name, color) in entries {
+        root.draw(&Rectangle::new(
+            [(x, ly - 6), (x + 12, ly + 6)],
+            color.filled(),
+        ))
+        .map_err(e)?;
+        root.draw_text(
+            &name,
+            &small.pos(Pos::new(HPos::Left, VPos::Center)),
+            (x + 18, ly),
+        )
+        .map_err(e)?;
+        x += 30 + 14 * name.chars().count() as i32;
+    }
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+/// The chart as SVG text; the same data gives the same bytes.
+pub fn render_svg(c: &ChartData) -> Result<String, String> {
+    register_font();
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, c)?;
+    }
+    Ok(buf.replace(
+        &format!("font-family=\"{FAMILY}\""),
+        &format!("font-family=\"{FAMILY_FALLBACKS}\""),
+    ))
+}
+
+fn fontdb() -> Arc<resvg::usvg::fontdb::Database> {
+    static DB: OnceLock<Arc<resvg::usvg::fontdb::Database>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        db.load_font_data(FONT.to_vec());
+        db.set_sans_serif_family(FAMILY);
+        Arc::new(db)
+    })
+    .clone()
+}
+
+/// Rasterises SVG to PNG at `scale` times the SVG size, with the embedded font only.
+pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
+    let opts = resvg::usvg::Options {
+        fontdb: fontdb(),
+        font_family: FAMILY.to_string(),
+        ..Default::default()
+    };
+    let tree = resvg::usvg::Tree::from_str(svg, &opts).map_err(|e| e.to_string())?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or("chart size out of range")?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or("cannot allocate the chart image")?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+/// Writes `<name>.svg` and `<name>.png` for a table's default chart; None when the table has
+/// nothing to draw.
+pub fn write_chart(
+    table: &TableResult,
+    dir: &Path,
+    scale: f32,
+) -> Result<Option<(std::path::PathBuf, std::path::PathBuf)>, EmitError> {
+    let Some(data) = default_chart(table) else {
+        return Ok(None);
+    };
+    if data.categories.is_empty() {
+        return Ok(None);
+    }
+    let svg_path = dir.join(format!("{}.svg", table.name));
+    let png_path = dir.join(format!("{}.png", table.name));
+    let other = |p: &Path, m: String| EmitError::Io {
+        path: p.to_path_buf(),
+        source: std::io::Error::other(m),
+    };
+    let svg = render_svg(&data).map_err(|m| other(&svg_path, m))?;
+    let png = svg_to_png(&svg, scale).map_err(|m| other(&png_path, m))?;
+    std::fs::write(&svg_path, svg).map_err(EmitError::io(&svg_path))?;
+    std::fs::write(&png_path, png).map_err(EmitError::io(&png_path))?;
+    Ok(Some((svg_path, png_path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> ChartData {
+        ChartData {
+            title: "二道区5000万元以上项目总投资（万元）".into(),
+            unit_line: "单位：万元".into(),
+            categories: vec![
+                "新建".into(),
+                "续建".into(),
+                "长春二道经济开发区智能家居产业园区项目".into(),
+            ],
+            series: vec![
+                (
+                    "2021年总投资".into(),
+                    vec![Some(12000.0), Some(30500.5), None],
+                ),
+                (
+                    "2022年总投资".into(),
+                    vec![Some(15000.0), Some(28000.0), Some(800.0)],
+                ),
+            ],
+            line: Some((
+                "总投资同比增长(%)".into(),
+                vec![Some(25.0), Some(-8.2), None],
+            )),
+        }
+    }
+
+    #[test]
+    fn svg_has_chinese_text_and_font_fallbacks_and_is_deterministic() {
+        let a = render_svg(&data()).unwrap();
+        assert!(a.contains("二道区5000万元以上项目总投资"));
+        assert!(a.contains("单位：万元"));
+        assert!(a.contains("PingFang SC"));
+        assert_eq!(a, render_svg(&data()).unwrap());
+    }
+
+    #[test]
+    fn png_is_valid_scaled_and_deterministic() {
+        let svg = render_svg(&data()).unwrap();
+        let png = svg_to_png(&svg, 2.0).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let w = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+        let h = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
+        assert_eq!((w, h), (WIDTH * 2, HEIGHT * 2));
+        assert_eq!(png, svg_to_png(&svg, 2.0).unwrap());
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(number_label(1234567.5), "1,234,567.5");
+        assert_eq!(number_label(-12.0), "-12");
+        assert_eq!(wrap("长春二道经济开发区智能家居产业园区项目", 6).len(), 3);
+    }
+}
