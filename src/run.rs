@@ -266,15 +266,23 @@ fn write_outputs(
     dir: &Path,
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
-    let tables_dir = dir.join("tables");
-    let data_dir = dir.join("data");
-    for d in [&tables_dir, &data_dir] {
+    let (tables_dir, data_dir, charts_dir) =
+        (dir.join("tables"), dir.join("data"), dir.join("charts"));
+    for d in [&tables_dir, &data_dir, &charts_dir] {
         std::fs::create_dir_all(d).map_err(Error::output(d))?;
     }
     let bom = pipeline.output.csv_bom;
+    let formats = &pipeline.output.formats;
     let emit_err = |e: emit::EmitError| Error::Emit(Box::new(e));
+    let rel = |p: &Path| {
+        p.strip_prefix(dir)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
     crate::output::fail_point("tables")?;
-    if pipeline.output.formats.contains(&Format::Xlsx) && !tables.is_empty() {
+    let mut xlsx = None;
+    if formats.contains(&Format::Xlsx) && !tables.is_empty() {
         let path = tables_dir.join(format!("{}.xlsx", pipeline.name));
         let meta = emit::TableMeta {
             title: pipeline.title.clone(),
@@ -282,31 +290,34 @@ fn write_outputs(
             period_label: period.label(),
         };
         emit::write_xlsx(tables, &meta, &path).map_err(emit_err)?;
+        xlsx = Some(rel(&path));
         written.push(path);
     }
+    let mut links = Vec::new();
     for t in tables {
-        if pipeline.output.formats.contains(&Format::Csv) {
+        let mut l = emit::report::TableLinks::default();
+        if formats.contains(&Format::Csv) {
             let path = tables_dir.join(format!("{}.csv", t.name));
             emit::write_csv(t, &path, bom).map_err(emit_err)?;
+            l.csv = Some(rel(&path));
             written.push(path);
         }
-        if pipeline.output.formats.contains(&Format::Parquet) {
+        if formats.contains(&Format::Parquet) {
             let path = tables_dir.join(format!("{}.parquet", t.name));
             emit::write_parquet(t, &path).map_err(emit_err)?;
+            l.parquet = Some(rel(&path));
             written.push(path);
         }
-    }
-    crate::output::fail_point("charts")?;
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(Error::output(&charts_dir))?;
-    for t in tables {
+        crate::output::fail_point("charts")?;
+        let scale = pipeline.output.chart_scale;
         if let Some((svg, png)) =
-            emit::chart::write_chart(t, &charts_dir, pipeline.output.chart_scale)
-                .map_err(emit_err)?
+            emit::chart::write_chart(t, &charts_dir, scale).map_err(emit_err)?
         {
-            written.push(svg);
-            written.push(png);
+            l.svg = Some(rel(&svg));
+            l.png = Some(rel(&png));
+            written.extend([svg, png]);
         }
+        links.push(l);
     }
     let facts = dir.join("facts.csv");
     emit::write_facts(tables, &facts, bom).map_err(emit_err)?;
@@ -318,25 +329,36 @@ fn write_outputs(
     }
     let rejected = dir.join("rejected.csv");
     let rows = batch.rejections().into_iter().map(|r| {
-        vec![
-            r.file.clone(),
-            r.sheet.clone(),
-            r.row.to_string(),
-            r.column.clone(),
-            r.header.clone(),
-            r.value.clone(),
-            r.reason.clone(),
+        let row = r.row.to_string();
+        [
+            &r.file, &r.sheet, &row, &r.column, &r.header, &r.value, &r.reason,
         ]
+        .map(|s| s.to_string())
+        .to_vec()
     });
-    emit::write_records(
-        &rejected,
-        &[
-            "file", "sheet", "row", "column", "header", "value", "reason",
-        ],
-        rows,
-        bom,
-    )
-    .map_err(emit_err)?;
+    let header = [
+        "file", "sheet", "row", "column", "header", "value", "reason",
+    ];
+    emit::write_records(&rejected, &header, rows, bom).map_err(emit_err)?;
     written.push(rejected);
+
+    let acc = batch.accounting();
+    let meta = emit::report::ReportMeta {
+        title: &pipeline.title,
+        pipeline: &pipeline.name,
+        period_label: period.label(),
+        source: pipeline.source.as_deref(),
+        files: batch.files.len(),
+        unreadable: batch.unreadable(),
+        rows_read: acc.rows_read,
+        rows_kept: acc.rows_kept,
+        rows_rejected: acc.rows_rejected,
+        rows_skipped: acc.rows_skipped,
+        xlsx,
+        links,
+    };
+    let index = dir.join("index.html");
+    emit::report::write_report(tables, &meta, &index).map_err(emit_err)?;
+    written.push(index);
     Ok(written)
 }

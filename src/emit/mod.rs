@@ -7,6 +7,7 @@ pub mod csv;
 pub mod facts;
 pub mod layout;
 pub mod parquet;
+pub mod report;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,198 @@
+//! index.html: one page per run that works offline from the output folder: the row
+//! accounting, then each table with its chart, and links to every file.
+
+use super::layout::{display, CellOut};
+use super::EmitError;
+use crate::aggregate::TableResult;
+use std::fmt::Write;
+use std::path::Path;
+
+/// What the page says about the run besides the tables.
+pub struct ReportMeta<'a> {
+    pub title: &'a str,
+    pub pipeline: &'a str,
+    pub period_label: String,
+    pub source: Option<&'a str>,
+    pub files: usize,
+    pub unreadable: usize,
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: u64,
+    /// Relative path of the XLSX workbook, if written.
+    pub xlsx: Option<String>,
+    /// Per table: relative links to its CSV, Parquet, PNG and SVG files, where written.
+    pub links: Vec<TableLinks>,
+}
+
+#[derive(Default)]
+pub struct TableLinks {
+    pub csv: Option<String>,
+    pub parquet: Option<String>,
+    pub png: Option<String>,
+    pub svg: Option<String>,
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A relative link, with each path segment percent-encoded where needed.
+fn href(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' | b'~' => {
+                out.push(b as char)
+            }
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
+.meta td{padding:2px 12px 2px 0}.scroll{overflow-x:auto}
+table.data{border-collapse:collapse;font-size:.9em}table.data th,table.data td{border:1px solid #bbb;padding:3px 8px}
+table.data th{background:#f0f0f0}table.data td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.total td{font-weight:bold}img{max-width:100%;height:auto}.links a{margin-right:1em}";
+
+/// Renders the page; the same tables and metadata give the same bytes.
+pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} {}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n",
+        escape(meta.title),
+        escape(&meta.period_label)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", escape(meta.title));
+    let _ = writeln!(h, "<table class=\"meta\">");
+    let _ = writeln!(
+        h,
+        "<tr><td>数据期</td><td>{}</td></tr>",
+        escape(&meta.period_label)
+    );
+    let _ = writeln!(
+        h,
+        "<tr><td>流水线</td><td>{}</td></tr>",
+        escape(meta.pipeline)
+    );
+    if let Some(s) = meta.source {
+        let _ = writeln!(h, "<tr><td>数据来源</td><td>{}</td></tr>", escape(s));
+    }
+    let _ = writeln!(
+        h,
+        "<tr><td>文件</td><td>{} 个（无法读取 {} 个）</td></tr>",
+        meta.files, meta.unreadable
+    );
+    let _ = writeln!(
+        h,
+        "<tr><td>行数</td><td>读取 {} = 采用 {} + <a href=\"rejected.csv\">拒收 {}</a> + 跳过 {}</td></tr>",
+        meta.rows_read, meta.rows_kept, meta.rows_rejected, meta.rows_skipped
+    );
+    let _ = writeln!(h, "</table>");
+    let _ = write!(h, "<p class=\"links\">");
+    if let Some(x) = &meta.xlsx {
+        let _ = write!(h, "<a href=\"{}\">全部表格 (XLSX)</a>", href(x));
+    }
+    let _ = writeln!(
+        h,
+        "<a href=\"facts.csv\">facts.csv</a><a href=\"manifest.json\">manifest.json</a></p>"
+    );
+    let empty = TableLinks::default();
+    for (i, t) in tables.iter().enumerate() {
+        let links = meta.links.get(i).unwrap_or(&empty);
+        let _ = writeln!(
+            h,
+            "<h2 id=\"{}\">{}</h2>",
+            escape(&t.name),
+            escape(&t.title)
+        );
+        if let Some(png) = &links.png {
+            let _ = writeln!(
+                h,
+                "<p><img src=\"{}\" alt=\"{}\" width=\"960\" height=\"540\"></p>",
+                href(png),
+                escape(&t.title)
+            );
+        }
+        let grid = display(t);
+        let _ = writeln!(h, "<div class=\"scroll\"><table class=\"data\">\n<tr>");
+        for head in &grid.headers {
+            let _ = write!(h, "<th>{}</th>", escape(head));
+        }
+        let _ = writeln!(h, "</tr>");
+        for (r, row) in grid.rows.iter().enumerate() {
+            let class = if grid.total_rows.get(r).copied().unwrap_or(false) {
+                " class=\"total\""
+            } else {
+                ""
+            };
+            let _ = write!(h, "<tr{class}>");
+            for cell in row {
+                match cell {
+                    CellOut::Text(s) => {
+                        let _ = write!(h, "<td>{}</td>", escape(s));
+                    }
+                    CellOut::Number { text, .. } => {
+                        let _ = write!(h, "<td class=\"n\">{}</td>", escape(text));
+                    }
+                    CellOut::Empty => h.push_str("<td></td>"),
+                }
+            }
+            let _ = writeln!(h, "</tr>");
+        }
+        let _ = writeln!(h, "</table></div>");
+        let _ = write!(h, "<p class=\"links\">");
+        for (label, link) in [
+            ("CSV", &links.csv),
+            ("Parquet", &links.parquet),
+            ("SVG", &links.svg),
+            ("PNG", &links.png),
+        ] {
+            if let Some(l) = link {
+                let _ = write!(h, "<a href=\"{}\">{label}</a>", href(l));
+            }
+        }
+        let _ = writeln!(h, "</p>");
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+pub fn write_report(
+    tables: &[TableResult],
+    meta: &ReportMeta,
+    path: &Path,
+) -> Result<(), EmitError> {
+    std::fs::write(path, render(tables, meta)).map_err(EmitError::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_encodes() {
+        assert_eq!(escape("<a&b>\""), "&lt;a&amp;b&gt;&quot;");
+        assert_eq!(
+            href("charts/投资 表.png"),
+            "charts/%E6%8A%95%E8%B5%84%20%E8%A1%A8.png"
+        );
+    }
+}
