@@ -221,14 +221,21 @@ fn nice_step(range: f64) -> f64 {
 
 fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    let mut whole = true;
     for v in values {
         lo = lo.min(v);
         hi = hi.max(v);
+        whole &= v.fract() == 0.0;
     }
     if hi == lo {
         hi = lo + 1.0;
     }
-    let step = nice_step(hi - lo);
+    // Counts get whole-number ticks.
+    let step = if whole {
+        nice_step(hi - lo).max(1.0)
+    } else {
+        nice_step(hi - lo)
+    };
     (
         (lo / step).floor() * step,
         (hi * 1.1 / step).ceil() * step,
