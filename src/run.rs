@@ -294,7 +294,7 @@ fn write_outputs(
         written.push(path);
     }
     let mut links = Vec::new();
-    for t in tables {
+    for (ti, t) in tables.iter().enumerate() {
         let mut l = emit::report::TableLinks::default();
         if formats.contains(&Format::Csv) {
             let path = tables_dir.join(format!("{}.csv", t.name));
@@ -310,12 +310,24 @@ fn write_outputs(
         }
         crate::output::fail_point("charts")?;
         let scale = pipeline.output.chart_scale;
-        if let Some((svg, png)) =
-            emit::chart::write_chart(t, &charts_dir, scale).map_err(emit_err)?
-        {
-            l.svg = Some(rel(&svg));
-            l.png = Some(rel(&png));
-            written.extend([svg, png]);
+        let declared: Vec<_> = pipeline
+            .charts
+            .iter()
+            .filter(|c| c.table == ti)
+            .map(|c| c.spec.clone())
+            .collect();
+        let specs = if declared.is_empty() {
+            vec![emit::chart::ChartSpec::default_for(t)]
+        } else {
+            declared
+        };
+        for spec in &specs {
+            if let Some((svg, png)) =
+                emit::chart::write_chart(t, spec, &charts_dir, scale).map_err(emit_err)?
+            {
+                l.charts.push((rel(&png), rel(&svg)));
+                written.extend([svg, png]);
+            }
         }
         links.push(l);
     }

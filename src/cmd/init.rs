@@ -128,6 +128,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         output: RawOutput::default(),
         datasets,
         tables,
+        charts: vec![],
     };
     let body = toml::to_string(&raw)
         .map_err(|e| Error::Usage(format!("cannot render the pipeline: {e}")))?;

@@ -88,6 +88,18 @@ pub struct Pipeline {
     pub output: OutputPlan,
     pub datasets: Vec<Dataset>,
     pub tables: Vec<TableSpec>,
+    pub charts: Vec<ChartDecl>,
+}
+
+/// A chart declared in the pipeline.
+#[derive(Debug, Clone)]
+pub struct ChartDecl {
+    /// Index into `tables`.
+    pub table: usize,
+    /// Drawing settings; `x` is settled against the table when drawn.
+    pub spec: crate::emit::chart::ChartSpec,
+    /// The axis as declared (None: key when the table has dimensions, else period).
+    pub x: Option<crate::emit::chart::XAxis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

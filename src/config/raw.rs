@@ -21,6 +21,30 @@ pub struct RawPipeline {
     pub datasets: BTreeMap<String, RawDataset>,
     #[serde(default)]
     pub tables: Vec<RawTable>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<RawChart>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChart {
+    /// File name of the chart (`charts/<name>.png`).
+    pub name: String,
+    /// The table drawn.
+    pub table: String,
+    /// bar, stacked, line, bar_line or share.
+    pub kind: String,
+    /// "period" or "key"; default: key when the table has dimensions.
+    #[serde(default)]
+    pub x: Option<String>,
+    /// The measure drawn (a measure name of the table); default: the first.
+    #[serde(default)]
+    pub measure: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    /// With x = "key": how many of the latest periods are drawn side by side.
+    #[serde(default)]
+    pub periods: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -183,6 +183,22 @@ pub fn resolve(
         }
     }
 
+    let mut charts = Vec::new();
+    let mut chart_names = BTreeSet::new();
+    for (i, ch) in raw.charts.iter().enumerate() {
+        let at = root.k("charts").i(i);
+        if !chart_names.insert(ch.name.clone()) {
+            c.err(
+                &at.k("name"),
+                format!("chart name `{}` is used twice", ch.name),
+                None,
+            );
+        }
+        if let Some(decl) = resolve_chart(&mut c, &at, ch, &raw.tables, &tables) {
+            charts.push(decl);
+        }
+    }
+
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
@@ -203,7 +219,94 @@ pub fn resolve(
         },
         datasets,
         tables,
+        charts,
     })
+}
+
+fn resolve_chart(
+    c: &mut Check,
+    at: &At,
+    ch: &super::raw::RawChart,
+    raw_tables: &[RawTable],
+    tables: &[TableSpec],
+) -> Option<ChartDecl> {
+    use crate::emit::chart::{ChartKind, ChartSpec, XAxis};
+    let name_ok = !ch.name.is_empty()
+        && ch
+            .name
+            .chars()
+            .all(|x| x.is_alphanumeric() || x == '_' || x == '-');
+    if !name_ok {
+        c.err(
+            &at.k("name"),
+            "must be non-empty and use only letters, digits, `_` and `-` (it names the chart file)",
+            None,
+        );
+    }
+    let kind = ChartKind::parse(&ch.kind);
+    if kind.is_none() {
+        c.unknown(&at.k("kind"), "chart kind", &ch.kind, ChartKind::NAMES);
+    }
+    let x = match ch.x.as_deref() {
+        None => None,
+        Some("period") => Some(XAxis::Period),
+        Some("key") => Some(XAxis::Key),
+        Some(other) => {
+            c.unknown(&at.k("x"), "chart axis", other, ["period", "key"]);
+            None
+        }
+    };
+    let Some(ti) = tables.iter().position(|t| t.name == ch.table) else {
+        let names: Vec<&str> = raw_tables.iter().map(|t| t.name.as_str()).collect();
+        c.unknown(&at.k("table"), "table", &ch.table, names.iter().copied());
+        return None;
+    };
+    let t = &tables[ti];
+    let metric = match &ch.measure {
+        None => 0,
+        Some(m) => match t.measures.iter().position(|x| &x.name == m) {
+            Some(i) => i,
+            None => {
+                let names: Vec<&str> = t.measures.iter().map(|x| x.name.as_str()).collect();
+                c.unknown_in(
+                    &at.k("measure"),
+                    "measure",
+                    m,
+                    &format!(" in table `{}`", t.name),
+                    names.iter().copied(),
+                );
+                return None;
+            }
+        },
+    };
+    if x == Some(XAxis::Key) && t.by.is_empty() {
+        c.err(
+            &at.k("x"),
+            format!(
+                "`key` needs a table with `by` dimensions; `{}` has none",
+                t.name
+            ),
+            None,
+        );
+        return None;
+    }
+    if ch.periods == Some(0) {
+        c.err(&at.k("periods"), "must be at least 1", None);
+        return None;
+    }
+    let spec = ChartSpec {
+        name: ch.name.clone(),
+        kind: kind?,
+        x: x.unwrap_or(if t.by.is_empty() {
+            XAxis::Period
+        } else {
+            XAxis::Key
+        }),
+        metric,
+        title: ch.title.clone(),
+        periods: ch.periods.unwrap_or(2),
+    };
+    Some(ChartDecl { table: ti, spec, x })
 }
 
 fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Dataset {

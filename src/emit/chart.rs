@@ -34,10 +34,88 @@ const LABELLED_BARS: usize = 24;
 /// At most this many categories are drawn; the table's own `top` decides what they are.
 const MAX_CATEGORIES: usize = 15;
 
-/// What one chart shows: bars per category, grouped by series, and an optional line on a
-/// second axis (growth in percent).
+/// Chart kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Grouped bars from zero.
+    Bar,
+    /// Stacked bars.
+    Stacked,
+    /// Lines with markers.
+    Line,
+    /// Bars of the measure with its 同比 growth as a line on a second axis (统计公报 style).
+    BarLine,
+    /// 100% stacked bars: each category's composition.
+    Share,
+}
+
+impl ChartKind {
+    pub const NAMES: [&'static str; 5] = ["bar", "stacked", "line", "bar_line", "share"];
+
+    pub fn parse(s: &str) -> Option<ChartKind> {
+        Some(match s {
+            "bar" => ChartKind::Bar,
+            "stacked" => ChartKind::Stacked,
+            "line" => ChartKind::Line,
+            "bar_line" => ChartKind::BarLine,
+            "share" => ChartKind::Share,
+            _ => return None,
+        })
+    }
+}
+
+/// What goes along the x axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XAxis {
+    /// Years or months; with dimensions, one series per group.
+    Period,
+    /// The groups of the table's dimensions; one series per period shown.
+    Key,
+}
+
+/// A chart to draw from a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    pub name: String,
+    pub kind: ChartKind,
+    pub x: XAxis,
+    /// Index of the base metric drawn.
+    pub metric: usize,
+    pub title: Option<String>,
+    /// With `x = Key`: how many of the latest periods are drawn as series.
+    pub periods: usize,
+}
+
+impl ChartSpec {
+    /// The chart a table gets when the pipeline declares none.
+    pub fn default_for(table: &TableResult) -> ChartSpec {
+        let growth = table.metrics.first().is_some_and(|m| {
+            table
+                .metrics
+                .iter()
+                .any(|g| g.name == format!("{}同比", m.name))
+        });
+        let (kind, x) = match (table.dims.is_empty(), growth) {
+            (false, _) => (ChartKind::Bar, XAxis::Key),
+            (true, true) => (ChartKind::BarLine, XAxis::Period),
+            (true, false) => (ChartKind::Bar, XAxis::Period),
+        };
+        ChartSpec {
+            name: table.name.clone(),
+            kind,
+            x,
+            metric: 0,
+            title: None,
+            periods: 2,
+        }
+    }
+}
+
+/// What one chart shows: values per category, one list per series, and an optional line on
+/// a second axis (growth in percent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartData {
+    pub kind: ChartKind,
     pub title: String,
     /// `单位：万元`.
     pub unit_line: String,
@@ -70,69 +148,41 @@ fn period_label(year: i32, month: Option<u32>, months_are_ytd: bool) -> String {
     }
 }
 
-/// The default chart of a table: by category for the latest two periods when the table has
-/// dimensions, else the first measure over time with its growth as a line.
-pub fn default_chart(table: &TableResult) -> Option<ChartData> {
-    let metric = 0;
-    let def = table.metrics.first()?;
+/// Selects the values a chart shows from a table; None when there is nothing to draw.
+pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
+    let metric = spec.metric;
+    let def = table.metrics.get(metric)?;
     let unit_fen = table.unit.fen();
-    let unit_line = match def.kind {
-        MetricKind::Money => format!("单位：{}", table.unit),
-        MetricKind::Percent => "单位：%".to_string(),
+    let unit_line = match (spec.kind, def.kind) {
+        (ChartKind::Share, _) | (_, MetricKind::Percent) => "单位：%".to_string(),
+        (_, MetricKind::Money) => format!("单位：{}", table.unit),
         _ => String::new(),
     };
     let mut periods: Vec<(i32, Option<u32>)> =
         table.rows.iter().map(|r| (r.year, r.month)).collect();
-    periods.dedup();
     periods.sort();
     periods.dedup();
-    let ytd = periods.iter().filter(|p| p.1.is_some()).count()
-        <= periods
-            .iter()
-            .map(|p| p.0)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-    if table.dims.is_empty() {
-        let growth = table
-            .metrics
-            .iter()
-            .position(|m| m.name == format!("{}同比", def.name));
-        let mut cats = Vec::new();
-        let mut vals = Vec::new();
-        let mut line = Vec::new();
-        for &(y, m) in &periods {
-            let find = |mi: usize| {
-                table
-                    .rows
-                    .iter()
-                    .find(|r| r.year == y && r.month == m && r.key.is_none() && r.metric == mi)
-            };
-            cats.push(period_label(y, m, ytd));
-            vals.push(find(metric).and_then(|r| value_f64(def.kind, r.value, unit_fen)));
-            if let Some(g) = growth {
-                line.push(find(g).and_then(|r| value_f64(MetricKind::Percent, r.value, 1)));
-            }
-        }
-        let n = cats.len();
-        let skip = n.saturating_sub(MAX_CATEGORIES);
-        return Some(ChartData {
-            title: table.title.clone(),
-            unit_line,
-            categories: cats[skip..].to_vec(),
-            series: vec![(def.name.clone(), vals[skip..].to_vec())],
-            line: growth.map(|_| (format!("{}同比增长(%)", def.name), line[skip..].to_vec())),
-        });
-    }
-    let latest = *periods.last()?;
-    let mut shown: Vec<(i32, Option<u32>)> = periods
+    let years = periods
         .iter()
-        .rev()
-        .filter(|p| p.1 == latest.1)
-        .take(2)
-        .copied()
-        .collect();
-    shown.reverse();
-    let mut cats: Vec<String> = Vec::new();
+        .map(|p| p.0)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let ytd = periods.iter().filter(|p| p.1.is_some()).count() <= years;
+    let value = |y: i32, m: Option<u32>, key: Option<&str>, mi: usize| {
+        table
+            .rows
+            .iter()
+            .find(|r| {
+                r.year == y
+                    && r.month == m
+                    && r.metric == mi
+                    && r.key.as_ref().map(|k| k.join("/")).as_deref() == key
+            })
+            .and_then(|r| value_f64(table.metrics[mi].kind, r.value, unit_fen))
+    };
+    // Groups in the table's order for the latest period (合计 left out).
+    let latest = *periods.last()?;
+    let mut keys: Vec<String> = Vec::new();
     for r in table
         .rows
         .iter()
@@ -140,40 +190,112 @@ pub fn default_chart(table: &TableResult) -> Option<ChartData> {
     {
         if let Some(k) = &r.key {
             let name = k.join("/");
-            if !cats.contains(&name) {
-                cats.push(name);
+            if !keys.contains(&name) {
+                keys.push(name);
             }
         }
     }
-    cats.truncate(MAX_CATEGORIES);
-    let series = shown
+    keys.truncate(MAX_CATEGORIES);
+    let title = spec.title.clone().unwrap_or_else(|| table.title.clone());
+    let growth = table
+        .metrics
         .iter()
-        .map(|&(y, m)| {
-            let vals = cats
+        .position(|m| m.name == format!("{}同比", def.name));
+    let mut data = match spec.x {
+        XAxis::Period => {
+            let skip = periods.len().saturating_sub(MAX_CATEGORIES);
+            let shown = &periods[skip..];
+            let categories = shown
                 .iter()
-                .map(|c| {
-                    table
-                        .rows
+                .map(|&(y, m)| period_label(y, m, ytd))
+                .collect();
+            let series = if keys.is_empty() || spec.kind == ChartKind::BarLine {
+                vec![(
+                    def.name.clone(),
+                    shown
                         .iter()
-                        .find(|r| {
-                            r.year == y
-                                && r.month == m
-                                && r.metric == metric
-                                && r.key.as_ref().map(|k| k.join("/")).as_ref() == Some(c)
-                        })
-                        .and_then(|r| value_f64(def.kind, r.value, unit_fen))
+                        .map(|&(y, m)| value(y, m, None, metric))
+                        .collect(),
+                )]
+            } else {
+                keys.iter()
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            shown
+                                .iter()
+                                .map(|&(y, m)| value(y, m, Some(k), metric))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            };
+            let line = match (spec.kind, growth) {
+                (ChartKind::BarLine, Some(g)) => Some((
+                    format!("{}同比增长(%)", def.name),
+                    shown.iter().map(|&(y, m)| value(y, m, None, g)).collect(),
+                )),
+                _ => None,
+            };
+            ChartData {
+                kind: spec.kind,
+                title,
+                unit_line,
+                categories,
+                series,
+                line,
+            }
+        }
+        XAxis::Key => {
+            let mut shown: Vec<(i32, Option<u32>)> = periods
+                .iter()
+                .rev()
+                .filter(|p| p.1 == latest.1)
+                .take(spec.periods.max(1))
+                .copied()
+                .collect();
+            shown.reverse();
+            let series = shown
+                .iter()
+                .map(|&(y, m)| {
+                    (
+                        format!("{}{}", period_label(y, m, ytd), def.name),
+                        keys.iter().map(|k| value(y, m, Some(k), metric)).collect(),
+                    )
                 })
                 .collect();
-            (format!("{}{}", period_label(y, m, ytd), def.name), vals)
-        })
-        .collect();
-    Some(ChartData {
-        title: table.title.clone(),
-        unit_line,
-        categories: cats,
-        series,
-        line: None,
-    })
+            ChartData {
+                kind: spec.kind,
+                title,
+                unit_line,
+                categories: keys,
+                series,
+                line: None,
+            }
+        }
+    };
+    if data.kind == ChartKind::Share {
+        // Each category as percentages of its own total.
+        let n = data.categories.len();
+        for i in 0..n {
+            let total: f64 = data
+                .series
+                .iter()
+                .filter_map(|(_, v)| v.get(i).copied().flatten())
+                .sum();
+            for (_, v) in data.series.iter_mut() {
+                if let Some(x) = v.get_mut(i) {
+                    *x = x.map(|x| if total != 0.0 { x / total * 100.0 } else { 0.0 });
+                }
+            }
+        }
+    }
+    (!data.categories.is_empty()).then_some(data)
+}
+
+/// The default chart of a table.
+pub fn default_chart(table: &TableResult) -> Option<ChartData> {
+    chart_data(table, &ChartSpec::default_for(table))
 }
 
 /// Thousands separators and at most two decimals.
@@ -269,25 +391,41 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
     let title = font(22.0).pos(Pos::new(HPos::Center, VPos::Top));
     root.draw_text(&c.title, &title, (WIDTH as i32 / 2, 14))
         .map_err(e)?;
-    let (left, right, top, bottom) = (
-        90i32,
-        if c.line.is_some() { 880 } else { 930 },
-        80i32,
-        440i32,
-    );
+    let right = if c.line.is_some() { 880 } else { 930 };
+    let (left, top, bottom) = (90i32, 80i32, 440i32);
     let small = font(13.0);
-    root.draw_text(
-        &c.unit_line,
-        &small.pos(Pos::new(HPos::Left, VPos::Bottom)),
-        (left - 60, top - 16),
-    )
-    .map_err(e)?;
+    let unit_pos = small.pos(Pos::new(HPos::Left, VPos::Bottom));
+    root.draw_text(&c.unit_line, &unit_pos, (left - 60, top - 16))
+        .map_err(e)?;
 
-    let all = c
-        .series
-        .iter()
-        .flat_map(|(_, v)| v.iter().flatten().copied());
-    let (lo, hi, step) = axis_range(all);
+    let n = c.categories.len().max(1);
+    let stacked = matches!(c.kind, ChartKind::Stacked | ChartKind::Share);
+    // Value range: stacked bars reach the sum of each category.
+    let extent: Vec<f64> = if stacked {
+        (0..n)
+            .flat_map(|i| {
+                let pos: f64 = c
+                    .series
+                    .iter()
+                    .filter_map(|(_, v)| v.get(i).copied().flatten())
+                    .filter(|x| *x > 0.0)
+                    .sum();
+                let neg: f64 = c
+                    .series
+                    .iter()
+                    .filter_map(|(_, v)| v.get(i).copied().flatten())
+                    .filter(|x| *x < 0.0)
+                    .sum();
+                [pos, neg]
+            })
+            .collect()
+    } else {
+        c.series
+            .iter()
+            .flat_map(|(_, v)| v.iter().flatten().copied())
+            .collect()
+    };
+    let (lo, hi, step) = axis_range(extent.into_iter());
     let y_of = |v: f64| bottom - ((v - lo) / (hi - lo) * (bottom - top) as f64).round() as i32;
     let grid = RGBColor(220, 220, 220);
     let mut t = lo;
@@ -295,62 +433,89 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
         let y = y_of(t);
         root.draw(&PathElement::new(vec![(left, y), (right, y)], grid))
             .map_err(e)?;
-        root.draw_text(
-            &number_label(t),
-            &small.pos(Pos::new(HPos::Right, VPos::Center)),
-            (left - 8, y),
-        )
-        .map_err(e)?;
+        let tick = small.pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw_text(&number_label(t), &tick, (left - 8, y))
+            .map_err(e)?;
         t += step;
     }
-    root.draw(&PathElement::new(
-        vec![(left, y_of(0.0f64.max(lo))), (right, y_of(0.0f64.max(lo)))],
-        BLACK,
-    ))
-    .map_err(e)?;
+    let zero = y_of(0.0f64.max(lo));
+    root.draw(&PathElement::new(vec![(left, zero), (right, zero)], BLACK))
+        .map_err(e)?;
 
-    let n = c.categories.len().max(1);
     let slot = (right - left) as f64 / n as f64;
     let ns = c.series.len().max(1);
-    let bar_w = (slot * 0.7 / ns as f64).min(90.0);
-    let group_pad = (slot - bar_w * ns as f64) / 2.0;
-    let label_bars = n * ns <= LABELLED_BARS;
+    let per_slot = if stacked { 1 } else { ns };
+    let bar_w = (slot * 0.7 / per_slot as f64).min(90.0);
+    let group_pad = (slot - bar_w * per_slot as f64) / 2.0;
+    let label_bars = n * per_slot <= LABELLED_BARS && c.kind != ChartKind::Line;
     let label_width = ((slot / 14.0).floor() as usize).clamp(2, 12);
+    let center = |i: usize| (left as f64 + slot * (i as f64 + 0.5)).round() as i32;
+    let value_style = font(12.0).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (i, cat) in c.categories.iter().enumerate() {
         let x0 = left as f64 + slot * i as f64 + group_pad;
+        let (mut up, mut down) = (0.0f64, 0.0f64);
         for (si, (_, vals)) in c.series.iter().enumerate() {
             let Some(v) = vals.get(i).copied().flatten() else {
                 continue;
             };
-            let bx = x0 + bar_w * si as f64;
-            let (y1, y2) = (y_of(v.max(0.0f64.max(lo))), y_of(v.min(0.0f64.max(lo))));
             let color = PALETTE[si % PALETTE.len()];
-            root.draw(&Rectangle::new(
-                [
-                    (bx.round() as i32, y1.min(y2)),
-                    ((bx + bar_w).round() as i32 - 1, y1.max(y2)),
-                ],
-                color.filled(),
-            ))
-            .map_err(e)?;
-            if label_bars {
-                let pos = Pos::new(HPos::Center, VPos::Bottom);
+            if c.kind == ChartKind::Line {
+                continue;
+            }
+            let (bx, from, to) = if stacked {
+                let base = if v >= 0.0 { up } else { down };
+                if v >= 0.0 {
+                    up += v;
+                } else {
+                    down += v;
+                }
+                (x0, base, base + v)
+            } else {
+                (x0 + bar_w * si as f64, 0.0f64.max(lo), v)
+            };
+            let (y1, y2) = (y_of(from), y_of(to));
+            let rect = [
+                (bx.round() as i32, y1.min(y2)),
+                ((bx + bar_w).round() as i32 - 1, y1.max(y2)),
+            ];
+            root.draw(&Rectangle::new(rect, color.filled()))
+                .map_err(e)?;
+            if label_bars && !stacked {
                 root.draw_text(
                     &number_label(v),
-                    &font(12.0).pos(pos),
+                    &value_style,
                     ((bx + bar_w / 2.0).round() as i32, y1.min(y2) - 3),
                 )
                 .map_err(e)?;
             }
         }
-        let cx = (left as f64 + slot * (i as f64 + 0.5)).round() as i32;
-        for (li, line) in wrap(cat, label_width).iter().enumerate() {
+        if label_bars && stacked && c.kind == ChartKind::Stacked {
             root.draw_text(
-                line,
-                &small.pos(Pos::new(HPos::Center, VPos::Top)),
-                (cx, bottom + 8 + 17 * li as i32),
+                &number_label(up + down),
+                &value_style,
+                (center(i), y_of(up) - 3),
             )
             .map_err(e)?;
+        }
+        for (li, line) in wrap(cat, label_width).iter().enumerate() {
+            let style = small.pos(Pos::new(HPos::Center, VPos::Top));
+            root.draw_text(line, &style, (center(i), bottom + 8 + 17 * li as i32))
+                .map_err(e)?;
+        }
+    }
+    if c.kind == ChartKind::Line {
+        for (si, (_, vals)) in c.series.iter().enumerate() {
+            let color = PALETTE[si % PALETTE.len()];
+            let pts: Vec<(i32, i32)> = vals
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (center(i), y_of(v))))
+                .collect();
+            root.draw(&PathElement::new(pts.clone(), color.stroke_width(2)))
+                .map_err(e)?;
+            for p in &pts {
+                root.draw(&Circle::new(*p, 3, color.filled())).map_err(e)?;
+            }
         }
     }
 
@@ -359,25 +524,15 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
         let ly = |v: f64| bottom - ((v - llo) / (lhi - llo) * (bottom - top) as f64).round() as i32;
         let mut t = llo;
         while t <= lhi + lstep * 0.01 {
-            root.draw_text(
-                &format!("{}%", number_label(t)),
-                &small.pos(Pos::new(HPos::Left, VPos::Center)),
-                (right + 8, ly(t)),
-            )
-            .map_err(e)?;
+            let tick = small.pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(&format!("{}%", number_label(t)), &tick, (right + 8, ly(t)))
+                .map_err(e)?;
             t += lstep;
         }
         let pts: Vec<(i32, i32)> = vals
             .iter()
             .enumerate()
-            .filter_map(|(i, v)| {
-                v.map(|v| {
-                    (
-                        (left as f64 + slot * (i as f64 + 0.5)).round() as i32,
-                        ly(v),
-                    )
-                })
-            })
+            .filter_map(|(i, v)| v.map(|v| (center(i), ly(v))))
             .collect();
         root.draw(&PathElement::new(pts.clone(), LINE_COLOR.stroke_width(2)))
             .map_err(e)?;
@@ -386,7 +541,7 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
                 .map_err(e)?;
             root.draw_text(
                 &format!("{}%", number_label(*v)),
-                &font(12.0).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                &value_style,
                 (p.0, p.1 - 6),
             )
             .map_err(e)?;
@@ -471,21 +626,19 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
     pixmap.encode_png().map_err(|e| e.to_string())
 }
 
-/// Writes `<name>.svg` and `<name>.png` for a table's default chart; None when the table has
+/// Writes `<name>.svg` and `<name>.png` for a chart of a table; None when the table has
 /// nothing to draw.
 pub fn write_chart(
     table: &TableResult,
+    spec: &ChartSpec,
     dir: &Path,
     scale: f32,
 ) -> Result<Option<(std::path::PathBuf, std::path::PathBuf)>, EmitError> {
-    let Some(data) = default_chart(table) else {
+    let Some(data) = chart_data(table, spec) else {
         return Ok(None);
     };
-    if data.categories.is_empty() {
-        return Ok(None);
-    }
-    let svg_path = dir.join(format!("{}.svg", table.name));
-    let png_path = dir.join(format!("{}.png", table.name));
+    let svg_path = dir.join(format!("{}.svg", spec.name));
+    let png_path = dir.join(format!("{}.png", spec.name));
     let other = |p: &Path, m: String| EmitError::Io {
         path: p.to_path_buf(),
         source: std::io::Error::other(m),
@@ -503,6 +656,7 @@ mod tests {
 
     fn data() -> ChartData {
         ChartData {
+            kind: ChartKind::BarLine,
             title: "二道区5000万元以上项目总投资（万元）".into(),
             unit_line: "单位：万元".into(),
             categories: vec![
@@ -552,5 +706,28 @@ mod tests {
         assert_eq!(number_label(1234567.5), "1,234,567.5");
         assert_eq!(number_label(-12.0), "-12");
         assert_eq!(wrap("长春二道经济开发区智能家居产业园区项目", 6).len(), 3);
+    }
+
+    #[test]
+    fn every_kind_renders_to_valid_deterministic_files() {
+        for kind in ["bar", "stacked", "line", "bar_line", "share"] {
+            let mut d = data();
+            d.kind = ChartKind::parse(kind).unwrap();
+            d.title = format!("减免退税额（{kind}）");
+            if d.kind != ChartKind::BarLine {
+                d.line = None;
+            }
+            let svg = render_svg(&d).unwrap();
+            assert!(svg.starts_with("<svg") || svg.contains("<svg"), "{kind}");
+            assert!(
+                svg.contains(&format!("减免退税额（{kind}）")),
+                "{kind}: title missing from the SVG text"
+            );
+            assert_eq!(svg, render_svg(&d).unwrap(), "{kind}");
+            let png = svg_to_png(&svg, 1.0).unwrap();
+            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{kind}");
+            assert!(png.len() > 10_000, "{kind}: suspiciously small PNG");
+            assert_eq!(png, svg_to_png(&svg, 1.0).unwrap(), "{kind}");
+        }
     }
 }

@@ -29,8 +29,8 @@ pub struct ReportMeta<'a> {
 pub struct TableLinks {
     pub csv: Option<String>,
     pub parquet: Option<String>,
-    pub png: Option<String>,
-    pub svg: Option<String>,
+    /// (PNG, SVG) of each chart of the table.
+    pub charts: Vec<(String, String)>,
 }
 
 pub fn escape(s: &str) -> String {
@@ -123,7 +123,7 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
             escape(&t.name),
             escape(&t.title)
         );
-        if let Some(png) = &links.png {
+        for (png, _) in &links.charts {
             let _ = writeln!(
                 h,
                 "<p><img src=\"{}\" alt=\"{}\" width=\"960\" height=\"540\"></p>",
@@ -159,15 +159,18 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
         }
         let _ = writeln!(h, "</table></div>");
         let _ = write!(h, "<p class=\"links\">");
-        for (label, link) in [
-            ("CSV", &links.csv),
-            ("Parquet", &links.parquet),
-            ("SVG", &links.svg),
-            ("PNG", &links.png),
-        ] {
+        for (label, link) in [("CSV", &links.csv), ("Parquet", &links.parquet)] {
             if let Some(l) = link {
                 let _ = write!(h, "<a href=\"{}\">{label}</a>", href(l));
             }
+        }
+        for (png, svg) in &links.charts {
+            let _ = write!(
+                h,
+                "<a href=\"{}\">SVG</a><a href=\"{}\">PNG</a>",
+                href(svg),
+                href(png)
+            );
         }
         let _ = writeln!(h, "</p>");
     }
