@@ -367,6 +367,12 @@ fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
 
 /// Splits a long label into lines of at most `width` characters, at most three lines.
 fn wrap(label: &str, width: usize) -> Vec<String> {
+    // Period labels break after the year: `2022年` / `1-10月`.
+    if let Some((year, rest)) = label.split_once('年') {
+        if label.chars().count() > width && !rest.is_empty() && year.chars().all(|c| c.is_ascii_digit()) {
+            return vec![format!("{year}年"), rest.to_string()];
+        }
+    }
     let chars: Vec<char> = label.chars().collect();
     let mut lines: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
     if lines.len() > 3 {
