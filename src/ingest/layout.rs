@@ -61,6 +61,21 @@ impl<'a> Grid<'a> {
         own
     }
 
+    /// As [`Grid::merged_text`], but only for merges that start on this row: a cell covered
+    /// by a merge from the row above belongs to that row's header.
+    pub fn row_merged_text(&self, row: u32, col: u32) -> String {
+        let own = self.text(row, col);
+        if !own.trim().is_empty() {
+            return own;
+        }
+        for m in self.merges {
+            if m.start.0 == row && row <= m.end.0 && m.start.1 <= col && col <= m.end.1 {
+                return self.text(m.start.0, m.start.1);
+            }
+        }
+        own
+    }
+
     pub fn row_texts(&self, row: u32) -> Vec<String> {
         (self.first_col..=self.last_col)
             .map(|c| self.text(row, c))
@@ -191,7 +206,7 @@ fn match_columns(
 fn single_row(grid: &Grid, row: u32) -> Vec<(u32, Vec<(String, HeaderText)>)> {
     (grid.first_col..=grid.last_col)
         .filter_map(|c| {
-            let t = grid.merged_text(row, c);
+            let t = grid.row_merged_text(row, c);
             (!t.trim().is_empty()).then(|| (c, vec![(t.clone(), normalize_header(&t))]))
         })
         .collect()
@@ -237,12 +252,14 @@ pub fn detect(
         .last_row
         .min(grid.first_row.saturating_add(HEADER_SCAN_ROWS - 1));
     let mut best: Option<(usize, Candidate)> = None;
-    for row in grid.first_row..=last_scan {
-        let mut shapes = vec![(row, single_row(grid, row))];
-        if row < grid.last_row {
-            shapes.push((row + 1, two_rows(grid, row)));
+    // Candidates by their last header row; at equal score the single row wins over a pair
+    // ending on it, so a title or unit line above a header is never read as a parent row.
+    for last in grid.first_row..=last_scan {
+        let mut shapes = vec![(last, single_row(grid, last))];
+        if last > grid.first_row {
+            shapes.push((last - 1, two_rows(grid, last - 1)));
         }
-        for (last, headers) in shapes {
+        for (first, headers) in shapes {
             if headers.is_empty() {
                 continue;
             }
@@ -262,7 +279,7 @@ pub fn detect(
                         score,
                         Candidate {
                             dataset: di,
-                            first: row,
+                            first,
                             last,
                             columns,
                             year_col,

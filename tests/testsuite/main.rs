@@ -3,3 +3,4 @@
 mod batch;
 mod common;
 mod report;
+mod seed;
