@@ -7,7 +7,11 @@ pub enum Cell {
     Text(String),
     Number(f64),
     /// A real date cell (shown with a date format).
-    Date { year: i32, month: u32, day: u32 },
+    Date {
+        year: i32,
+        month: u32,
+        day: u32,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -28,7 +32,10 @@ pub struct Book {
 
 impl Sheet {
     pub fn new(name: &str) -> Sheet {
-        Sheet { name: name.to_string(), ..Sheet::default() }
+        Sheet {
+            name: name.to_string(),
+            ..Sheet::default()
+        }
     }
     pub fn text(&mut self, row: u32, col: u16, s: &str) {
         self.cells.insert((row, col), Cell::Text(s.to_string()));

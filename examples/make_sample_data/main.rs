@@ -107,7 +107,11 @@ fn write_xlsx(doc: &Doc, path: &Path) -> Res {
         .set_creation_datetime(&created);
     wb.set_properties(&props);
 
-    let title = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter);
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
     let meta = Format::new();
     let header = Format::new()
         .set_bold()
@@ -119,7 +123,9 @@ fn write_xlsx(doc: &Doc, path: &Path) -> Res {
     let cell = Format::new().set_border(FormatBorder::Thin);
     let total = Format::new().set_border(FormatBorder::Thin).set_bold();
     let note = Format::new().set_align(FormatAlign::Left);
-    let date = Format::new().set_border(FormatBorder::Thin).set_num_format("yyyy-mm-dd");
+    let date = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("yyyy-mm-dd");
     let style = |k: Kind| match k {
         Kind::Title => &title,
         Kind::Meta => &meta,
@@ -165,7 +171,11 @@ fn write_xlsx(doc: &Doc, path: &Path) -> Res {
                     ws.write_number_with_format(r, c, *x, f)?;
                 }
                 Cell::Date { year, month, day } => {
-                    let dt = ExcelDateTime::from_ymd(u16::try_from(*year)?, u8::try_from(*month)?, u8::try_from(*day)?)?;
+                    let dt = ExcelDateTime::from_ymd(
+                        u16::try_from(*year)?,
+                        u8::try_from(*month)?,
+                        u8::try_from(*day)?,
+                    )?;
                     ws.write_datetime_with_format(r, c, &dt, &date)?;
                 }
             }
@@ -194,7 +204,9 @@ fn column_widths(sheet: &Sheet, kinds: &BTreeMap<u32, Kind>) -> BTreeMap<u16, f6
         let e = w.entry(c).or_insert(0);
         *e = (*e).max(shown);
     }
-    w.into_iter().map(|(c, n)| (c, (n as f64 + 2.0).clamp(6.0, 44.0))).collect()
+    w.into_iter()
+        .map(|(c, n)| (c, (n as f64 + 2.0).clamp(6.0, 44.0)))
+        .collect()
 }
 
 // =============================================================================================
@@ -272,7 +284,12 @@ struct Table {
 
 impl Table {
     fn new(name: &str, ncols: u16) -> Table {
-        Table { sheet: Sheet::new(name), kinds: BTreeMap::new(), row: 0, ncols }
+        Table {
+            sheet: Sheet::new(name),
+            kinds: BTreeMap::new(),
+            row: 0,
+            ncols,
+        }
     }
 
     fn hidden(mut self) -> Table {
@@ -284,7 +301,9 @@ impl Table {
     fn merged(&mut self, text: &str, kind: Kind) {
         self.sheet.text(self.row, 0, text);
         if self.ncols > 1 {
-            self.sheet.merges.push((self.row, 0, self.row, self.ncols - 1));
+            self.sheet
+                .merges
+                .push((self.row, 0, self.row, self.ncols - 1));
         }
         self.kinds.insert(self.row, kind);
         self.row += 1;
@@ -354,7 +373,9 @@ impl Table {
                 V::T(s) => self.sheet.text(self.row, c, &s),
                 V::N(x) => self.sheet.num(self.row, c, x),
                 V::D(year, month, day) => {
-                    self.sheet.cells.insert((self.row, c), Cell::Date { year, month, day });
+                    self.sheet
+                        .cells
+                        .insert((self.row, c), Cell::Date { year, month, day });
                 }
             }
         }
@@ -419,7 +440,11 @@ impl Rng {
 
     /// A date in `year`, months lo..=hi.
     fn date(&mut self, year: i32, lo: u32, hi: u32) -> (i32, u32, u32) {
-        (year, self.range(lo as i64, hi as i64) as u32, self.range(1, 28) as u32)
+        (
+            year,
+            self.range(lo as i64, hi as i64) as u32,
+            self.range(1, 28) as u32,
+        )
     }
 }
 
@@ -441,11 +466,40 @@ fn split(rng: &mut Rng, total: i64, n: usize, lo: i64, hi: i64) -> Vec<i64> {
 // =============================================================================================
 // Names
 
-const STREETS: [&str; 10] = ["东盛街道", "吉林街道", "荣光街道", "东站街道", "远达街道", "八里堡街道", "长青街道", "鉴湖街道", "劝农山镇", "泉眼镇"];
+const STREETS: [&str; 10] = [
+    "东盛街道",
+    "吉林街道",
+    "荣光街道",
+    "东站街道",
+    "远达街道",
+    "八里堡街道",
+    "长青街道",
+    "鉴湖街道",
+    "劝农山镇",
+    "泉眼镇",
+];
 
 const PLACES: [&str; 20] = [
-    "东盛", "吉林路", "荣光", "东站", "远达", "八里堡", "长青", "鉴湖", "劝农山", "泉眼", "英俊", "东方广场", "东环城路", "临河",
-    "亚泰大街", "远达大街", "公平路", "吉林大路", "东荣大路", "自由大路",
+    "东盛",
+    "吉林路",
+    "荣光",
+    "东站",
+    "远达",
+    "八里堡",
+    "长青",
+    "鉴湖",
+    "劝农山",
+    "泉眼",
+    "英俊",
+    "东方广场",
+    "东环城路",
+    "临河",
+    "亚泰大街",
+    "远达大街",
+    "公平路",
+    "吉林大路",
+    "东荣大路",
+    "自由大路",
 ];
 
 /// Kinds of project and their industry.
@@ -488,19 +542,35 @@ impl ProjectNames {
     }
 
     fn take(&mut self) -> (String, &'static str) {
-        self.0.pop().unwrap_or_else(|| ("二道区城市基础设施配套项目".to_string(), "基础设施"))
+        self.0
+            .pop()
+            .unwrap_or_else(|| ("二道区城市基础设施配套项目".to_string(), "基础设施"))
     }
 }
 
 const BRANDS: [&str; 40] = [
-    "亚隆", "东晟", "华瑞", "鑫达", "恒信", "金宇", "吉星", "长鑫", "博远", "瑞丰", "宏图", "盛世", "嘉禾", "永泰", "中衡", "汇通", "启航",
-    "天成", "泰和", "新元", "德润", "凯旋", "正阳", "金诺", "鼎盛", "宇通", "华晨", "信诚", "海川", "润泽", "众合", "昌隆", "兴业", "安达",
-    "福源", "景润", "弘毅", "锦程", "佳禾", "远航",
+    "亚隆", "东晟", "华瑞", "鑫达", "恒信", "金宇", "吉星", "长鑫", "博远", "瑞丰", "宏图", "盛世",
+    "嘉禾", "永泰", "中衡", "汇通", "启航", "天成", "泰和", "新元", "德润", "凯旋", "正阳", "金诺",
+    "鼎盛", "宇通", "华晨", "信诚", "海川", "润泽", "众合", "昌隆", "兴业", "安达", "福源", "景润",
+    "弘毅", "锦程", "佳禾", "远航",
 ];
 
 const TRADES: [&str; 15] = [
-    "科技", "商贸", "建筑工程", "物流", "机械制造", "汽车零部件", "食品", "医药", "餐饮管理", "物业服务", "信息技术", "新材料", "装饰工程",
-    "农业发展", "文化传媒",
+    "科技",
+    "商贸",
+    "建筑工程",
+    "物流",
+    "机械制造",
+    "汽车零部件",
+    "食品",
+    "医药",
+    "餐饮管理",
+    "物业服务",
+    "信息技术",
+    "新材料",
+    "装饰工程",
+    "农业发展",
+    "文化传媒",
 ];
 
 /// Never-repeating enterprise names (600 per year's stream).
@@ -525,7 +595,9 @@ impl Firms {
     }
 
     fn take(&mut self) -> String {
-        self.0.pop().unwrap_or_else(|| "长春市二道区个体工商户".to_string())
+        self.0
+            .pop()
+            .unwrap_or_else(|| "长春市二道区个体工商户".to_string())
     }
 }
 
@@ -555,28 +627,99 @@ struct ProjectYear {
 
 /// Projects of 5000万元 and above per year: new, continuing, new ones not yet started, and how
 /// many smaller projects the workbook also lists. 2022 is the published 55 = 17 + 38, all started.
-const INVESTMENT_PLAN: [(i32, usize, usize, usize, usize); 5] =
-    [(2018, 15, 29, 2, 5), (2019, 16, 31, 1, 4), (2020, 15, 34, 3, 5), (2021, 18, 34, 1, 5), (2022, 17, 38, 0, 6)];
+const INVESTMENT_PLAN: [(i32, usize, usize, usize, usize); 5] = [
+    (2018, 15, 29, 2, 5),
+    (2019, 16, 31, 1, 4),
+    (2020, 15, 34, 3, 5),
+    (2021, 18, 34, 1, 5),
+    (2022, 17, 38, 0, 6),
+];
 
-fn named(name: &str, industry: &str, total_wan: i64, start: (i32, u32, u32), end: (i32, u32)) -> Project {
-    Project { name: name.to_string(), industry: industry.to_string(), total: total_wan * 100, start, end }
+fn named(
+    name: &str,
+    industry: &str,
+    total_wan: i64,
+    start: (i32, u32, u32),
+    end: (i32, u32),
+) -> Project {
+    Project {
+        name: name.to_string(),
+        industry: industry.to_string(),
+        total: total_wan * 100,
+        start,
+        end,
+    }
 }
 
 /// Projects named in the 2022 report, by the year they started.
 fn named_projects(year: i32) -> Vec<Project> {
     match year {
         2021 => vec![
-            named("二道区中医院迁建项目", "社会事业", 58000, (2021, 6, 15), (2023, 12)),
-            named("二道区妇幼保健院建设项目", "社会事业", 21000, (2021, 5, 12), (2023, 6)),
-            named("二道区新兴建材产业园项目", "工业", 36000, (2021, 8, 3), (2023, 10)),
+            named(
+                "二道区中医院迁建项目",
+                "社会事业",
+                58000,
+                (2021, 6, 15),
+                (2023, 12),
+            ),
+            named(
+                "二道区妇幼保健院建设项目",
+                "社会事业",
+                21000,
+                (2021, 5, 12),
+                (2023, 6),
+            ),
+            named(
+                "二道区新兴建材产业园项目",
+                "工业",
+                36000,
+                (2021, 8, 3),
+                (2023, 10),
+            ),
         ],
         2022 => vec![
-            named("二道区疾病预防控制中心建设项目", "社会事业", 12800, (2022, 5, 10), (2022, 12)),
-            named("长春二道经济开发区新建建材产业园区项目", "工业", 68000, (2022, 4, 18), (2024, 10)),
-            named("长春市新金享冷弯型钢轨道车辆车体新材料智能项目", "工业", 52000, (2022, 6, 6), (2024, 6)),
-            named("长春二道经济开发区智能家居产业园区项目", "工业", 45000, (2022, 5, 20), (2024, 9)),
-            named("长春中拓塑业科技有限公司汽车零部件数字化工厂及研发中心项目", "工业", 30000, (2022, 7, 8), (2023, 12)),
-            named("2022年老旧小区改造配套基础设施项目", "城市更新", 16500, (2022, 4, 25), (2022, 11)),
+            named(
+                "二道区疾病预防控制中心建设项目",
+                "社会事业",
+                12800,
+                (2022, 5, 10),
+                (2022, 12),
+            ),
+            named(
+                "长春二道经济开发区新建建材产业园区项目",
+                "工业",
+                68000,
+                (2022, 4, 18),
+                (2024, 10),
+            ),
+            named(
+                "长春市新金享冷弯型钢轨道车辆车体新材料智能项目",
+                "工业",
+                52000,
+                (2022, 6, 6),
+                (2024, 6),
+            ),
+            named(
+                "长春二道经济开发区智能家居产业园区项目",
+                "工业",
+                45000,
+                (2022, 5, 20),
+                (2024, 9),
+            ),
+            named(
+                "长春中拓塑业科技有限公司汽车零部件数字化工厂及研发中心项目",
+                "工业",
+                30000,
+                (2022, 7, 8),
+                (2023, 12),
+            ),
+            named(
+                "2022年老旧小区改造配套基础设施项目",
+                "城市更新",
+                16500,
+                (2022, 4, 25),
+                (2022, 11),
+            ),
         ],
         _ => Vec::new(),
     }
@@ -600,14 +743,35 @@ fn fresh_project(rng: &mut Rng, names: &mut ProjectNames, start_year: i32, total
     let (name, industry) = names.take();
     let start = rng.date(start_year, 3, 9);
     let end = (start_year + rng.range(1, 3) as i32, rng.range(6, 12) as u32);
-    Project { name, industry: industry.to_string(), total, start, end }
+    Project {
+        name,
+        industry: industry.to_string(),
+        total,
+        start,
+        end,
+    }
 }
 
-fn project_year(rng: &mut Rng, p: Project, nature: &'static str, status: &'static str) -> ProjectYear {
+fn project_year(
+    rng: &mut Rng,
+    p: Project,
+    nature: &'static str,
+    status: &'static str,
+) -> ProjectYear {
     let plan_wan = (p.total / 100) * rng.range(15, 45) / 100 / 10 * 10;
     let plan = plan_wan.max(100) * 100;
-    let done = if status == "未开工" { 0 } else { plan * rng.range(82, 112) / 100 };
-    ProjectYear { p, nature, status, plan, done }
+    let done = if status == "未开工" {
+        0
+    } else {
+        plan * rng.range(82, 112) / 100
+    };
+    ProjectYear {
+        p,
+        nature,
+        status,
+        plan,
+        done,
+    }
 }
 
 /// Simulates the project list year by year: continuing projects come from last year's list.
@@ -642,12 +806,20 @@ fn simulate_projects(rng: &mut Rng) -> BTreeMap<i32, (Vec<ProjectYear>, Vec<Proj
         let named_count = new.len();
         while new.len() < n_new {
             // One 2022 project sits exactly on the 5000万元 threshold (`ge 5000` keeps it).
-            let total = if year == 2022 && new.len() == named_count { 5000 * 100 } else { big_total(rng) };
+            let total = if year == 2022 && new.len() == named_count {
+                5000 * 100
+            } else {
+                big_total(rng)
+            };
             new.push(fresh_project(rng, &mut names, year, total));
         }
         let mut big = Vec::new();
         for (i, p) in new.iter().enumerate() {
-            let status = if i >= n_new - not_started { "未开工" } else { "已开工" };
+            let status = if i >= n_new - not_started {
+                "未开工"
+            } else {
+                "已开工"
+            };
             big.push(project_year(rng, p.clone(), "新建", status));
         }
         for p in &cont {
@@ -671,7 +843,9 @@ fn simulate_projects(rng: &mut Rng) -> BTreeMap<i32, (Vec<ProjectYear>, Vec<Proj
 }
 
 fn sums(rows: &[&ProjectYear]) -> (i64, i64, i64) {
-    rows.iter().fold((0, 0, 0), |(a, b, c), r| (a + r.p.total, b + r.plan, c + r.done))
+    rows.iter().fold((0, 0, 0), |(a, b, c), r| {
+        (a + r.p.total, b + r.plan, c + r.done)
+    })
 }
 
 const INVESTMENT_HEADER2: [H<'static>; 9] = [
@@ -679,7 +853,10 @@ const INVESTMENT_HEADER2: [H<'static>; 9] = [
     H::One("项目名称"),
     H::One("建设性质"),
     H::One("行业类别"),
-    H::Group("投资情况（万元）", &["总投资", "本年计划投资", "本年完成投资"]),
+    H::Group(
+        "投资情况（万元）",
+        &["总投资", "本年计划投资", "本年完成投资"],
+    ),
     H::One("开复工情况"),
     H::One("开工时间"),
     H::One("计划竣工时间"),
@@ -706,13 +883,29 @@ fn investment_cells(i: usize, r: &ProjectYear, remark: &str) -> Vec<V> {
 
 fn investment_total(label: &str, rows: &[&ProjectYear]) -> Vec<V> {
     let (a, b, c) = sums(rows);
-    vec![V::E, t(label), V::E, V::E, money(a), money(b), money(c), V::E, V::E, V::E, V::E]
+    vec![
+        V::E,
+        t(label),
+        V::E,
+        V::E,
+        money(a),
+        money(b),
+        money(c),
+        V::E,
+        V::E,
+        V::E,
+        V::E,
+    ]
 }
 
 fn investment(out: &mut Out) -> Res {
     let mut rng = Rng::new("investment");
     let years = simulate_projects(&mut rng);
-    let get = |y: i32| years.get(&y).ok_or_else(|| format!("no projects simulated for {y}"));
+    let get = |y: i32| {
+        years
+            .get(&y)
+            .ok_or_else(|| format!("no projects simulated for {y}"))
+    };
 
     // 2018: single-row header with units in the headers, 合计 as the last row.
     {
@@ -722,8 +915,17 @@ fn investment(out: &mut Out) -> Res {
         s.title("二道区2018年重点项目建设情况表");
         s.meta("填报单位：二道区发展和改革局", "单位：万元");
         s.header(&[
-            "序号", "项目名称", "建设性质", "所属行业", "总投资（万元）", "本年计划投资（万元）", "本年完成投资（万元）", "开复工情况", "开工时间",
-            "计划竣工时间", "备注",
+            "序号",
+            "项目名称",
+            "建设性质",
+            "所属行业",
+            "总投资（万元）",
+            "本年计划投资（万元）",
+            "本年完成投资（万元）",
+            "开复工情况",
+            "开工时间",
+            "计划竣工时间",
+            "备注",
         ]);
         for (i, r) in rows.iter().enumerate() {
             s.row(investment_cells(i + 1, r, ""));
@@ -742,14 +944,41 @@ fn investment(out: &mut Out) -> Res {
         let mut s = Table::new("重点项目", 10);
         s.title("二道区重点项目建设情况表");
         s.meta("", "单位：万元");
-        s.header(&["序号", "项目", "项目性质", "行业", "计划总投资", "年度计划投资", "完成投资", "项目状态", "开工日期", "竣工时间"]);
+        s.header(&[
+            "序号",
+            "项目",
+            "项目性质",
+            "行业",
+            "计划总投资",
+            "年度计划投资",
+            "完成投资",
+            "项目状态",
+            "开工日期",
+            "竣工时间",
+        ]);
         let (a, b, c) = sums(&rows);
-        s.total(vec![V::E, t("合  计"), V::E, V::E, money(a), money(b), money(c)]);
+        s.total(vec![
+            V::E,
+            t("合  计"),
+            V::E,
+            V::E,
+            money(a),
+            money(b),
+            money(c),
+        ]);
         for (i, r) in rows.iter().enumerate() {
             let (y, m, d) = r.p.start;
-            let total = if i % 7 == 3 { money_text(r.p.total) } else { money(r.p.total) };
+            let total = if i % 7 == 3 {
+                money_text(r.p.total)
+            } else {
+                money(r.p.total)
+            };
             let plan = if i == 12 { t("—") } else { money(r.plan) };
-            let done = if i == 6 { t("待核实") } else { money(r.done) };
+            let done = if i == 6 {
+                t("待核实")
+            } else {
+                money(r.done)
+            };
             s.row(vec![
                 int(i as i64 + 1),
                 t(&r.p.name),
@@ -774,7 +1003,18 @@ fn investment(out: &mut Out) -> Res {
         let mut s = Table::new("Sheet1", 10);
         s.title("二道区2020年重点项目建设情况");
         s.meta("", "单位：万元");
-        s.header(&["序号", "项目名称", "建设性质", "行业类别", "总投资", "本年计划投资", "本年完成投资", "开复工情况", "开工时间", "计划竣工时间"]);
+        s.header(&[
+            "序号",
+            "项目名称",
+            "建设性质",
+            "行业类别",
+            "总投资",
+            "本年计划投资",
+            "本年完成投资",
+            "开复工情况",
+            "开工时间",
+            "计划竣工时间",
+        ]);
         let mut total = investment_total("合计", &rows);
         total.truncate(10);
         s.total(total);
@@ -797,9 +1037,18 @@ fn investment(out: &mut Out) -> Res {
         s.title("二道区2021年重点项目建设情况表");
         s.meta("", "单位：万元");
         s.header2(&INVESTMENT_HEADER2);
-        s.total(investment_total(&format!("合计（{}个）", rows.len()), &rows));
-        s.total(investment_total(&format!("其中：5000万元以上项目（{}个）", big.len()), &big_rows));
-        s.total(investment_total(&format!("\u{3000}\u{3000}5000万元以下项目（{}个）", small.len()), &small_rows));
+        s.total(investment_total(
+            &format!("合计（{}个）", rows.len()),
+            &rows,
+        ));
+        s.total(investment_total(
+            &format!("其中：5000万元以上项目（{}个）", big.len()),
+            &big_rows,
+        ));
+        s.total(investment_total(
+            &format!("\u{3000}\u{3000}5000万元以下项目（{}个）", small.len()),
+            &small_rows,
+        ));
         for (i, r) in rows.iter().enumerate() {
             s.row(investment_cells(i + 1, r, ""));
         }
@@ -820,8 +1069,14 @@ fn investment(out: &mut Out) -> Res {
         s.meta("填报单位：二道区发展和改革局", "单位：万元");
         s.header2(&INVESTMENT_HEADER2);
         s.total(investment_total(&format!("合计（{}个）", all.len()), &all));
-        s.total(investment_total(&format!("其中：新建项目（{}个）", new.len()), &new));
-        s.total(investment_total(&format!("\u{3000}\u{3000}续建项目（{}个）", cont.len()), &cont));
+        s.total(investment_total(
+            &format!("其中：新建项目（{}个）", new.len()),
+            &new,
+        ));
+        s.total(investment_total(
+            &format!("\u{3000}\u{3000}续建项目（{}个）", cont.len()),
+            &cont,
+        ));
         for (i, r) in all.iter().enumerate() {
             let remark = match r.p.name.as_str() {
                 "二道区疾病预防控制中心建设项目" => "5月开工，12月竣工",
@@ -859,11 +1114,26 @@ type Bond = (&'static str, &'static str, i64, Option<i64>);
 const BONDS_2022: [Bond; 13] = [
     ("第一批", "二道区中医院迁建项目", 320, Some(250)),
     ("第一批", "二道区妇幼保健院建设项目", 200, Some(180)),
-    ("第一批", "二道区城市更新（东盛片区）基础设施项目", 150, Some(120)),
+    (
+        "第一批",
+        "二道区城市更新（东盛片区）基础设施项目",
+        150,
+        Some(120),
+    ),
     ("第一批", "二道区疾病预防控制中心建设项目", 100, Some(95)),
     ("第一批", "二道区智慧供热管网改造项目", 160, None),
-    ("第二批", "长春二道经济开发区新建建材产业园区项目", 200, Some(168)),
-    ("第二批", "长春二道经济开发区智能家居产业园区项目", 150, Some(110)),
+    (
+        "第二批",
+        "长春二道经济开发区新建建材产业园区项目",
+        200,
+        Some(168),
+    ),
+    (
+        "第二批",
+        "长春二道经济开发区智能家居产业园区项目",
+        150,
+        Some(110),
+    ),
     ("第二批", "二道区新兴建材产业园项目", 120, Some(90)),
     ("第二批", "二道区农贸市场升级改造项目", 80, None),
     ("第三批", "二道区九年一贯制学校建设项目", 100, Some(85)),
@@ -874,12 +1144,24 @@ const BONDS_2022: [Bond; 13] = [
 
 /// 2022 central and provincial funds: type, project, 万元.
 const UPPER_FUNDS_2022: [(&str, &str, i64); 18] = [
-    ("中央预算内资金", "2022年老旧小区改造配套基础设施项目（东盛、荣光片区）", 2150),
-    ("中央预算内资金", "2022年老旧小区改造配套基础设施项目（吉林、东站片区）", 1940),
+    (
+        "中央预算内资金",
+        "2022年老旧小区改造配套基础设施项目（东盛、荣光片区）",
+        2150,
+    ),
+    (
+        "中央预算内资金",
+        "2022年老旧小区改造配套基础设施项目（吉林、东站片区）",
+        1940,
+    ),
     ("中央补助资金", "二道区农村公路建设项目", 386),
     ("中央补助资金", "二道区城乡冷链物流设施建设项目", 520),
     ("中央补助资金", "二道区学前教育发展项目", 560),
-    ("农发行专项基金", "二道区新兴建材产业园基础设施配套项目", 2506),
+    (
+        "农发行专项基金",
+        "二道区新兴建材产业园基础设施配套项目",
+        2506,
+    ),
     ("农发行专项基金", "二道区城市更新片区基础设施项目", 1500),
     ("省预算内资金", "二道区东盛街道社区卫生服务中心改造项目", 30),
     ("省预算内资金", "二道区劝农山镇农村饮水安全巩固提升工程", 25),
@@ -909,8 +1191,20 @@ const REWARDS_2022: [(&str, i64); 10] = [
 ];
 
 /// 2022 union interest-subsidised loans, 万元: preliminary quota (4050) and disbursed (2100).
-const UNION_LOANS_2022: [(i64, i64); 12] =
-    [(500, 300), (400, 300), (400, 200), (350, 300), (350, 200), (300, 150), (300, 200), (300, 150), (300, 100), (300, 200), (300, 0), (250, 0)];
+const UNION_LOANS_2022: [(i64, i64); 12] = [
+    (500, 300),
+    (400, 300),
+    (400, 200),
+    (350, 300),
+    (350, 200),
+    (300, 150),
+    (300, 200),
+    (300, 150),
+    (300, 100),
+    (300, 200),
+    (300, 0),
+    (250, 0),
+];
 
 fn funds(out: &mut Out) -> Res {
     let mut rng = Rng::new("funds");
@@ -938,17 +1232,39 @@ fn funds_2022(out: &mut Out, rng: &mut Rng) -> Res {
         H::One("备注"),
     ]);
     for (i, (batch, project, applied, issued)) in BONDS_2022.iter().enumerate() {
-        let applied_cell = if i == 1 { money_text(*applied) } else { money(*applied) };
+        let applied_cell = if i == 1 {
+            money_text(*applied)
+        } else {
+            money(*applied)
+        };
         let (issued_cell, ok, remark) = match issued {
             Some(c) if i == 5 => (money_text(*c), "是", ""),
             Some(c) => (money(*c), "是", ""),
             None => (t("—"), "否", "未通过财政部审核"),
         };
-        bonds.row(vec![int(i as i64 + 1), t(*batch), t(*project), t("专项债券"), applied_cell, issued_cell, t(ok), t(remark)]);
+        bonds.row(vec![
+            int(i as i64 + 1),
+            t(*batch),
+            t(*project),
+            t("专项债券"),
+            applied_cell,
+            issued_cell,
+            t(ok),
+            t(remark),
+        ]);
     }
     let applied: i64 = BONDS_2022.iter().map(|b| b.2).sum();
     let issued: i64 = BONDS_2022.iter().filter_map(|b| b.3).sum();
-    bonds.total(vec![V::E, V::E, t("合  计"), V::E, money(applied), money(issued), V::E, V::E]);
+    bonds.total(vec![
+        V::E,
+        V::E,
+        t("合  计"),
+        V::E,
+        money(applied),
+        money(issued),
+        V::E,
+        V::E,
+    ]);
     bonds.note("注：到位金额为已发行到位的新增专项债券资金。");
 
     // Central and provincial funds: 合计 first, a 小计 after each kind, one amount typed in
@@ -956,19 +1272,40 @@ fn funds_2022(out: &mut Out, rng: &mut Rng) -> Res {
     let mut upper = Table::new("上级资金", 6);
     upper.title("二道区2022年争取中央、省级资金情况");
     upper.meta("", "单位：万元");
-    upper.header(&["序号", "资金类别", "项目名称", "下达金额（万元）", "下达时间", "备注"]);
+    upper.header(&[
+        "序号",
+        "资金类别",
+        "项目名称",
+        "下达金额（万元）",
+        "下达时间",
+        "备注",
+    ]);
     let grand: i64 = UPPER_FUNDS_2022.iter().map(|f| f.2).sum();
     upper.total(vec![V::E, V::E, t("合计"), int(grand)]);
     let mut i = 0;
-    for kind in ["中央预算内资金", "中央补助资金", "农发行专项基金", "省预算内资金"] {
+    for kind in [
+        "中央预算内资金",
+        "中央补助资金",
+        "农发行专项基金",
+        "省预算内资金",
+    ] {
         let rows: Vec<_> = UPPER_FUNDS_2022.iter().filter(|f| f.0 == kind).collect();
         for (k, project, wan) in &rows {
             i += 1;
-            let amount = if *wan == 520 { t(fullwidth("520")) } else { int(*wan) };
+            let amount = if *wan == 520 {
+                t(fullwidth("520"))
+            } else {
+                int(*wan)
+            };
             let (y, m, d) = rng.date(2022, 3, 11);
             upper.row(vec![int(i), t(*k), t(*project), amount, ymd(y, m, d)]);
         }
-        upper.total(vec![V::E, V::E, t("小计"), int(rows.iter().map(|f| f.2).sum())]);
+        upper.total(vec![
+            V::E,
+            V::E,
+            t("小计"),
+            int(rows.iter().map(|f| f.2).sum()),
+        ]);
     }
     upper.note("数据来源：二道区财政局、二道区发展和改革局");
 
@@ -976,12 +1313,30 @@ fn funds_2022(out: &mut Out, rng: &mut Rng) -> Res {
     let mut rewards = Table::new("区级奖励", 6);
     rewards.title("二道区2022年区级政策奖励资金兑现情况");
     rewards.meta("", "金额单位：元");
-    rewards.header(&["序号", "资金类别", "企业名称", "奖励事项", "兑现金额（元）", "兑现时间"]);
+    rewards.header(&[
+        "序号",
+        "资金类别",
+        "企业名称",
+        "奖励事项",
+        "兑现金额（元）",
+        "兑现时间",
+    ]);
     for (i, (what, yuan)) in REWARDS_2022.iter().enumerate() {
         let cents = yuan * 100;
-        let amount = if i % 2 == 0 { money_text(cents) } else { money(cents) };
+        let amount = if i % 2 == 0 {
+            money_text(cents)
+        } else {
+            money(cents)
+        };
         let (y, m, d) = rng.date(2022, 6, 12);
-        rewards.row(vec![int(i as i64 + 1), t("区级政策奖励资金"), t(firms.take()), t(*what), amount, ymd(y, m, d)]);
+        rewards.row(vec![
+            int(i as i64 + 1),
+            t("区级政策奖励资金"),
+            t(firms.take()),
+            t(*what),
+            amount,
+            ymd(y, m, d),
+        ]);
     }
     let total: i64 = REWARDS_2022.iter().map(|r| r.1 * 100).sum();
     rewards.total(vec![V::E, V::E, t("合计"), V::E, money(total)]);
@@ -990,16 +1345,32 @@ fn funds_2022(out: &mut Out, rng: &mut Rng) -> Res {
     // A scratch sheet someone left behind: hidden, and its numbers must never be counted.
     let mut scratch = Table::new("Sheet3", 4).hidden();
     scratch.header(&["资金类别", "项目名称", "下达金额", "备注"]);
-    scratch.row(vec![t("中央预算内资金"), t("测试"), int(12345), t("草稿，勿用")]);
+    scratch.row(vec![
+        t("中央预算内资金"),
+        t("测试"),
+        int(12345),
+        t("草稿，勿用"),
+    ]);
     scratch.row(vec![t("专项债券"), t("核对用"), int(99999)]);
     scratch.row(vec![t("省预算内资金"), t("临时"), int(888)]);
-    out.save("2022/2022年争取上级资金情况.xlsx", doc(vec![bonds, upper, rewards, scratch]))?;
+    out.save(
+        "2022/2022年争取上级资金情况.xlsx",
+        doc(vec![bonds, upper, rewards, scratch]),
+    )?;
 
     // Union loans, as an OpenDocument spreadsheet.
     let mut loans = Table::new("工会贴息贷款", 7);
     loans.title("二道区2022年工会贴息贷款发放情况");
     loans.meta("", "单位：万元");
-    loans.header(&["序号", "资金类别", "企业名称", "初步授信额度", "放款金额", "放款日期", "备注"]);
+    loans.header(&[
+        "序号",
+        "资金类别",
+        "企业名称",
+        "初步授信额度",
+        "放款金额",
+        "放款日期",
+        "备注",
+    ]);
     for (i, (quota, paid)) in UNION_LOANS_2022.iter().enumerate() {
         let (paid_cell, date, remark) = if *paid == 0 {
             (t("—"), V::E, t("尚未放款"))
@@ -1007,7 +1378,15 @@ fn funds_2022(out: &mut Out, rng: &mut Rng) -> Res {
             let (y, m, d) = rng.date(2022, 4, 12);
             (int(*paid), ymd(y, m, d), V::E)
         };
-        loans.row(vec![int(i as i64 + 1), t("工会贴息贷款"), t(firms.take()), int(*quota), paid_cell, date, remark]);
+        loans.row(vec![
+            int(i as i64 + 1),
+            t("工会贴息贷款"),
+            t(firms.take()),
+            int(*quota),
+            paid_cell,
+            date,
+            remark,
+        ]);
     }
     let quota: i64 = UNION_LOANS_2022.iter().map(|l| l.0).sum();
     let paid: i64 = UNION_LOANS_2022.iter().map(|l| l.1).sum();
@@ -1018,8 +1397,16 @@ fn funds_2022(out: &mut Out, rng: &mut Rng) -> Res {
 }
 
 /// Synthetic rows of one fund kind: `n` projects sharing `total_wan` 万元.
-fn synthetic_funds(rng: &mut Rng, names: &mut ProjectNames, n: usize, total_wan: i64) -> Vec<(String, i64)> {
-    split(rng, total_wan, n, 40, 160).into_iter().map(|w| (names.take().0, w)).collect()
+fn synthetic_funds(
+    rng: &mut Rng,
+    names: &mut ProjectNames,
+    n: usize,
+    total_wan: i64,
+) -> Vec<(String, i64)> {
+    split(rng, total_wan, n, 40, 160)
+        .into_iter()
+        .map(|w| (names.take().0, w))
+        .collect()
 }
 
 fn funds_2021(out: &mut Out, rng: &mut Rng) -> Res {
@@ -1030,22 +1417,51 @@ fn funds_2021(out: &mut Out, rng: &mut Rng) -> Res {
     let mut bonds = Table::new("专项债券", 7);
     bonds.title("二道区2021年专项债券项目申报情况");
     bonds.meta("", "单位：亿元");
-    bonds.header(&["序号", "批次", "项目名称", "资金类别", "申报金额", "发行金额", "是否通过"]);
+    bonds.header(&[
+        "序号",
+        "批次",
+        "项目名称",
+        "资金类别",
+        "申报金额",
+        "发行金额",
+        "是否通过",
+    ]);
     let approved = split(rng, 846, 6, 60, 160);
     let (mut applied_sum, mut issued_sum) = (0, 0);
     for i in 0..9 {
         let batch = if i < 5 { "第一批" } else { "第二批" };
-        let issued = if i % 3 == 2 { None } else { approved.get(i - i / 3).copied() };
-        let applied = issued.map(|c| c * rng.range(105, 130) / 100).unwrap_or(rng.range(60, 150));
+        let issued = if i % 3 == 2 {
+            None
+        } else {
+            approved.get(i - i / 3).copied()
+        };
+        let applied = issued
+            .map(|c| c * rng.range(105, 130) / 100)
+            .unwrap_or(rng.range(60, 150));
         applied_sum += applied;
         issued_sum += issued.unwrap_or(0);
         let (cell, ok) = match issued {
             Some(c) => (money(c), "是"),
             None => (t("—"), "否"),
         };
-        bonds.row(vec![int(i as i64 + 1), t(batch), t(names.take().0), t("专项债券"), money(applied), cell, t(ok)]);
+        bonds.row(vec![
+            int(i as i64 + 1),
+            t(batch),
+            t(names.take().0),
+            t("专项债券"),
+            money(applied),
+            cell,
+            t(ok),
+        ]);
     }
-    bonds.total(vec![V::E, V::E, t("合计"), V::E, money(applied_sum), money(issued_sum)]);
+    bonds.total(vec![
+        V::E,
+        V::E,
+        t("合计"),
+        V::E,
+        money(applied_sum),
+        money(issued_sum),
+    ]);
 
     // Everything else on one sheet, 合计 first, district rewards in 万元 here.
     let mut upper = Table::new("上级资金", 5);
@@ -1053,7 +1469,12 @@ fn funds_2021(out: &mut Out, rng: &mut Rng) -> Res {
     upper.meta("", "单位：万元");
     upper.header(&["序号", "资金类型", "项目名称", "拨付金额", "备注"]);
     let mut rows: Vec<(&str, String, i64)> = Vec::new();
-    for (kind, n, total) in [("中央预算内资金", 2, 3260), ("中央补助资金", 3, 1180), ("农发行专项基金", 1, 2800), ("省预算内资金", 9, 176)] {
+    for (kind, n, total) in [
+        ("中央预算内资金", 2, 3260),
+        ("中央补助资金", 3, 1180),
+        ("农发行专项基金", 1, 2800),
+        ("省预算内资金", 9, 176),
+    ] {
         for (name, w) in synthetic_funds(rng, &mut names, n, total) {
             rows.push((kind, name, w));
         }
@@ -1061,7 +1482,12 @@ fn funds_2021(out: &mut Out, rng: &mut Rng) -> Res {
     for w in split(rng, 1980, 8, 40, 160) {
         rows.push(("区级政策奖励资金", firms.take(), w));
     }
-    upper.total(vec![V::E, V::E, t("合计"), int(rows.iter().map(|r| r.2).sum())]);
+    upper.total(vec![
+        V::E,
+        V::E,
+        t("合计"),
+        int(rows.iter().map(|r| r.2).sum()),
+    ]);
     for (i, (kind, name, w)) in rows.iter().enumerate() {
         upper.row(vec![int(i as i64 + 1), t(*kind), t(name), int(*w)]);
     }
@@ -1077,20 +1503,43 @@ fn funds_2020(out: &mut Out, rng: &mut Rng) -> Res {
     let mut s = Table::new("汇总", 6);
     s.title("二道区2020年争取资金汇总表");
     s.meta("", "单位：万元");
-    s.header(&["序号", "资金来源", "项目（企业）名称", "批次", "到位资金", "是否获批"]);
+    s.header(&[
+        "序号",
+        "资金来源",
+        "项目（企业）名称",
+        "批次",
+        "到位资金",
+        "是否获批",
+    ]);
     let mut rows: Vec<Vec<V>> = Vec::new();
     let issued = split(rng, 52600, 3, 60, 160);
     for i in 0..5 {
         let amount = if i < 3 { int(issued[i]) } else { t("—") };
-        rows.push(vec![t("专项债券"), t(names.take().0), t("第一批"), amount, t(if i < 3 { "是" } else { "否" })]);
+        rows.push(vec![
+            t("专项债券"),
+            t(names.take().0),
+            t("第一批"),
+            amount,
+            t(if i < 3 { "是" } else { "否" }),
+        ]);
     }
-    for (kind, n, total) in [("中央预算内资金", 2, 2870), ("中央补助资金", 2, 960), ("省预算内资金", 8, 152)] {
+    for (kind, n, total) in [
+        ("中央预算内资金", 2, 2870),
+        ("中央补助资金", 2, 960),
+        ("省预算内资金", 8, 152),
+    ] {
         for (name, w) in synthetic_funds(rng, &mut names, n, total) {
             rows.push(vec![t(kind), t(name), V::E, int(w), t("是")]);
         }
     }
     for w in split(rng, 1620, 7, 40, 160) {
-        rows.push(vec![t("区级政策奖励资金"), t(firms.take()), V::E, int(w), t("是")]);
+        rows.push(vec![
+            t("区级政策奖励资金"),
+            t(firms.take()),
+            V::E,
+            int(w),
+            t("是"),
+        ]);
     }
     let total: i64 = issued.iter().sum::<i64>() + 2870 + 960 + 152 + 1620;
     for (i, r) in rows.into_iter().enumerate() {
@@ -1139,16 +1588,55 @@ fn subsidy(out: &mut Out) -> Res {
                 // alternate rows; one household count in full-width digits.
                 s.title("二道区2022年中小微企业房租、水电费补助发放情况");
                 s.meta("填报单位：二道区工业和信息化局", "金额单位：元");
-                s.header(&["序号", "街道（镇）", "补助类型", "补助户数（户）", "补助金额（元）", "备注"]);
-                s.total(vec![V::E, t("合计"), V::E, int(all_hh), money_text(all_money)]);
+                s.header(&[
+                    "序号",
+                    "街道（镇）",
+                    "补助类型",
+                    "补助户数（户）",
+                    "补助金额（元）",
+                    "备注",
+                ]);
+                s.total(vec![
+                    V::E,
+                    t("合计"),
+                    V::E,
+                    int(all_hh),
+                    money_text(all_money),
+                ]);
                 let (k0, h0, m0) = per_kind[0];
                 let (k1, h1, m1) = per_kind[1];
-                s.total(vec![V::E, t(format!("其中：{k0}")), V::E, int(h0), money_text(m0)]);
-                s.total(vec![V::E, t(format!("\u{3000}\u{3000}{k1}")), V::E, int(h1), money_text(m1)]);
+                s.total(vec![
+                    V::E,
+                    t(format!("其中：{k0}")),
+                    V::E,
+                    int(h0),
+                    money_text(m0),
+                ]);
+                s.total(vec![
+                    V::E,
+                    t(format!("\u{3000}\u{3000}{k1}")),
+                    V::E,
+                    int(h1),
+                    money_text(m1),
+                ]);
                 for (i, (street, kind, hh, cents)) in rows.iter().enumerate() {
-                    let hh_cell = if i == 4 { t(fullwidth(&hh.to_string())) } else { int(*hh) };
-                    let money_cell = if i % 2 == 0 { money_text(*cents) } else { money(*cents) };
-                    s.row(vec![int(i as i64 + 1), t(*street), t(*kind), hh_cell, money_cell]);
+                    let hh_cell = if i == 4 {
+                        t(fullwidth(&hh.to_string()))
+                    } else {
+                        int(*hh)
+                    };
+                    let money_cell = if i % 2 == 0 {
+                        money_text(*cents)
+                    } else {
+                        money(*cents)
+                    };
+                    s.row(vec![
+                        int(i as i64 + 1),
+                        t(*street),
+                        t(*kind),
+                        hh_cell,
+                        money_cell,
+                    ]);
                 }
                 s.note("注：补助资金由区财政局直接拨付至企业账户。");
                 s.note("数据来源：二道区工业和信息化局、二道区财政局");
@@ -1156,9 +1644,22 @@ fn subsidy(out: &mut Out) -> Res {
             2021 => {
                 s.title("二道区2021年中小微企业房租水电费补助发放情况");
                 s.meta("", "");
-                s.header(&["序号", "所属街道", "补贴类型", "受益户数", "补贴金额（元）", "备注"]);
+                s.header(&[
+                    "序号",
+                    "所属街道",
+                    "补贴类型",
+                    "受益户数",
+                    "补贴金额（元）",
+                    "备注",
+                ]);
                 for (i, (street, kind, hh, cents)) in rows.iter().enumerate() {
-                    s.row(vec![int(i as i64 + 1), t(*street), t(*kind), int(*hh), money(*cents)]);
+                    s.row(vec![
+                        int(i as i64 + 1),
+                        t(*street),
+                        t(*kind),
+                        int(*hh),
+                        money(*cents),
+                    ]);
                 }
                 s.total(vec![V::E, t("合　计"), V::E, int(all_hh), money(all_money)]);
             }
@@ -1169,8 +1670,18 @@ fn subsidy(out: &mut Out) -> Res {
                 s.meta("", "单位：元");
                 s.header(&["序号", "街道", "补助项目", "户数", "发放金额", "备注"]);
                 for (i, (street, kind, hh, cents)) in rows.iter().enumerate() {
-                    let hh_cell = if i == 9 { t(format!("约{hh}")) } else { int(*hh) };
-                    s.row(vec![int(i as i64 + 1), t(*street), t(*kind), hh_cell, money(*cents)]);
+                    let hh_cell = if i == 9 {
+                        t(format!("约{hh}"))
+                    } else {
+                        int(*hh)
+                    };
+                    s.row(vec![
+                        int(i as i64 + 1),
+                        t(*street),
+                        t(*kind),
+                        hh_cell,
+                        money(*cents),
+                    ]);
                 }
                 s.total(vec![V::E, t("合计"), V::E, int(all_hh), money(all_money)]);
                 s.note("说明：户数为街道（镇）初审上报数。");
@@ -1187,11 +1698,46 @@ fn subsidy(out: &mut Out) -> Res {
 
 /// 2022: event, date, institutions, participants, enterprises financed, 0.01 亿元.
 const FINANCING_2022: [(&str, (i32, u32, u32), &str, i64, i64, i64); 5] = [
-    ("二道区2022年第一场政企银担融资对接会", (2022, 3, 18), "吉林银行长春二道支行、长春农商银行", 56, 38, 162),
-    ("二道区“助企纾困”政企银担融资对接会", (2022, 5, 26), "中国建设银行长春东盛支行、吉林省信用融资担保集团", 63, 45, 215),
-    ("二道区制造业企业专场融资对接会", (2022, 7, 15), "中国工商银行长春二道支行、长春市融资担保有限公司", 58, 42, 238),
-    ("二道区“专精特新”企业融资对接会", (2022, 9, 22), "中国银行长春东站支行、吉林银行长春二道支行", 47, 35, 156),
-    ("二道区2022年第五场政企银担融资对接会", (2022, 11, 17), "长春农商银行、中国邮政储蓄银行长春二道支行", 61, 40, 215),
+    (
+        "二道区2022年第一场政企银担融资对接会",
+        (2022, 3, 18),
+        "吉林银行长春二道支行、长春农商银行",
+        56,
+        38,
+        162,
+    ),
+    (
+        "二道区“助企纾困”政企银担融资对接会",
+        (2022, 5, 26),
+        "中国建设银行长春东盛支行、吉林省信用融资担保集团",
+        63,
+        45,
+        215,
+    ),
+    (
+        "二道区制造业企业专场融资对接会",
+        (2022, 7, 15),
+        "中国工商银行长春二道支行、长春市融资担保有限公司",
+        58,
+        42,
+        238,
+    ),
+    (
+        "二道区“专精特新”企业融资对接会",
+        (2022, 9, 22),
+        "中国银行长春东站支行、吉林银行长春二道支行",
+        47,
+        35,
+        156,
+    ),
+    (
+        "二道区2022年第五场政企银担融资对接会",
+        (2022, 11, 17),
+        "长春农商银行、中国邮政储蓄银行长春二道支行",
+        61,
+        40,
+        215,
+    ),
 ];
 
 fn financing(out: &mut Out) -> Res {
@@ -1200,15 +1746,43 @@ fn financing(out: &mut Out) -> Res {
     let mut s = Table::new("融资对接", 7);
     s.title("二道区2022年政企银担融资对接会开展情况");
     s.meta("", "");
-    s.header(&["序号", "对接会名称", "举办时间", "合作金融机构", "参会企业数（户）", "获得融资企业数（户）", "融资金额（亿元）"]);
+    s.header(&[
+        "序号",
+        "对接会名称",
+        "举办时间",
+        "合作金融机构",
+        "参会企业数（户）",
+        "获得融资企业数（户）",
+        "融资金额（亿元）",
+    ]);
     for (i, (name, (y, m, d), banks, came, financed, amount)) in FINANCING_2022.iter().enumerate() {
-        let financed_cell = if i == 2 { t(fullwidth(&financed.to_string())) } else { int(*financed) };
-        s.row(vec![int(i as i64 + 1), t(*name), ymd(*y, *m, *d), t(*banks), int(*came), financed_cell, money(*amount)]);
+        let financed_cell = if i == 2 {
+            t(fullwidth(&financed.to_string()))
+        } else {
+            int(*financed)
+        };
+        s.row(vec![
+            int(i as i64 + 1),
+            t(*name),
+            ymd(*y, *m, *d),
+            t(*banks),
+            int(*came),
+            financed_cell,
+            money(*amount),
+        ]);
     }
     let came: i64 = FINANCING_2022.iter().map(|f| f.3).sum();
     let financed: i64 = FINANCING_2022.iter().map(|f| f.4).sum();
     let amount: i64 = FINANCING_2022.iter().map(|f| f.5).sum();
-    s.total(vec![V::E, t("合计"), V::E, V::E, int(came), int(financed), money(amount)]);
+    s.total(vec![
+        V::E,
+        t("合计"),
+        V::E,
+        V::E,
+        int(came),
+        int(financed),
+        money(amount),
+    ]);
     s.note("注：融资金额为对接会后3个月内合作金融机构实际放款金额。");
     out.save("2022/2022年政企银担融资对接会情况.xlsx", doc(vec![s]))?;
 
@@ -1216,8 +1790,22 @@ fn financing(out: &mut Out) -> Res {
     let mut s = Table::new("对接会", 8);
     s.title("二道区政企银担融资对接会开展情况（2020—2021年）");
     s.meta("", "单位：万元");
-    s.header(&["年份", "序号", "活动名称", "活动时间", "参与银行", "参会企业", "融资企业数", "融资金额"]);
-    const BANKS: [&str; 4] = ["吉林银行长春二道支行", "长春农商银行", "中国建设银行长春东盛支行", "中国工商银行长春二道支行"];
+    s.header(&[
+        "年份",
+        "序号",
+        "活动名称",
+        "活动时间",
+        "参与银行",
+        "参会企业",
+        "融资企业数",
+        "融资金额",
+    ]);
+    const BANKS: [&str; 4] = [
+        "吉林银行长春二道支行",
+        "长春农商银行",
+        "中国建设银行长春东盛支行",
+        "中国工商银行长春二道支行",
+    ];
     for (year, n, financed, wan) in [(2020, 3, 96, 41_000), (2021, 4, 152, 68_500)] {
         let financed = split(&mut rng, financed, n, 70, 130);
         let amounts = split(&mut rng, wan / 10, n, 70, 130);
@@ -1236,9 +1824,21 @@ fn financing(out: &mut Out) -> Res {
                 int(amounts[i] * 10),
             ]);
         }
-        s.total(vec![int(year), V::E, t("小计"), V::E, V::E, V::E, int(financed.iter().sum()), int(wan)]);
+        s.total(vec![
+            int(year),
+            V::E,
+            t("小计"),
+            V::E,
+            V::E,
+            V::E,
+            int(financed.iter().sum()),
+            int(wan),
+        ]);
     }
-    out.save("2021/二道区2020-2021年政企银担融资对接会情况.xlsx", doc(vec![s]))?;
+    out.save(
+        "2021/二道区2020-2021年政企银担融资对接会情况.xlsx",
+        doc(vec![s]),
+    )?;
     Ok(())
 }
 
@@ -1291,7 +1891,11 @@ fn tax_relief(out: &mut Out) -> Res {
         }
         cumulative.insert(year, kinds);
     }
-    let get = |y: i32| cumulative.get(&y).ok_or_else(|| format!("no relief simulated for {y}"));
+    let get = |y: i32| {
+        cumulative
+            .get(&y)
+            .ok_or_else(|| format!("no relief simulated for {y}"))
+    };
 
     for year in [2021, 2022] {
         let this = get(year)?;
@@ -1299,7 +1903,11 @@ fn tax_relief(out: &mut Out) -> Res {
         // 2021 published January and February together, so its series starts at 1-2月.
         let first = if year == 2021 { 2 } else { 1 };
         for n in first..=12usize {
-            let period = if n == 1 { "1月".to_string() } else { format!("1-{n}月") };
+            let period = if n == 1 {
+                "1月".to_string()
+            } else {
+                format!("1-{n}月")
+            };
             let cur: Vec<i64> = this.iter().map(|k| k[n - 1]).collect();
             let prev: Vec<i64> = last.iter().map(|k| k[n - 1]).collect();
             let growth = |c: i64, p: i64| V::N(((c - p) as f64 / p as f64 * 1000.0).round() / 10.0);
@@ -1310,24 +1918,68 @@ fn tax_relief(out: &mut Out) -> Res {
             s.meta("", "单位：万元");
             if year == 2022 {
                 // 合计 first; header says 本年累计; a 其中 block under the VAT credit refunds.
-                s.header(&["序号", "税种", "本年累计（万元）", "上年同期（万元）", "同比增减（%）"]);
-                s.total(vec![V::E, t("合计"), money(cur_sum), money(prev_sum), growth(cur_sum, prev_sum)]);
+                s.header(&[
+                    "序号",
+                    "税种",
+                    "本年累计（万元）",
+                    "上年同期（万元）",
+                    "同比增减（%）",
+                ]);
+                s.total(vec![
+                    V::E,
+                    t("合计"),
+                    money(cur_sum),
+                    money(prev_sum),
+                    growth(cur_sum, prev_sum),
+                ]);
                 for (k, kind) in TAX_KINDS.iter().enumerate() {
-                    s.row(vec![int(k as i64 + 1), t(kind.0), money(cur[k]), money(prev[k]), growth(cur[k], prev[k])]);
+                    s.row(vec![
+                        int(k as i64 + 1),
+                        t(kind.0),
+                        money(cur[k]),
+                        money(prev[k]),
+                        growth(cur[k], prev[k]),
+                    ]);
                     if k == 0 {
-                        s.total(vec![V::E, t("其中：小微企业留抵退税"), money(cur[k] * 55 / 100)]);
-                        s.total(vec![V::E, t("\u{3000}\u{3000}制造业企业留抵退税"), money(cur[k] * 30 / 100)]);
+                        s.total(vec![
+                            V::E,
+                            t("其中：小微企业留抵退税"),
+                            money(cur[k] * 55 / 100),
+                        ]);
+                        s.total(vec![
+                            V::E,
+                            t("\u{3000}\u{3000}制造业企业留抵退税"),
+                            money(cur[k] * 30 / 100),
+                        ]);
                     }
                 }
                 s.note("注：留抵退税含存量和增量留抵退税。");
                 s.note("数据来源：国家税务总局长春市二道区税务局");
             } else {
                 // The period only in the title (1-N月 marks the values as year-to-date).
-                s.header(&["序号", "税费种类", "减免退税额（万元）", "上年同期（万元）", "增幅（%）"]);
+                s.header(&[
+                    "序号",
+                    "税费种类",
+                    "减免退税额（万元）",
+                    "上年同期（万元）",
+                    "增幅（%）",
+                ]);
                 for (k, kind) in TAX_KINDS.iter().enumerate() {
-                    s.row(vec![int(k as i64 + 1), t(kind.0), money(cur[k]), money(prev[k]), growth(cur[k], prev[k])]);
+                    s.row(vec![
+                        int(k as i64 + 1),
+                        t(kind.0),
+                        money(cur[k]),
+                        money(prev[k]),
+                        growth(cur[k], prev[k]),
+                    ]);
                 }
-                s.total(vec![V::E, t("合　计"), money(cur_sum), money(prev_sum), growth(cur_sum, prev_sum)]);
+                s.total(vec![
+                    V::E,
+                    t("合　计"),
+                    money(cur_sum),
+                    money(prev_sum),
+                    growth(cur_sum, prev_sum),
+                ]);
                 s.note("数据来源：国家税务总局长春市二道区税务局");
             }
             let name = format!("{year}/减免退税/{year}年{period}减免退税情况.xlsx");
@@ -1356,8 +2008,13 @@ const INSTANT_2022: [(&str, i64, i64); 11] = [
 ];
 
 /// 2022 transactions through the electronic tax bureau: 45557 in all.
-const ONLINE_2022: [(&str, i64); 5] =
-    [("网上申报纳税", 28_614), ("发票网上领用", 9_327), ("增值税发票网上代开", 4_106), ("退税网上申请", 1_985), ("社保费网上缴纳", 1_525)];
+const ONLINE_2022: [(&str, i64); 5] = [
+    ("网上申报纳税", 28_614),
+    ("发票网上领用", 9_327),
+    ("增值税发票网上代开", 4_106),
+    ("退税网上申请", 1_985),
+    ("社保费网上缴纳", 1_525),
+];
 
 fn tax_service(out: &mut Out) -> Res {
     let mut rng = Rng::new("tax-service");
@@ -1380,16 +2037,43 @@ fn tax_service(out: &mut Out) -> Res {
     for (item, n, minutes) in INSTANT_2022 {
         i += 1;
         all += n;
-        s.row(vec![int(i), t("限办改即办"), t(item), t("即办"), int(n), int(minutes), t("—"), t("—")]);
+        s.row(vec![
+            int(i),
+            t("限办改即办"),
+            t(item),
+            t("即办"),
+            int(n),
+            int(minutes),
+            t("—"),
+            t("—"),
+        ]);
     }
     for (item, n) in ONLINE_2022 {
         i += 1;
         all += n;
-        s.row(vec![int(i), t("非接触式办税"), t(item), t("电子税务局"), int(n), t("—"), t("—"), t("—")]);
+        s.row(vec![
+            int(i),
+            t("非接触式办税"),
+            t(item),
+            t("电子税务局"),
+            int(n),
+            t("—"),
+            t("—"),
+            t("—"),
+        ]);
     }
     i += 1;
     all += 3215;
-    s.row(vec![int(i), t("简并申报"), t("财产和行为税合并申报"), t("办税服务厅"), int(3215), t("—"), int(4), int(2)]);
+    s.row(vec![
+        int(i),
+        t("简并申报"),
+        t("财产和行为税合并申报"),
+        t("办税服务厅"),
+        int(3215),
+        t("—"),
+        int(4),
+        int(2),
+    ]);
     s.total(vec![V::E, t("合计"), V::E, V::E, int(all)]);
     s.note("注：“限办改即办”指由承诺时限内办结改为当场即时办结。");
     s.note("说明：最短办理时间为单笔业务自受理至办结的最短用时。");
@@ -1400,16 +2084,41 @@ fn tax_service(out: &mut Out) -> Res {
     let mut s = Table::new("Sheet1", 6);
     s.title("二道区税务局2021年办税便利化事项办理情况");
     s.meta("", "");
-    s.header(&["序号", "事项类别", "业务事项", "办理渠道", "业务笔数", "最短用时（分钟）"]);
+    s.header(&[
+        "序号",
+        "事项类别",
+        "业务事项",
+        "办理渠道",
+        "业务笔数",
+        "最短用时（分钟）",
+    ]);
     let mut i = 0;
     for (item, n, _) in INSTANT_2022.iter().take(8) {
         i += 1;
-        let count = if i == 5 { t("12.5") } else { int(n * rng.range(60, 90) / 100) };
-        s.row(vec![int(i), t("限办改即办"), t(*item), t("即办"), count, int(rng.range(6, 12) * 5)]);
+        let count = if i == 5 {
+            t("12.5")
+        } else {
+            int(n * rng.range(60, 90) / 100)
+        };
+        s.row(vec![
+            int(i),
+            t("限办改即办"),
+            t(*item),
+            t("即办"),
+            count,
+            int(rng.range(6, 12) * 5),
+        ]);
     }
     for (item, n) in ONLINE_2022.iter().take(4) {
         i += 1;
-        s.row(vec![int(i), t("非接触式办税"), t(*item), t("电子税务局"), int(n * rng.range(70, 85) / 100), t("—")]);
+        s.row(vec![
+            int(i),
+            t("非接触式办税"),
+            t(*item),
+            t("电子税务局"),
+            int(n * rng.range(70, 85) / 100),
+            t("—"),
+        ]);
     }
     s.note("数据来源：国家税务总局长春市二道区税务局");
     out.save("2021/2021年税收营商环境改革事项办理情况.xlsx", doc(vec![s]))?;
@@ -1421,14 +2130,32 @@ fn tax_service(out: &mut Out) -> Res {
 
 /// 2022 permits obtained for projects: 26 in all.
 const PERMITS_2022: [(&str, &[&str]); 9] = [
-    ("二道区疾病预防控制中心建设项目", &["项目备案", "专项环评", "黄证", "绿证", "施工许可证"]),
-    ("长春二道经济开发区新建建材产业园区项目", &["项目备案", "专项环评", "黄证", "绿证", "施工许可证"]),
-    ("长春市新金享冷弯型钢轨道车辆车体新材料智能项目", &["项目备案", "专项环评", "施工许可证"]),
-    ("长春二道经济开发区智能家居产业园区项目", &["项目备案", "专项环评", "黄证", "施工许可证"]),
-    ("长春中拓塑业科技有限公司汽车零部件数字化工厂及研发中心项目", &["项目备案", "专项环评", "绿证"]),
+    (
+        "二道区疾病预防控制中心建设项目",
+        &["项目备案", "专项环评", "黄证", "绿证", "施工许可证"],
+    ),
+    (
+        "长春二道经济开发区新建建材产业园区项目",
+        &["项目备案", "专项环评", "黄证", "绿证", "施工许可证"],
+    ),
+    (
+        "长春市新金享冷弯型钢轨道车辆车体新材料智能项目",
+        &["项目备案", "专项环评", "施工许可证"],
+    ),
+    (
+        "长春二道经济开发区智能家居产业园区项目",
+        &["项目备案", "专项环评", "黄证", "施工许可证"],
+    ),
+    (
+        "长春中拓塑业科技有限公司汽车零部件数字化工厂及研发中心项目",
+        &["项目备案", "专项环评", "绿证"],
+    ),
     ("二道区中医院迁建项目", &["绿证", "施工许可证"]),
     ("二道区妇幼保健院建设项目", &["施工许可证"]),
-    ("2022年老旧小区改造配套基础设施项目", &["项目备案", "施工许可证"]),
+    (
+        "2022年老旧小区改造配套基础设施项目",
+        &["项目备案", "施工许可证"],
+    ),
     ("二道区新兴建材产业园项目", &["黄证"]),
 ];
 
@@ -1436,10 +2163,24 @@ const HELP_ITEMS: [&str; 3] = ["市场主体注册登记", "经营地址变更",
 const CREDIT_ITEMS: [&str; 2] = ["行政处罚信息信用修复", "经营异常名录移出"];
 
 /// A ledger row: type, enterprise or project, what was done, status, date (None if open), office.
-type Service = (&'static str, String, String, &'static str, Option<(i32, u32, u32)>, &'static str);
+type Service = (
+    &'static str,
+    String,
+    String,
+    &'static str,
+    Option<(i32, u32, u32)>,
+    &'static str,
+);
 
 /// `n` services of one kind for the year; `done` of them completed (the rest open).
-fn services_of(rng: &mut Rng, firms: &mut Firms, year: i32, kind: &'static str, n: usize, done: usize) -> Vec<Service> {
+fn services_of(
+    rng: &mut Rng,
+    firms: &mut Firms,
+    year: i32,
+    kind: &'static str,
+    n: usize,
+    done: usize,
+) -> Vec<Service> {
     let mut statuses: Vec<bool> = (0..n).map(|i| i < done).collect();
     rng.shuffle(&mut statuses);
     statuses
@@ -1447,11 +2188,32 @@ fn services_of(rng: &mut Rng, firms: &mut Firms, year: i32, kind: &'static str, 
         .map(|ok| {
             let date = rng.date(year, 1, 12);
             match kind {
-                "企业帮办" => (kind, firms.take(), rng.pick(&HELP_ITEMS).to_string(), "已办结", Some(date), "区市场监督管理局"),
-                "用工服务走访" => (kind, firms.take(), "四上企业用工需求走访".to_string(), "已走访", Some(date), "区人力资源和社会保障局"),
+                "企业帮办" => (
+                    kind,
+                    firms.take(),
+                    rng.pick(&HELP_ITEMS).to_string(),
+                    "已办结",
+                    Some(date),
+                    "区市场监督管理局",
+                ),
+                "用工服务走访" => (
+                    kind,
+                    firms.take(),
+                    "四上企业用工需求走访".to_string(),
+                    "已走访",
+                    Some(date),
+                    "区人力资源和社会保障局",
+                ),
                 _ => {
                     let status = if ok { "已修复" } else { "未修复" };
-                    (kind, firms.take(), rng.pick(&CREDIT_ITEMS).to_string(), status, ok.then_some(date), "区发展和改革局")
+                    (
+                        kind,
+                        firms.take(),
+                        rng.pick(&CREDIT_ITEMS).to_string(),
+                        status,
+                        ok.then_some(date),
+                        "区发展和改革局",
+                    )
                 }
             }
         })
@@ -1463,7 +2225,14 @@ fn permits(rng: &mut Rng, year: i32, list: &[(&str, &[&str])]) -> Vec<Service> {
     for (project, items) in list {
         for item in *items {
             let date = rng.date(year, 3, 11);
-            out.push(("项目手续办理", project.to_string(), format!("办理{item}"), "已办结", Some(date), "区营商环境建设局"));
+            out.push((
+                "项目手续办理",
+                project.to_string(),
+                format!("办理{item}"),
+                "已办结",
+                Some(date),
+                "区营商环境建设局",
+            ));
         }
     }
     out
@@ -1474,7 +2243,15 @@ fn service_row(i: usize, s: &Service) -> Vec<V> {
         Some((y, m, d)) => ymd(y, m, d),
         None => V::E,
     };
-    vec![int(i as i64 + 1), t(s.0), t(&s.1), t(&s.2), t(s.3), date, t(s.5)]
+    vec![
+        int(i as i64 + 1),
+        t(s.0),
+        t(&s.1),
+        t(&s.2),
+        t(s.3),
+        date,
+        t(s.5),
+    ]
 }
 
 fn by_date(mut v: Vec<Service>) -> Vec<Service> {
@@ -1489,10 +2266,29 @@ fn services(out: &mut Out) -> Res {
     // 67 enterprises due for credit repair of which 43 repaired.
     let mut firms = Firms::new(&mut Rng::new("service-firms-2022"));
     let kinds: [(&str, Vec<Service>); 4] = [
-        ("项目手续办理", by_date(permits(&mut rng, 2022, &PERMITS_2022))),
-        ("企业帮办", by_date(services_of(&mut rng, &mut firms, 2022, "企业帮办", 33, 33))),
-        ("用工服务走访", by_date(services_of(&mut rng, &mut firms, 2022, "用工服务走访", 285, 285))),
-        ("信用修复", by_date(services_of(&mut rng, &mut firms, 2022, "信用修复", 67, 43))),
+        (
+            "项目手续办理",
+            by_date(permits(&mut rng, 2022, &PERMITS_2022)),
+        ),
+        (
+            "企业帮办",
+            by_date(services_of(&mut rng, &mut firms, 2022, "企业帮办", 33, 33)),
+        ),
+        (
+            "用工服务走访",
+            by_date(services_of(
+                &mut rng,
+                &mut firms,
+                2022,
+                "用工服务走访",
+                285,
+                285,
+            )),
+        ),
+        (
+            "信用修复",
+            by_date(services_of(&mut rng, &mut firms, 2022, "信用修复", 67, 43)),
+        ),
     ];
     let mut sheets = Vec::new();
     for (kind, rows) in &kinds {
@@ -1505,9 +2301,20 @@ fn services(out: &mut Out) -> Res {
         };
         if *kind == "信用修复" {
             let done = rows.iter().filter(|r| r.3 == "已修复").count();
-            s.meta(&format!("应修复企业{}户，已完成修复{}户。", rows.len(), done), "");
+            s.meta(
+                &format!("应修复企业{}户，已完成修复{}户。", rows.len(), done),
+                "",
+            );
         }
-        s.header(&["序号", "服务类别", "企业（项目）名称", "服务事项", status, date, "责任单位"]);
+        s.header(&[
+            "序号",
+            "服务类别",
+            "企业（项目）名称",
+            "服务事项",
+            status,
+            date,
+            "责任单位",
+        ]);
         for (i, r) in rows.iter().enumerate() {
             s.row(service_row(i, r));
         }
@@ -1518,15 +2325,37 @@ fn services(out: &mut Out) -> Res {
 
     // 2021: one sheet with every kind mixed, ordered by date.
     let mut firms = Firms::new(&mut Rng::new("service-firms-2021"));
-    let mut rows = permits(&mut rng, 2021, &PERMITS_2022[..7].iter().map(|(p, items)| (*p, &items[..items.len().min(3)])).collect::<Vec<_>>());
+    let mut rows = permits(
+        &mut rng,
+        2021,
+        &PERMITS_2022[..7]
+            .iter()
+            .map(|(p, items)| (*p, &items[..items.len().min(3)]))
+            .collect::<Vec<_>>(),
+    );
     rows.extend(services_of(&mut rng, &mut firms, 2021, "企业帮办", 27, 27));
-    rows.extend(services_of(&mut rng, &mut firms, 2021, "用工服务走访", 240, 240));
+    rows.extend(services_of(
+        &mut rng,
+        &mut firms,
+        2021,
+        "用工服务走访",
+        240,
+        240,
+    ));
     rows.extend(services_of(&mut rng, &mut firms, 2021, "信用修复", 52, 30));
     let rows = by_date(rows);
     let mut s = Table::new("企业服务台账", 7);
     s.title("二道区2021年企业服务台账");
     s.meta("", "");
-    s.header(&["序号", "服务类型", "服务对象", "服务内容", "办理结果", "完成时间", "责任单位"]);
+    s.header(&[
+        "序号",
+        "服务类型",
+        "服务对象",
+        "服务内容",
+        "办理结果",
+        "完成时间",
+        "责任单位",
+    ]);
     for (i, r) in rows.iter().enumerate() {
         s.row(service_row(i, r));
     }

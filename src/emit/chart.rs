@@ -369,7 +369,10 @@ fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
 fn wrap(label: &str, width: usize) -> Vec<String> {
     // Period labels break after the year: `2022年` / `1-10月`.
     if let Some((year, rest)) = label.split_once('年') {
-        if label.chars().count() > width && !rest.is_empty() && year.chars().all(|c| c.is_ascii_digit()) {
+        if label.chars().count() > width
+            && !rest.is_empty()
+            && year.chars().all(|c| c.is_ascii_digit())
+        {
             return vec![format!("{year}年"), rest.to_string()];
         }
     }

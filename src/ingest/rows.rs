@@ -34,9 +34,10 @@ enum Kind {
 fn is_total_label(squeezed: &str) -> bool {
     let s = squeezed.trim_end_matches([':', '：']);
     let s = s.split(['(', '（']).next().unwrap_or(s);
+    // `合计`, `合计（55个）`, `全区合计`; not a project whose name starts 合计划….
     TOTAL_WORDS
         .iter()
-        .any(|w| s.starts_with(w) || (s.ends_with(w) && s.chars().count() <= 6))
+        .any(|w| s == *w || (s.ends_with(w) && s.chars().count() <= 6))
 }
 
 fn is_note_label(squeezed: &str) -> bool {
@@ -241,6 +242,8 @@ mod tests {
         assert!(is_total_label("全区合计"));
         assert!(is_total_label("合计(全区)"));
         assert!(!is_total_label("长春二道经济开发区新建建材产业园区项目"));
+        assert!(!is_total_label("合计划生育服务中心改造项目"));
+        assert!(is_total_label("合计（55个）"));
         assert!(is_note_label("注：数据为快报数"));
         assert!(is_note_label("填报人：张三"));
         assert!(is_note_label("数据来源：区财政局"));

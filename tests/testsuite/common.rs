@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use std::path::{Path, PathBuf};
 
 /// A cell in a fixture sheet.
@@ -47,6 +47,9 @@ impl SheetSpec {
 /// Writes an xlsx workbook with the given sheets.
 pub fn write_xlsx(path: &Path, sheets: &[SheetSpec]) {
     let mut wb = Workbook::new();
+    // A fixed creation time keeps fixture bytes (and sizes shown by `inspect`) stable.
+    let created = ExcelDateTime::from_ymd(2023, 1, 10).expect("date");
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
     for spec in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&spec.name).expect("sheet name");

@@ -2,5 +2,7 @@
 
 mod batch;
 mod common;
+mod config;
+mod ingest;
 mod report;
 mod seed;
