@@ -31,8 +31,10 @@ const PALETTE: [RGBColor; 6] = [
 const LINE_COLOR: RGBColor = RGBColor(213, 94, 0);
 /// At most this many bars carry value labels.
 const LABELLED_BARS: usize = 24;
-/// At most this many categories are drawn; the table's own `top` decides what they are.
-const MAX_CATEGORIES: usize = 15;
+/// At most this many categories are drawn; beyond it the smallest are summed into 其他.
+const MAX_CATEGORIES: usize = 12;
+/// Label of the groups folded together.
+const OTHER: &str = "其他";
 
 /// Chart kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +197,29 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
             }
         }
     }
-    keys.truncate(MAX_CATEGORIES);
+    // Too many groups: the largest stay, the rest are summed into 其他 where sums make sense.
+    let additive = matches!(def.kind, MetricKind::Money | MetricKind::Count);
+    let mut rest: Vec<String> = Vec::new();
+    if keys.len() > MAX_CATEGORIES && additive {
+        rest = keys.split_off(MAX_CATEGORIES - 1);
+        if let Some(pos) = keys.iter().position(|k| k == OTHER) {
+            rest.push(keys.remove(pos));
+        }
+        keys.push(OTHER.to_string());
+    } else {
+        keys.truncate(MAX_CATEGORIES);
+    }
+    let group = |y: i32, m: Option<u32>, k: &str| -> Option<f64> {
+        if !rest.is_empty() && k == OTHER {
+            let parts: Vec<f64> = rest
+                .iter()
+                .filter_map(|r| value(y, m, Some(r), metric))
+                .collect();
+            (!parts.is_empty()).then(|| parts.iter().sum())
+        } else {
+            value(y, m, Some(k), metric)
+        }
+    };
     let title = spec.title.clone().unwrap_or_else(|| table.title.clone());
     let growth = table
         .metrics
@@ -222,10 +246,7 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
                     .map(|k| {
                         (
                             k.clone(),
-                            shown
-                                .iter()
-                                .map(|&(y, m)| value(y, m, Some(k), metric))
-                                .collect(),
+                            shown.iter().map(|&(y, m)| group(y, m, k)).collect(),
                         )
                     })
                     .collect()
@@ -260,7 +281,7 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
                 .map(|&(y, m)| {
                     (
                         format!("{}{}", period_label(y, m, ytd), def.name),
-                        keys.iter().map(|k| value(y, m, Some(k), metric)).collect(),
+                        keys.iter().map(|k| group(y, m, k)).collect(),
                     )
                 })
                 .collect();
@@ -738,5 +759,45 @@ mod tests {
             assert!(png.len() > 10_000, "{kind}: suspiciously small PNG");
             assert_eq!(png, svg_to_png(&svg, 1.0).unwrap(), "{kind}");
         }
+    }
+
+    #[test]
+    fn many_groups_fold_into_other() {
+        use crate::aggregate::{AggRow, MetricDef};
+        let mut rows = vec![AggRow {
+            year: 2022,
+            month: None,
+            key: None,
+            metric: 0,
+            value: Some(MetricValue::Int(120)),
+        }];
+        for i in 0..15i64 {
+            rows.push(AggRow {
+                year: 2022,
+                month: None,
+                key: Some(vec![format!("街道{i:02}")]),
+                metric: 0,
+                value: Some(MetricValue::Int(15 - i)),
+            });
+        }
+        let table = TableResult {
+            name: "t".into(),
+            title: "各街道户数".into(),
+            unit: crate::model::MoneyUnit::Wanyuan,
+            dims: vec!["area".into()],
+            dim_titles: vec!["街道".into()],
+            metrics: vec![MetricDef {
+                name: "户数".into(),
+                kind: MetricKind::Count,
+                decimals: 0,
+            }],
+            rows,
+            wide: true,
+        };
+        let d = default_chart(&table).unwrap();
+        assert_eq!(d.categories.len(), MAX_CATEGORIES);
+        assert_eq!(d.categories.last().map(String::as_str), Some("其他"));
+        // The four smallest (4 + 3 + 2 + 1) are summed.
+        assert_eq!(d.series[0].1.last().copied().flatten(), Some(10.0));
     }
 }
