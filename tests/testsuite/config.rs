@@ -123,3 +123,32 @@ fn init_writes_a_pipeline_that_validates() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn the_reference_example_is_a_valid_pipeline() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pipeline.md"),
+    )
+    .unwrap();
+    let start = doc.find("## A complete example").expect("example section");
+    let body = &doc[start..];
+    let open = body.find("```toml").expect("toml block") + "```toml".len();
+    let close = body[open..].find("```").expect("end of block") + open;
+    let p = Project::new();
+    p.file("district.toml", &body[open..close]);
+    p.xlsx(
+        "data/2022年投资.xlsx",
+        &[SheetSpec::new(
+            "s",
+            vec![
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("甲"), S("新建"), N(6000.0)],
+            ],
+        )],
+    );
+    p.cmd().args(["validate", "district.toml"]).assert().code(0);
+    p.cmd().args(["run", "district.toml"]).assert().code(0);
+    assert!(p
+        .path("out/district/2022-12/charts/projects_by_nature.png")
+        .is_file());
+}
