@@ -248,3 +248,36 @@ fn period_option_selects_the_folder_and_rows() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn changed_ingestion_settings_invalidate_the_cache() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    // Only a table changes: the datasets are the same, so the cache still holds.
+    p.file(
+        "p.toml",
+        INVESTMENT_PIPELINE.replace("title = \"项目情况\"", "title = \"项目情况表\""),
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let cached = |p: &Project| -> Vec<bool> {
+        let m: serde_json::Value =
+            serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).unwrap();
+        m["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["cached"].as_bool().unwrap())
+            .collect()
+    };
+    assert_eq!(cached(&p), vec![true, true]);
+    // A new synonym changes how workbooks are read: everything is parsed again.
+    p.file(
+        "p.toml",
+        INVESTMENT_PIPELINE.replace(
+            "synonyms = [\"建设性质\"]",
+            "synonyms = [\"建设性质\", \"项目性质\"]",
+        ),
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert_eq!(cached(&p), vec![false, false]);
+}
