@@ -196,31 +196,28 @@ fn remove_in_table(t: &mut dyn TableLike, segs: &[Segment]) -> bool {
 }
 
 fn remove_in_item(item: &mut Item, segs: &[Segment]) -> bool {
+    let last = segs.len() == 1;
     match (item, segs.first()) {
         (Item::Table(t), Some(Segment::Map { .. })) => remove_in_table(t, segs),
         (Item::Value(Value::InlineTable(t)), Some(Segment::Map { .. })) => remove_in_table(t, segs),
-        (Item::ArrayOfTables(a), Some(Segment::Seq { index })) => {
-            if segs.len() == 1 {
-                let ok = *index < a.len();
-                if ok {
-                    a.remove(*index);
-                }
-                return ok;
+        (Item::ArrayOfTables(a), Some(&Segment::Seq { index })) => {
+            if last {
+                return index < a.len() && {
+                    a.remove(index);
+                    true
+                };
             }
-            match a.get_mut(*index) {
-                Some(t) => remove_in_table(t, &segs[1..]),
-                None => false,
-            }
+            a.get_mut(index)
+                .is_some_and(|t| remove_in_table(t, &segs[1..]))
         }
-        (Item::Value(Value::Array(a)), Some(Segment::Seq { index })) => {
-            if segs.len() == 1 {
-                let ok = *index < a.len();
-                if ok {
-                    a.remove(*index);
-                }
-                return ok;
+        (Item::Value(Value::Array(a)), Some(&Segment::Seq { index })) => {
+            if last {
+                return index < a.len() && {
+                    a.remove(index);
+                    true
+                };
             }
-            match a.get_mut(*index) {
+            match a.get_mut(index) {
                 Some(Value::InlineTable(t)) => remove_in_table(t, &segs[1..]),
                 _ => false,
             }
