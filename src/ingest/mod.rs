@@ -346,6 +346,7 @@ fn read_sheet(
     rep.rows_rejected = outcome.rejected.len() as u64;
     rep.skipped = outcome.skipped;
     rep.rejected = outcome.rejected;
+    rep.warnings.extend(outcome.warnings);
     rep.data = Some(Extracted {
         dataset: lay.dataset,
         month: lay.month.map(|(m, _)| m),

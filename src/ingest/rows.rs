@@ -20,6 +20,8 @@ pub struct RowOutcome {
     pub kept: Vec<(u32, i32, Vec<Value>)>,
     pub rejected: Vec<Rejection>,
     pub skipped: BTreeMap<SkipReason, u64>,
+    /// 合计 rows whose figures differ from the sum of the data rows.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,7 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
         kept: Vec::new(),
         rejected: Vec::new(),
         skipped: BTreeMap::new(),
+        warnings: Vec::new(),
     };
     let header_rows = (layout.header_last - layout.header_first + 1) as u64;
     let above = (layout.header_first - grid.first_row) as u64;
@@ -107,6 +110,7 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
     out.skipped.insert(SkipReason::Header, header_rows);
     let mut in_breakdown = false;
     let mut in_notes = false;
+    let mut totals = Vec::new();
     for row in layout.header_last + 1..=grid.last_row {
         let kind = classify(grid, row, in_breakdown, in_notes);
         in_breakdown = match kind {
@@ -117,7 +121,10 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
         in_notes |= kind == Kind::Note;
         let reason = match kind {
             Kind::Blank => SkipReason::Blank,
-            Kind::Total => SkipReason::Total,
+            Kind::Total => {
+                totals.push(row);
+                SkipReason::Total
+            }
             Kind::Breakdown => SkipReason::Breakdown,
             Kind::Note => SkipReason::Note,
             Kind::Data => {
@@ -134,7 +141,75 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
         };
         *out.skipped.entry(reason).or_insert(0) += 1;
     }
+    out.warnings = check_total(grid, layout, ds, &totals, &out);
     out
+}
+
+/// Compares a sheet's one grand-total row with the sum of its data rows, field by field.
+/// Skipped where the comparison would mislead: several total rows (小计), 其中 blocks, or
+/// rejected rows missing from the sum.
+fn check_total(
+    grid: &Grid,
+    layout: &Layout,
+    ds: &Dataset,
+    totals: &[u32],
+    out: &RowOutcome,
+) -> Vec<String> {
+    let [row] = totals else { return Vec::new() };
+    if !out.rejected.is_empty()
+        || out.skipped.contains_key(&SkipReason::Breakdown)
+        || out.kept.is_empty()
+    {
+        return Vec::new();
+    }
+    let mut warnings = Vec::new();
+    for cm in &layout.columns {
+        let field = &ds.fields[cm.field];
+        if !matches!(
+            field.kind,
+            crate::model::FieldKind::Money | crate::model::FieldKind::Count
+        ) {
+            continue;
+        }
+        let unit = cm.unit.unwrap_or(layout.unit.0);
+        let Ok(stated) = parse_cell(grid.get(*row, cm.col), field.kind, unit, field.dash) else {
+            continue;
+        };
+        let stated = match stated {
+            Value::Money(x) | Value::Count(x) => x,
+            _ => continue,
+        };
+        let sum: i64 = out
+            .kept
+            .iter()
+            .map(|(_, _, v)| match v[cm.field] {
+                Value::Money(x) | Value::Count(x) => x,
+                _ => 0,
+            })
+            .sum();
+        // Typed-in totals may be rounded to two decimals of their unit.
+        let tolerance = if field.kind == crate::model::FieldKind::Money {
+            unit.fen() / 100
+        } else {
+            0
+        };
+        if (stated - sum).abs() > tolerance {
+            let show = |x: i64| match field.kind {
+                crate::model::FieldKind::Money => {
+                    format!("{}{}", crate::model::fen_to_unit_string(x, unit, 4), unit)
+                }
+                _ => x.to_string(),
+            };
+            warnings.push(format!(
+                "合计 row {} ({}) says {} but the data rows sum to {}",
+                row + 1,
+                cm.header,
+                show(stated),
+                show(sum)
+            ));
+        }
+    }
+    warnings
 }
 
 fn reject(row: u32, col: u32, header: &str, raw: String, reason: String) -> Rejection {

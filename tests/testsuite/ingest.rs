@@ -464,3 +464,43 @@ fn clean_data_keeps_provenance() {
         AnyValue::Int64(6_000 * 1_000_000)
     );
 }
+
+#[test]
+fn a_total_that_disagrees_with_the_rows_is_a_warning() {
+    let p = with_pipeline();
+    p.xlsx(
+        "data/2022年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("单位：万元")],
+                vec![S("项目名称"), S("总投资")],
+                vec![S("合计"), N(7400.0)],
+                vec![S("甲"), N(6000.0)],
+                vec![S("乙"), N(1300.0)],
+            ],
+        )],
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    let warnings = manifest(&p, "2022-12")["warnings"].to_string();
+    assert!(
+        warnings.contains("sheet `项目`: 合计 row 3 (总投资) says 7400.0000万元 but the data rows sum to 7300.0000万元"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn a_password_protected_workbook_is_reported() {
+    let p = with_pipeline();
+    realistic(&p);
+    // An encrypted .xlsx is an OLE compound file, not a zip.
+    let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    bytes.resize(4096, 0);
+    p.file("data/locked.xlsx", bytes);
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    let errors = manifest(&p, "2022-12")["errors"].to_string();
+    assert!(
+        errors.contains("locked.xlsx: password-protected"),
+        "{errors}"
+    );
+}
