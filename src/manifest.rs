@@ -64,6 +64,9 @@ struct SheetInfo<'a> {
     rows_kept: u64,
     rows_rejected: u64,
     skipped: BTreeMap<&'static str, u64>,
+    /// For a wide table: how many values it unpivoted into data/series.*.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wide_values: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +122,8 @@ pub fn build(
                         rows_kept: sh.rows_kept,
                         rows_rejected: sh.rows_rejected,
                         skipped: reasons(&sh.skipped),
+                        wide_values: (!sh.wide.is_empty())
+                            .then(|| sh.wide.iter().map(|w| w.points.len()).sum()),
                     })
                     .collect(),
             }

@@ -174,7 +174,6 @@ pub struct RunSummary {
     pub seconds: f64,
 }
 
-/// Aggregates a batch into the pipeline's tables.
 /// Builds the clean frames of a batch and aggregates them into the pipeline's tables.
 pub fn aggregate_batch(
     pipeline: &Pipeline,
@@ -337,6 +336,16 @@ fn write_outputs(
     for (ds, frame) in pipeline.datasets.iter().zip(frames) {
         let path = data_dir.join(format!("{}.parquet", ds.name));
         crate::output::write_frame_parquet(frame, &path)?;
+        written.push(path);
+    }
+    if let Some(frame) =
+        aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
+    {
+        let path = data_dir.join("series.parquet");
+        crate::output::write_frame_parquet(&frame, &path)?;
+        written.push(path);
+        let path = data_dir.join("series.csv");
+        emit::write_frame_csv(&frame, &path, bom).map_err(emit_err)?;
         written.push(path);
     }
     let rejected = dir.join("rejected.csv");

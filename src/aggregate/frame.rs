@@ -101,3 +101,75 @@ fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<
     cols.push(Column::new(ROW.into(), row));
     DataFrame::new(height, cols)
 }
+
+/// The points of every wide table in long form, in input order; None when there are none.
+pub fn series_frame(files: &[FileReport]) -> PolarsResult<Option<DataFrame>> {
+    let mut file: Vec<&str> = Vec::new();
+    let mut sheet: Vec<&str> = Vec::new();
+    let mut variant: Vec<&str> = Vec::new();
+    let mut row: Vec<u32> = Vec::new();
+    let mut column: Vec<String> = Vec::new();
+    let mut indicator: Vec<&str> = Vec::new();
+    let mut region: Vec<Option<&str>> = Vec::new();
+    let mut unit: Vec<Option<&str>> = Vec::new();
+    let mut period: Vec<&str> = Vec::new();
+    let mut frequency: Vec<&str> = Vec::new();
+    let mut year: Vec<i32> = Vec::new();
+    let mut month: Vec<Option<u32>> = Vec::new();
+    let mut quarter: Vec<Option<u32>> = Vec::new();
+    let mut cumulative: Vec<bool> = Vec::new();
+    let mut value: Vec<Option<f64>> = Vec::new();
+    let mut symbol: Vec<Option<&str>> = Vec::new();
+    let mut role: Vec<&str> = Vec::new();
+    for f in files {
+        for sh in &f.sheets {
+            for (w, p) in sh
+                .wide
+                .iter()
+                .flat_map(|w| w.points.iter().map(move |p| (w, p)))
+            {
+                file.push(&f.display);
+                sheet.push(&sh.name);
+                variant.push(&w.variant);
+                row.push(p.row + 1);
+                column.push(crate::model::column_letter(p.col));
+                indicator.push(&p.indicator);
+                region.push(p.region.as_deref());
+                unit.push(p.unit.as_deref());
+                period.push(&p.period);
+                frequency.push(p.key.frequency.as_str());
+                year.push(p.key.year);
+                month.push(p.key.month);
+                quarter.push(p.key.quarter);
+                cumulative.push(p.key.cumulative);
+                value.push(p.value);
+                symbol.push(p.symbol.as_deref());
+                role.push(p.role.as_str());
+            }
+        }
+    }
+    if file.is_empty() {
+        return Ok(None);
+    }
+    let height = file.len();
+    let cols = vec![
+        Column::new("indicator".into(), indicator),
+        Column::new("region".into(), region),
+        Column::new("unit".into(), unit),
+        Column::new("period".into(), period),
+        Column::new("frequency".into(), frequency),
+        Column::new(YEAR.into(), year),
+        Column::new(MONTH.into(), month),
+        Column::new("quarter".into(), quarter),
+        Column::new(CUMULATIVE.into(), cumulative),
+        Column::new("value".into(), value),
+        Column::new("symbol".into(), symbol),
+        Column::new("role".into(), role),
+        Column::new("variant".into(), variant),
+        Column::new(FILE.into(), file),
+        Column::new(SHEET.into(), sheet),
+        Column::new(ROW.into(), row),
+        Column::new("column".into(), column),
+    ];
+    DataFrame::new(height, cols).map(Some)
+}

@@ -41,6 +41,7 @@ fn sheet(month: Option<u32>, cumulative: bool, rows: &[(i32, &str, i64, i64)]) -
         layout: None,
         warnings: vec![],
         rejected: vec![],
+        wide: Vec::new(),
         data: Some(Extracted {
             dataset: 0,
             month,

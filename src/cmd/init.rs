@@ -124,6 +124,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         inputs: RawInputs {
             include: exts.iter().map(|e| format!("{rel}**/*.{e}")).collect(),
             exclude: vec![],
+            wide_tables: true,
         },
         output: RawOutput::default(),
         datasets,

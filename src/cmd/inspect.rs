@@ -2,9 +2,11 @@
 
 use crate::config::Pipeline;
 use crate::error::{exit, Error};
+use crate::ingest::wide::{Role, WideTable};
 use crate::ingest::{self, FileReport, SheetReport, Visibility};
 use crate::model::column_letter;
 use clap::Args;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -131,6 +133,9 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
             if l.cumulative { "yes" } else { "no" }
         );
     }
+    for w in &sh.wide {
+        render_wide(out, w);
+    }
     let skipped: Vec<String> = sh
         .skipped
         .iter()
@@ -154,5 +159,48 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
             "    rejected: cell {}{}: {} (value `{}`)",
             r.column, r.row, r.reason, r.value
         );
+    }
+}
+
+fn render_wide(out: &mut String, w: &WideTable) {
+    let rows = if w.header_first == w.header_last {
+        format!("row {}", w.header_first + 1)
+    } else {
+        format!("rows {}-{}", w.header_first + 1, w.header_last + 1)
+    };
+    let _ = writeln!(
+        out,
+        "    wide table ({}), header {rows}; variant {}",
+        w.orientation.as_str(),
+        w.variant
+    );
+    for (k, v) in &w.metadata {
+        let _ = writeln!(out, "    metadata {k}: {v}");
+    }
+    let freq: BTreeSet<&str> = w.points.iter().map(|p| p.key.frequency.as_str()).collect();
+    let (first, last) = (w.periods.first(), w.periods.last());
+    let _ = writeln!(
+        out,
+        "    periods: {} ({}), {} .. {}",
+        w.periods.len(),
+        freq.into_iter().collect::<Vec<_>>().join(", "),
+        first.map(String::as_str).unwrap_or(""),
+        last.map(String::as_str).unwrap_or("")
+    );
+    let missing = w.points.iter().filter(|p| p.value.is_none()).count();
+    let roles = |r: Role| w.points.iter().filter(|p| p.role == r).count();
+    let _ = writeln!(
+        out,
+        "    series: {}; values: {} ({} missing; {} in 合计 rows, {} in # 其中 rows)",
+        w.series,
+        w.points.len(),
+        missing,
+        roles(Role::Total),
+        roles(Role::Breakdown)
+    );
+    let first: Vec<&str> = w.labels.iter().take(3).map(String::as_str).collect();
+    let _ = writeln!(out, "    first series: {}", first.join(" | "));
+    for f in &w.footer {
+        let _ = writeln!(out, "    footer: {f}");
     }
 }

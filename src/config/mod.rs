@@ -85,6 +85,8 @@ pub struct Pipeline {
     pub hash: String,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// Whether unclaimed sheets are tried as wide tables.
+    pub wide_tables: bool,
     pub output: OutputPlan,
     pub datasets: Vec<Dataset>,
     pub tables: Vec<TableSpec>,

@@ -54,6 +54,10 @@ pub struct RawInputs {
     pub include: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Read sheets that no dataset claims as wide tables (periods in the header row or down
+    /// the first column), as portal downloads are laid out.
+    #[serde(default = "default_true")]
+    pub wide_tables: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -211,6 +211,7 @@ pub fn resolve(
         hash,
         include: raw.inputs.include,
         exclude: raw.inputs.exclude,
+        wide_tables: raw.inputs.wide_tables,
         output: OutputPlan {
             dir: base_dir.join(&raw.output.dir),
             formats: formats.into_iter().collect(),

@@ -68,6 +68,36 @@ where
     std::fs::write(path, document(lines, bom)).map_err(EmitError::io(path))
 }
 
+/// The text of one frame cell: empty for null, shortest round-trip text for floats.
+fn any_text(v: polars::prelude::AnyValue) -> String {
+    use polars::prelude::AnyValue;
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Boolean(b) => b.to_string(),
+        AnyValue::Float64(f) => f.to_string(),
+        AnyValue::Float32(f) => f.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes a clean-data frame as CSV under its column names.
+pub fn write_frame_csv(
+    frame: &polars::prelude::DataFrame,
+    path: &Path,
+    bom: bool,
+) -> Result<(), EmitError> {
+    let cols = frame.columns();
+    let headers: Vec<&str> = cols.iter().map(|c| c.name().as_str()).collect();
+    let rows = (0..frame.height()).map(|i| {
+        cols.iter()
+            .map(|c| c.get(i).map(any_text).unwrap_or_default())
+            .collect::<Vec<String>>()
+    });
+    write_records(path, &headers, rows, bom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

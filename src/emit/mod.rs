@@ -12,7 +12,7 @@ pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
-pub use self::csv::{write_csv, write_records};
+pub use self::csv::{write_csv, write_frame_csv, write_records};
 pub use facts::{facts_lines, write_facts};
 pub use layout::{display, display_as, CellOut, Grid, MonthStyle};
 pub use parquet::write_parquet;

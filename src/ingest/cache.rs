@@ -18,7 +18,11 @@ pub struct Cache {
 impl Cache {
     pub fn new(dir: &Path, pipeline: &Pipeline) -> Cache {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
-        let key = format!("yearbook {}\n{settings}", env!("CARGO_PKG_VERSION"));
+        let key = format!(
+            "yearbook {} cache 2 wide {}\n{settings}",
+            env!("CARGO_PKG_VERSION"),
+            pipeline.wide_tables
+        );
         Cache {
             dir: dir.to_path_buf(),
             settings: crate::util::sha256_hex(key.as_bytes())[..16].to_string(),

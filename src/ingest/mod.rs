@@ -5,8 +5,10 @@ pub mod cache;
 pub mod layout;
 pub mod normalize;
 pub mod periods;
+pub mod periods_wide;
 pub mod rows;
 pub mod value;
+pub mod wide;
 pub mod workbook;
 
 use crate::config::Pipeline;
@@ -108,6 +110,10 @@ pub struct SheetReport {
     pub warnings: Vec<String>,
     pub rejected: Vec<Rejection>,
     pub data: Option<Extracted>,
+    /// Wide tables (periods in the header row or down the first column), unpivoted; a sheet
+    /// may stack several.
+    #[serde(default)]
+    pub wide: Vec<wide::WideTable>,
 }
 
 impl SheetReport {
@@ -286,6 +292,7 @@ fn read_sheets(
                     warnings: vec![format!("sheet could not be read: {err}")],
                     rejected: Vec::new(),
                     data: None,
+                    wide: Vec::new(),
                 });
                 continue;
             }
@@ -312,6 +319,7 @@ fn read_sheet(
         warnings: Vec::new(),
         rejected: Vec::new(),
         data: None,
+        wide: Vec::new(),
     };
     let Some(grid) = layout::Grid::new(&sheet.range, &sheet.merges) else {
         return rep; // An empty sheet has no rows to account for.
@@ -322,6 +330,17 @@ fn read_sheet(
         return rep;
     }
     let Some(lay) = layout::detect(&grid, pipeline, &sheet.name, file_name) else {
+        if let Some(w) = pipeline
+            .wide_tables
+            .then(|| wide::read(&grid, &sheet.name))
+            .flatten()
+        {
+            rep.rows_kept = w.kept;
+            rep.skipped = w.skipped;
+            rep.warnings = w.warnings;
+            rep.wide = w.tables;
+            return rep;
+        }
         rep.skipped.insert(SkipReason::NoTable, rep.rows_read);
         rep.warnings.push(format!(
             "no table recognised in the first {} rows (no header names the identifying fields of any dataset)",

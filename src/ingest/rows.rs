@@ -33,7 +33,7 @@ enum Kind {
     Data,
 }
 
-fn is_total_label(squeezed: &str) -> bool {
+pub(crate) fn is_total_label(squeezed: &str) -> bool {
     let s = squeezed.trim_end_matches([':', '：']);
     let s = s.split(['(', '（']).next().unwrap_or(s);
     // `合计`, `合计（55个）`, `全区合计`; not a project whose name starts 合计划….
@@ -42,7 +42,7 @@ fn is_total_label(squeezed: &str) -> bool {
         .any(|w| s == *w || (s.ends_with(w) && s.chars().count() <= 6))
 }
 
-fn is_note_label(squeezed: &str) -> bool {
+pub(crate) fn is_note_label(squeezed: &str) -> bool {
     NOTE_WORDS.iter().any(|w| {
         squeezed.strip_prefix(w).is_some_and(|rest| {
             // `注：`, `注1.`, `说明：`, `填报人：`, `数据来源：`; not a project that starts with 注.

@@ -133,6 +133,7 @@ pub fn load_sheets(
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
         let range = match wb.worksheet_range(&meta.name) {
+            Ok(r) if format == "xls" => repair_utf16_text(r),
             Ok(r) => r,
             Err(e) => {
                 out.push(Err((meta.name.clone(), e.to_string())));
@@ -152,6 +153,47 @@ pub fn load_sheets(
         }));
     }
     Ok(out)
+}
+
+/// Some writers store .xls text as UTF-16 without setting the record's 16-bit flag, so it is
+/// read as code-page bytes: `居民` comes out as `E\\l`, with a NUL after each ASCII letter.
+/// Where a sheet shows that sign, its texts are turned back into bytes and read as UTF-16LE.
+fn repair_utf16_text(mut range: Range<Data>) -> Range<Data> {
+    let signed = range.used_cells().any(
+        |(_, _, c)| matches!(c, Data::String(s) if s.contains('\0') && utf16_repair(s).is_some()),
+    );
+    if !signed {
+        return range;
+    }
+    let fixes: Vec<((usize, usize), String)> = range
+        .used_cells()
+        .filter_map(|(r, c, cell)| match cell {
+            Data::String(s) => utf16_repair(s).map(|t| ((r, c), t)),
+            _ => None,
+        })
+        .collect();
+    let start = range.start().unwrap_or((0, 0));
+    for ((r, c), text) in fixes {
+        range.set_value((start.0 + r as u32, start.1 + c as u32), Data::String(text));
+    }
+    range
+}
+
+/// The UTF-16LE reading of text that was decoded byte by byte, if it is clean text.
+fn utf16_repair(s: &str) -> Option<String> {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(s);
+    if unmappable || bytes.len() % 2 != 0 || bytes.is_empty() {
+        return None;
+    }
+    let text = encoding_rs::UTF_16LE
+        .decode_without_bom_handling_and_without_replacement(&bytes)?
+        .into_owned();
+    // Latin text read this way gives controls or private-use characters: not a repair.
+    let clean = !text.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || ('\u{e000}'..='\u{f8ff}').contains(&c)
+    });
+    clean.then_some(text)
 }
 
 fn classify(e: calamine::Error) -> FileError {

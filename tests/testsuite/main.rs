@@ -4,5 +4,7 @@ mod batch;
 mod common;
 mod config;
 mod ingest;
+mod realworld;
 mod report;
 mod seed;
+mod wide;
