@@ -620,6 +620,10 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
     let mut kept = 0;
     let mut next = None;
     let mut stray = Vec::new();
+    let last_period = (first_period..=grid.last_row)
+        .rev()
+        .find(|&r| parse_period_cell(grid.get(r, pcol)).is_some())
+        .unwrap_or(first_period);
     let series: Vec<(u32, String, Option<String>, Option<String>)> = columns
         .iter()
         .map(|&c| {
@@ -642,7 +646,7 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
         }
         let cell = grid.get(r, pcol);
         let Some(key) = parse_period_cell(cell) else {
-            if (r..=grid.last_row).all(|rr| parse_period_cell(grid.get(rr, pcol)).is_none()) {
+            if r > last_period {
                 // Past the last period: what follows is read on its own.
                 next = Some(r);
                 break;
