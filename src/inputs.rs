@@ -66,7 +66,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                 Component::Normal(s) => Some(s.to_string_lossy().to_string()),
                 _ => None,
             })
-            .last()
+            .next_back()
             .unwrap_or_default();
         let mut hits = 0;
         // Symlinks are not followed, so a link loop cannot trap the walk.

@@ -233,7 +233,7 @@ fn run_slice(
 ) -> PolarsResult<BTreeMap<Key, Values>> {
     let sliced = lf.clone().filter(rows);
     let mut out = BTreeMap::new();
-    let total = sliced.clone().select(aggs.to_vec()).collect()?;
+    let total = sliced.clone().select(aggs).collect()?;
     out.insert(None, read_values(&total, 0, kinds, measures)?);
     if dims.is_empty() {
         return Ok(out);
@@ -249,7 +249,7 @@ fn run_slice(
                 .collect::<Vec<_>>(),
         )
         .group_by(dims.iter().map(|d| col(d.as_str())).collect::<Vec<_>>())
-        .agg(aggs.to_vec())
+        .agg(aggs)
         .collect()?;
     for row in 0..keyed.height() {
         let mut key = Vec::with_capacity(dims.len());
@@ -547,9 +547,7 @@ fn table(
                         }
                     }
                     D::Pull(i) => match (cur(i), prev_total.and_then(|t| as_f64(t[i]))) {
-                        (Some(c), Some(tp))
-                            if tp != 0.0 && before.is_some() || key.is_none() && tp != 0.0 =>
-                        {
+                        (Some(c), Some(tp)) if tp != 0.0 && (before.is_some() || key.is_none()) => {
                             Some((c - old(i).unwrap_or(0.0)) / tp * 100.0)
                         }
                         _ => None,

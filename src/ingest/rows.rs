@@ -76,7 +76,7 @@ fn classify(grid: &Grid, row: u32, in_breakdown: bool, in_notes: bool) -> Kind {
         return Kind::Blank;
     }
     let first = texts.first().map(|s| squeeze(s)).unwrap_or_default();
-    if texts.first().is_some() && is_note_label(&first) && non_empty <= 2 {
+    if !texts.is_empty() && is_note_label(&first) && non_empty <= 2 {
         return Kind::Note;
     }
     if in_notes && non_empty == 1 && texts.len() == 1 {
