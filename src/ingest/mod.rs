@@ -41,6 +41,8 @@ pub enum SkipReason {
     NoTable,
     /// A table whose year could not be found.
     NoYear,
+    /// Rows holding only cells far outside the table (e.g. one at XFD1048576).
+    Stray,
 }
 
 impl SkipReason {
@@ -55,6 +57,7 @@ impl SkipReason {
             SkipReason::HiddenSheet => "hidden_sheet",
             SkipReason::NoTable => "no_table",
             SkipReason::NoYear => "no_year",
+            SkipReason::Stray => "stray",
         }
     }
 }
@@ -308,7 +311,7 @@ fn read_sheet(
     file_name: &str,
     display: &str,
 ) -> SheetReport {
-    let mut rep = SheetReport {
+    let rep = SheetReport {
         name: sheet.name.clone(),
         visibility: sheet.visibility,
         rows_read: 0,
@@ -321,6 +324,59 @@ fn read_sheet(
         data: None,
         wide: Vec::new(),
     };
+    let mut rep = read_grid(pipeline, sheet, file_name, display, rep);
+    account_stray(&mut rep, sheet);
+    rep
+}
+
+/// Stray cells are reported, and the rows that hold only them counted as skipped.
+fn account_stray(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
+    if sheet.stray.is_empty() {
+        return;
+    }
+    let core_rows = sheet
+        .range
+        .start()
+        .zip(sheet.range.end())
+        .map(|(s, e)| (s.0, e.0));
+    let mut rows: Vec<u32> = sheet
+        .stray
+        .iter()
+        .map(|(r, _, _)| *r)
+        .filter(|r| core_rows.is_none_or(|(a, b)| r < &a || r > &b))
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rep.rows_read += rows.len() as u64;
+    if !rows.is_empty() {
+        *rep.skipped.entry(SkipReason::Stray).or_insert(0) += rows.len() as u64;
+    }
+    let shown: Vec<String> = sheet
+        .stray
+        .iter()
+        .take(10)
+        .map(|(r, c, v)| format!("{} (\"{}\")", crate::model::a1(*r, *c), value::cell_text(v)))
+        .collect();
+    let more = sheet.stray.len().saturating_sub(shown.len());
+    rep.warnings.push(format!(
+        "{} cells far outside the table were left out: {}{}",
+        sheet.stray.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ));
+}
+
+fn read_grid(
+    pipeline: &Pipeline,
+    sheet: &workbook::LoadedSheet,
+    file_name: &str,
+    display: &str,
+    mut rep: SheetReport,
+) -> SheetReport {
     let Some(grid) = layout::Grid::new(&sheet.range, &sheet.merges) else {
         return rep; // An empty sheet has no rows to account for.
     };

@@ -191,7 +191,9 @@ fn parse_after_year(year: i32, after: &str) -> Option<PeriodKey> {
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> Option<(Frequency, i32, Option<u32>, Option<u32>, bool)> {
+    type Parsed = (Frequency, i32, Option<u32>, Option<u32>, bool);
+
+    fn t(s: &str) -> Option<Parsed> {
         parse_period_text(s).map(|p| (p.frequency, p.year, p.month, p.quarter, p.cumulative))
     }
 

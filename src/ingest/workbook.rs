@@ -1,7 +1,7 @@
 //! Opening a workbook file: sniffing what it really is, then listing its sheets with their
 //! visibility, cells and merged regions.
 
-use calamine::{Data, Dimensions, Ods, Range, Reader, SheetVisible, Sheets, Xls, Xlsx};
+use calamine::{Cell, Data, Dimensions, Ods, Range, Reader, SheetVisible, Sheets, Xls, Xlsx};
 use std::io::{Cursor, Read};
 use std::path::Path;
 
@@ -41,7 +41,21 @@ pub struct LoadedSheet {
     pub visibility: Visibility,
     pub range: Range<Data>,
     pub merges: Vec<Dimensions>,
+    /// Cells far away from the rest of the sheet, left out of `range`.
+    pub stray: Vec<StrayCell>,
 }
+
+/// A cell left out of a sheet's range: 0-based row and column, and its value.
+pub type StrayCell = (u32, u32, Data);
+
+/// A loaded sheet, or its name and why it could not be read.
+pub type SheetLoad = Result<LoadedSheet, (String, String)>;
+
+/// A used area beyond this many cells is checked for stray cells before it is allocated.
+const DENSE_LIMIT: u64 = 20_000_000;
+/// Empty rows or columns that separate stray cells from the table.
+const ROW_GAP: u32 = 10_000;
+const COL_GAP: u32 = 1_000;
 
 /// The file's format by extension, checked against its first bytes.
 pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
@@ -114,10 +128,7 @@ pub fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
 }
 
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
-pub fn load_sheets(
-    bytes: &[u8],
-    format: &str,
-) -> Result<Vec<Result<LoadedSheet, (String, String)>>, FileError> {
+pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
     let mut wb: Sheets<Cursor<&[u8]>> = match format {
         "xls" => Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?),
@@ -132,11 +143,18 @@ pub fn load_sheets(
             SheetVisible::Hidden => Visibility::Hidden,
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
-        let range = match wb.worksheet_range(&meta.name) {
-            Ok(r) if format == "xls" => repair_utf16_text(r),
+        let loaded = match &mut wb {
+            Sheets::Xlsx(x) => xlsx_cells(x, &meta.name).map_err(|e| e.to_string()),
+            _ => wb
+                .worksheet_range(&meta.name)
+                .map(|r| (r, Vec::new()))
+                .map_err(|e| e.to_string()),
+        };
+        let (range, stray) = match loaded {
+            Ok((r, stray)) if format == "xls" => (repair_utf16_text(r), stray),
             Ok(r) => r,
             Err(e) => {
-                out.push(Err((meta.name.clone(), e.to_string())));
+                out.push(Err((meta.name.clone(), e)));
                 continue;
             }
         };
@@ -150,9 +168,81 @@ pub fn load_sheets(
             visibility,
             range,
             merges,
+            stray,
         }));
     }
     Ok(out)
+}
+
+/// Reads an xlsx sheet cell by cell, so that a stray cell (say at XFD1048576) is found before
+/// a dense grid spanning it is allocated.
+fn xlsx_cells(
+    x: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<(Range<Data>, Vec<StrayCell>), calamine::XlsxError> {
+    let mut reader = x.worksheet_cells_reader(name)?;
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell()? {
+        let value: Data = cell.get_value().clone().into();
+        if value != Data::Empty {
+            cells.push(Cell::new(cell.get_position(), value));
+        }
+    }
+    let (core, stray) = split_stray(cells);
+    Ok((Range::from_sparse(core), stray))
+}
+
+/// Splits off cells separated from the top-left block by a wide gap, when the block spanning
+/// all cells would be too large to hold. Normal sheets come back whole.
+pub fn split_stray(cells: Vec<Cell<Data>>) -> (Vec<Cell<Data>>, Vec<StrayCell>) {
+    let bounds = |cells: &[Cell<Data>]| {
+        cells
+            .iter()
+            .fold((u32::MAX, 0, u32::MAX, 0), |(r0, r1, c0, c1), c| {
+                let (r, col) = c.get_position();
+                (r0.min(r), r1.max(r), c0.min(col), c1.max(col))
+            })
+    };
+    let area = |(r0, r1, c0, c1): (u32, u32, u32, u32)| {
+        (r1 as u64 - r0 as u64 + 1) * (c1 as u64 - c0 as u64 + 1)
+    };
+    if cells.is_empty() || area(bounds(&cells)) <= DENSE_LIMIT {
+        return (cells, Vec::new());
+    }
+    // The end of the first run of rows (then columns) without a gap wider than the limit.
+    let run_end = |mut xs: Vec<u32>, gap: u32| {
+        xs.sort_unstable();
+        xs.dedup();
+        let mut end = xs[0];
+        for &x in &xs[1..] {
+            if x - end > gap {
+                break;
+            }
+            end = x;
+        }
+        end
+    };
+    let last_row = run_end(cells.iter().map(|c| c.get_position().0).collect(), ROW_GAP);
+    let last_col = run_end(
+        cells
+            .iter()
+            .filter(|c| c.get_position().0 <= last_row)
+            .map(|c| c.get_position().1)
+            .collect(),
+        COL_GAP,
+    );
+    let (core, far): (Vec<_>, Vec<_>) = cells.into_iter().partition(|c| {
+        let (r, col) = c.get_position();
+        r <= last_row && col <= last_col
+    });
+    let stray = far
+        .into_iter()
+        .map(|c| {
+            let (r, col) = c.get_position();
+            (r, col, c.get_value().clone())
+        })
+        .collect();
+    (core, stray)
 }
 
 /// Some writers store .xls text as UTF-16 without setting the record's 16-bit flag, so it is

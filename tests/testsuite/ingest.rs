@@ -504,3 +504,28 @@ fn a_password_protected_workbook_is_reported() {
         "{errors}"
     );
 }
+
+#[test]
+fn a_stray_cell_at_the_sheet_corner_is_reported_not_allocated() {
+    let p = with_pipeline();
+    let path = p.path("data/2022年投资.xlsx");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "项目名称").unwrap();
+    ws.write_string(0, 1, "总投资").unwrap();
+    ws.write_string(1, 0, "甲项目").unwrap();
+    ws.write_number(1, 1, 100.0).unwrap();
+    // A dense grid to this cell would be 17 billion cells.
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&path).unwrap();
+    let out = inspect(&p, "data/2022年投资.xlsx");
+    assert!(
+        out.contains("warning: 1 cells far outside the table were left out: XFD1048576 (\"x\")"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rows: 3 read = 1 kept + 0 rejected + 2 skipped (header 1, stray 1)"),
+        "{out}"
+    );
+}
