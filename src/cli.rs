@@ -49,6 +49,9 @@ pub enum Command {
     /// Check the pipeline and every input it matches; writes nothing.
     #[command(after_help = EXIT_CODES)]
     Validate(cmd::validate::ValidateArgs),
+    /// Read a share of the inputs into a partitioned Parquet folder, for `run --from-parquet`.
+    #[command(after_help = EXIT_CODES)]
+    Ingest(cmd::ingest::IngestArgs),
     /// Show what detection finds in workbooks: sheets, header, fields, unit, year, rows.
     Inspect(cmd::inspect::InspectArgs),
     /// Write a starter pipeline for the workbooks in a folder.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cmd::run::execute(a),
         Command::Validate(a) => cmd::validate::execute(a),
+        Command::Ingest(a) => cmd::ingest::execute(a),
         Command::Inspect(a) => cmd::inspect::execute(a),
         Command::Init(a) => cmd::init::execute(a),
     };

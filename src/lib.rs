@@ -12,5 +12,6 @@ pub mod inputs;
 pub mod manifest;
 pub mod model;
 pub mod output;
+pub mod partitioned;
 pub mod run;
 pub mod util;

@@ -161,6 +161,8 @@ pub struct RunOptions {
     pub strict: bool,
     /// Parse every workbook again instead of using the cache.
     pub no_cache: bool,
+    /// Aggregate a clean-data folder written by `yearbook ingest` instead of reading workbooks.
+    pub from_parquet: Option<PathBuf>,
 }
 
 pub struct RunSummary {
@@ -182,9 +184,30 @@ pub fn aggregate_batch(
 ) -> Result<(Vec<DataFrame>, Vec<TableResult>), Error> {
     let frames = aggregate::clean_frames(pipeline, &batch.files)
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
-    let tables = aggregate::aggregate(pipeline, &frames, (period.year, period.month))
-        .map_err(|e| Error::Aggregate(Box::new(e)))?;
+    let tables = aggregate_frames(pipeline, &frames, period)?;
     Ok((frames, tables))
+}
+
+/// Aggregates clean frames; a panic inside polars becomes an error, not a crash.
+fn aggregate_frames(
+    pipeline: &Pipeline,
+    frames: &[DataFrame],
+    period: Period,
+) -> Result<Vec<TableResult>, Error> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        aggregate::aggregate(pipeline, frames, (period.year, period.month))
+    }));
+    match result {
+        Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::Aggregate(format!("internal error: {msg}").into()))
+        }
+    }
 }
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
@@ -194,8 +217,31 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         .clone()
         .unwrap_or_else(|| pipeline.output.dir.clone())
         .join(&pipeline.name);
-    let cache = (!opts.no_cache).then(|| Cache::new(&out_root.join(".cache"), pipeline));
-    let mut batch = read_batch(pipeline, opts.period, cache.as_ref())?;
+    let (mut batch, clean) = match &opts.from_parquet {
+        None => {
+            let cache = (!opts.no_cache).then(|| Cache::new(&out_root.join(".cache"), pipeline));
+            (read_batch(pipeline, opts.period, cache.as_ref())?, None)
+        }
+        Some(dir) => {
+            let t0 = Instant::now();
+            let (files, frames) = crate::partitioned::read(pipeline, dir)?;
+            info!(
+                files = files.len(),
+                "clean data read from {}",
+                dir.display()
+            );
+            let batch = Batch {
+                files,
+                notes: Vec::new(),
+                input_warnings: Vec::new(),
+                period: opts
+                    .period
+                    .or_else(|| crate::partitioned::latest_period(&frames)),
+                timings: vec![("read", t0.elapsed().as_secs_f64())],
+            };
+            (batch, Some(frames))
+        }
+    };
     let Some(period) = batch.period else {
         return Err(Error::Data(
             "no data rows were read, so there is no period to report; see the warnings above"
@@ -217,7 +263,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         )));
     }
     let t = Instant::now();
-    let (frames, tables) = aggregate_batch(pipeline, &batch, period)?;
+    let (frames, tables) = match clean {
+        Some(frames) => {
+            let tables = aggregate_frames(pipeline, &frames, period)?;
+            (frames, tables)
+        }
+        None => aggregate_batch(pipeline, &batch, period)?,
+    };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;

@@ -403,7 +403,11 @@ fn table(
     period: (i32, u32),
 ) -> PolarsResult<TableResult> {
     let ds = &pipeline.datasets[spec.dataset];
-    let mut lf = frame.clone().lazy().filter(period_expr(period));
+    // Common-subexpression elimination in polars 0.55 can build a frame from a one-row and a
+    // full-height column and panic ("height of column __POLARS_CSER…"); the plans are small.
+    let lazy = frame.clone().lazy();
+    let flags = lazy.get_current_optimizations() & !OptFlags::COMM_SUBEXPR_ELIM;
+    let mut lf = lazy.with_optimizations(flags).filter(period_expr(period));
     for f in &spec.filters {
         lf = lf.filter(filter_expr(ds, f));
     }

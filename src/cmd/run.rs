@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// Parse every workbook again instead of using the parse cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Aggregate the clean data that `yearbook ingest` wrote to this folder (possibly from
+    /// several machines) instead of reading the workbooks.
+    #[arg(long, value_name = "DIR")]
+    pub from_parquet: Option<PathBuf>,
 }
 
 pub fn parse_period(s: &str) -> Result<Period, String> {
@@ -36,6 +40,7 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         out: args.out,
         strict: args.strict,
         no_cache: args.no_cache,
+        from_parquet: args.from_parquet,
     };
     let s = run(&pipeline, &opts)?;
     let a = s.accounting;

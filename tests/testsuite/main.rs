@@ -6,5 +6,6 @@ mod config;
 mod ingest;
 mod realworld;
 mod report;
+mod scale;
 mod seed;
 mod wide;

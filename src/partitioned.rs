@@ -1,0 +1,277 @@
+//! The clean data as a Hive-partitioned Parquet dataset, so that ingestion can be split by file
+//! list across machines and aggregation run once on the union:
+//!
+//! ```text
+//! DIR/<dataset>/year=2022/month=12/part-<id>.parquet
+//! DIR/<dataset>/year=2022/month=__HIVE_DEFAULT_PARTITION__/part-<id>.parquet   (annual tables)
+//! DIR/_ingest/part-<id>.json      (what was read: files, sheets, row accounting, rejections)
+//! ```
+//!
+//! `<id>` is a hash of the file list, so each list writes its own parts and re-ingesting a list
+//! replaces them. `year` and `month` live in the directory names only, as Hive layout has it;
+//! polars, DataFusion and Spark read them back as columns.
+
+use crate::aggregate::frame::{MONTH, YEAR};
+use crate::config::Pipeline;
+use crate::error::Error;
+use crate::ingest::FileReport;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The partition value Hive engines read as null.
+pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+const REPORTS: &str = "_ingest";
+
+fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
+    move |e| Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// The part name of a file list: the same list always gives the same name.
+pub fn part_id(files: &[FileReport]) -> String {
+    let mut names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+    names.sort_unstable();
+    let id = crate::util::sha256_hex(names.join("\n").as_bytes());
+    format!("part-{}", &id[..16])
+}
+
+fn partition_dir(root: &Path, dataset: &str, year: i32, month: Option<i32>) -> PathBuf {
+    let month = month.map_or(NULL_PARTITION.to_string(), |m| m.to_string());
+    root.join(dataset)
+        .join(format!("year={year}"))
+        .join(format!("month={month}"))
+}
+
+/// Files below `dir` named `name`, in path order.
+fn find_named(dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            find_named(&p, name, out)?;
+        } else if p.file_name().is_some_and(|n| n == name) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Writes one ingested file list into the dataset at `root`, replacing that list's earlier
+/// parts. Each file is written under a temporary name and renamed, so a reader never sees half
+/// a part. Returns the files written.
+pub fn write(
+    pipeline: &Pipeline,
+    files: &[FileReport],
+    frames: &[DataFrame],
+    root: &Path,
+) -> Result<Vec<PathBuf>, Error> {
+    let part = part_id(files);
+    let file_name = format!("{part}.parquet");
+    let mut written = Vec::new();
+    for (ds, frame) in pipeline.datasets.iter().zip(frames) {
+        let mut old = Vec::new();
+        find_named(&root.join(&ds.name), &file_name, &mut old).map_err(Error::output(root))?;
+        for p in old {
+            std::fs::remove_file(&p).map_err(Error::output(&p))?;
+        }
+        if frame.height() == 0 {
+            continue;
+        }
+        let dir = root.join(&ds.name);
+        let groups = frame
+            .partition_by_stable([YEAR, MONTH], true)
+            .map_err(polars_err(&dir))?;
+        for g in groups {
+            let year = g.column(YEAR).and_then(|c| c.i32().map(|c| c.get(0)));
+            let month = g.column(MONTH).and_then(|c| c.i32().map(|c| c.get(0)));
+            let (Ok(Some(year)), Ok(month)) = (year, month) else {
+                continue;
+            };
+            let dir = partition_dir(root, &ds.name, year, month);
+            std::fs::create_dir_all(&dir).map_err(Error::output(&dir))?;
+            let data = g.drop_many([YEAR, MONTH]);
+            let tmp = dir.join(format!(".{file_name}.tmp"));
+            crate::output::write_frame_parquet(&data, &tmp)?;
+            let path = dir.join(&file_name);
+            std::fs::rename(&tmp, &path).map_err(Error::output(&path))?;
+            written.push(path);
+        }
+    }
+    // What was read, without the rows (they are in the parts above).
+    let reports: Vec<FileReport> = files
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            for sh in &mut f.sheets {
+                sh.data = None;
+            }
+            f
+        })
+        .collect();
+    let dir = root.join(REPORTS);
+    std::fs::create_dir_all(&dir).map_err(Error::output(&dir))?;
+    let path = dir.join(format!("{part}.json"));
+    let tmp = dir.join(format!(".{part}.json.tmp"));
+    let json = serde_json::to_vec_pretty(&reports).map_err(|e| Error::Output {
+        path: path.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    std::fs::write(&tmp, json).map_err(Error::output(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(Error::output(&path))?;
+    written.push(path);
+    Ok(written)
+}
+
+/// Reads a dataset written by [`write`]: the file reports of every part, in file order, and
+/// one clean frame per pipeline dataset, with the columns in the order a direct run gives and
+/// the rows in (file, sheet, row) order.
+pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<DataFrame>), Error> {
+    let reports_dir = root.join(REPORTS);
+    if !reports_dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{} is not a clean-data folder written by `yearbook ingest` (no {REPORTS}/ in it)",
+            root.display()
+        )));
+    }
+    let mut files: Vec<FileReport> = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&reports_dir)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", reports_dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for p in entries {
+        let text = std::fs::read(&p)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?;
+        let part: Vec<FileReport> = serde_json::from_slice(&text)
+            .map_err(|e| Error::Usage(format!("{}: not an ingest report: {e}", p.display())))?;
+        files.extend(part);
+    }
+    files.sort_by(|a, b| a.display.cmp(&b.display));
+    // Empty frames with the right columns and types, for datasets with no parts.
+    let empty = crate::aggregate::clean_frames(pipeline, &[]).map_err(polars_err(root))?;
+    let mut frames = Vec::new();
+    for (ds, template) in pipeline.datasets.iter().zip(empty) {
+        let mut parts = Vec::new();
+        let dir = root.join(&ds.name);
+        collect_parquet(&dir, &mut parts).map_err(Error::output(&dir))?;
+        let mut frame: Option<DataFrame> = None;
+        for p in parts {
+            let (year, month) = partition_values(&p).ok_or_else(|| {
+                Error::Usage(format!("{}: not in a year=/month= folder", p.display()))
+            })?;
+            let file = std::fs::File::open(&p).map_err(Error::output(&p))?;
+            let mut part = ParquetReader::new(file).finish().map_err(polars_err(&p))?;
+            let h = part.height();
+            part.with_column(Column::new(YEAR.into(), vec![year; h]))
+                .map_err(polars_err(&p))?;
+            part.with_column(Column::new(MONTH.into(), vec![month; h]))
+                .map_err(polars_err(&p))?;
+            let names: Vec<PlSmallStr> = template.get_column_names_owned();
+            let part = part.select(names).map_err(|e| {
+                Error::Usage(format!(
+                    "{}: its columns do not match dataset `{}` of the pipeline: {e}",
+                    p.display(),
+                    ds.name
+                ))
+            })?;
+            match frame.as_mut() {
+                Some(f) => {
+                    f.vstack_mut(&part).map_err(polars_err(&p))?;
+                }
+                None => frame = Some(part),
+            }
+        }
+        let Some(frame) = frame else {
+            frames.push(template);
+            continue;
+        };
+        let sorted = frame
+            .sort(
+                ["file", "sheet", "row"],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .map_err(polars_err(root))?;
+        // Plain single-chunk columns, as a frame built from workbooks has.
+        let height = sorted.height();
+        let columns: Vec<Column> = sorted
+            .columns()
+            .iter()
+            .map(|c| c.as_materialized_series().rechunk().into_column())
+            .collect();
+        let frame = DataFrame::new(height, columns).map_err(polars_err(root))?;
+        frames.push(frame);
+    }
+    Ok((files, frames))
+}
+
+fn collect_parquet(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_parquet(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "parquet")
+            && !p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// `…/year=2022/month=12/part.parquet` -> (2022, Some(12)); the Hive null month -> None.
+fn partition_values(path: &Path) -> Option<(i32, Option<i32>)> {
+    let month_dir = path.parent()?;
+    let year_dir = month_dir.parent()?;
+    let month = month_dir.file_name()?.to_str()?.strip_prefix("month=")?;
+    let year: i32 = year_dir
+        .file_name()?
+        .to_str()?
+        .strip_prefix("year=")?
+        .parse()
+        .ok()?;
+    let month = if month == NULL_PARTITION {
+        None
+    } else {
+        Some(month.parse().ok()?)
+    };
+    Some((year, month))
+}
+
+/// The latest month with data, as a run reports it by default.
+pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {
+    let mut best: Option<crate::model::Period> = None;
+    for f in frames {
+        let (Ok(y), Ok(m)) = (f.column(YEAR), f.column(MONTH)) else {
+            continue;
+        };
+        let (Ok(y), Ok(m)) = (y.i32(), m.i32()) else {
+            continue;
+        };
+        for (y, m) in y.iter().zip(m.iter()) {
+            if let Some(y) = y {
+                let p = crate::model::Period {
+                    year: y,
+                    month: m.map_or(12, |m| m as u32),
+                };
+                best = Some(best.map_or(p, |b| b.max(p)));
+            }
+        }
+    }
+    best
+}
