@@ -10,6 +10,7 @@ pub mod rows;
 pub mod value;
 pub mod wide;
 pub mod workbook;
+pub mod xlsx_merges;
 
 use crate::config::Pipeline;
 use crate::model::Value;

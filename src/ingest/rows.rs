@@ -57,9 +57,18 @@ fn is_indented(raw: &str) -> bool {
     raw.starts_with([' ', '\u{3000}', '\u{a0}', '\t', '#', '＃'])
 }
 
+/// NFKC and whitespace removal, only for text that holds `trigger`: most cells cannot be a
+/// total, note or 其中 label, and normalising every cell would dominate reading.
+fn squeeze_if(text: &str, trigger: &[char]) -> Option<String> {
+    text.contains(trigger).then(|| squeeze(text))
+}
+
+/// First characters of the note words.
+const NOTE_START: [char; 7] = ['注', '说', '填', '数', '资', '制', '审'];
+
 /// Classifies one row by its text cells.
 fn classify(grid: &Grid, row: u32, in_breakdown: bool, in_notes: bool) -> Kind {
-    let mut texts: Vec<String> = Vec::new();
+    let mut texts: Vec<&str> = Vec::new();
     let mut non_empty = 0;
     for c in grid.first_col..=grid.last_col {
         match grid.get(row, c) {
@@ -67,7 +76,7 @@ fn classify(grid: &Grid, row: u32, in_breakdown: bool, in_notes: bool) -> Kind {
             Data::String(s) if s.trim().is_empty() => {}
             Data::String(s) => {
                 non_empty += 1;
-                texts.push(s.clone());
+                texts.push(s);
             }
             _ => non_empty += 1,
         }
@@ -75,17 +84,23 @@ fn classify(grid: &Grid, row: u32, in_breakdown: bool, in_notes: bool) -> Kind {
     if non_empty == 0 {
         return Kind::Blank;
     }
-    let first = texts.first().map(|s| squeeze(s)).unwrap_or_default();
-    if !texts.is_empty() && is_note_label(&first) && non_empty <= 2 {
+    let first = texts.first().and_then(|s| squeeze_if(s, &NOTE_START));
+    if first.is_some_and(|f| is_note_label(&f)) && non_empty <= 2 {
         return Kind::Note;
     }
     if in_notes && non_empty == 1 && texts.len() == 1 {
         return Kind::Note;
     }
-    if texts.iter().any(|t| is_total_label(&squeeze(t))) {
+    if texts
+        .iter()
+        .any(|t| squeeze_if(t, &['计']).is_some_and(|s| is_total_label(&s)))
+    {
         return Kind::Total;
     }
-    if texts.iter().any(|t| squeeze(t).starts_with("其中")) {
+    if texts
+        .iter()
+        .any(|t| squeeze_if(t, &['其']).is_some_and(|s| s.starts_with("其中")))
+    {
         return Kind::Breakdown;
     }
     if in_breakdown && texts.first().is_some_and(|t| is_indented(t)) {

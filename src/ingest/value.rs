@@ -104,7 +104,7 @@ pub fn parse_cell(
             _ => match clean_number_text(s)? {
                 None => Ok(empty()),
                 Some((number, text_unit)) => {
-                    number_value(&number, kind, text_unit.unwrap_or(unit), s)
+                    number_value(&number, kind, text_unit.unwrap_or(unit), || s.clone())
                 }
             },
         },
@@ -118,7 +118,16 @@ pub fn parse_cell(
                     .map(Value::Date)
                     .ok_or_else(|| CellError::NotADate(float_text(*f))),
                 // Shortest round-trip text, then exact decimal parsing.
-                _ => number_value(&plain_decimal(*f), kind, unit, &float_text(*f)),
+                _ => {
+                    let mut buf = ryu::Buffer::new();
+                    let short = buf.format_finite(*f);
+                    let shown = || float_text(*f);
+                    if short.contains(['e', 'E']) {
+                        number_value(&plain_decimal(*f), kind, unit, shown)
+                    } else {
+                        number_value(short, kind, unit, shown)
+                    }
+                }
             }
         }
         Data::Int(i) => match kind {
@@ -126,7 +135,7 @@ pub fn parse_cell(
             FieldKind::Date => serial_date(*i as f64)
                 .map(Value::Date)
                 .ok_or_else(|| CellError::NotADate(i.to_string())),
-            _ => number_value(&i.to_string(), kind, unit, &i.to_string()),
+            _ => number_value(&i.to_string(), kind, unit, || i.to_string()),
         },
         Data::Bool(b) => match kind {
             FieldKind::Text => Ok(Value::Text(cell_text(cell))),
@@ -249,13 +258,14 @@ pub fn parse_decimal_scaled(s: &str, scale: u32) -> Option<i128> {
     Some(if neg { -value } else { value })
 }
 
+/// `shown` gives the cell as written, for error messages only.
 fn number_value(
     number: &str,
     kind: FieldKind,
     unit: MoneyUnit,
-    shown: &str,
+    shown: impl Fn() -> String,
 ) -> Result<Value, CellError> {
-    let out_of_range = || CellError::OutOfRange(shown.to_string());
+    let out_of_range = || CellError::OutOfRange(shown());
     match kind {
         FieldKind::Money => {
             // Fen per unit is a power of ten: scale the decimal text directly.
@@ -268,7 +278,7 @@ fn number_value(
         FieldKind::Count => {
             let (int, frac) = number.split_once('.').unwrap_or((number, ""));
             if frac.chars().any(|c| c != '0') {
-                return Err(CellError::Fraction(shown.to_string()));
+                return Err(CellError::Fraction(shown()));
             }
             int.parse::<i64>()
                 .map(Value::Count)
@@ -282,7 +292,7 @@ fn number_value(
                 Err(out_of_range())
             }
         }
-        FieldKind::Text | FieldKind::Date => Err(CellError::Text(shown.to_string())),
+        FieldKind::Text | FieldKind::Date => Err(CellError::Text(shown())),
     }
 }
 

@@ -136,6 +136,9 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         _ => Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?),
     };
     let metas = wb.sheets_metadata().to_vec();
+    let xlsx_merges = matches!(wb, Sheets::Xlsx(_))
+        .then(|| super::xlsx_merges::by_sheet(bytes))
+        .flatten();
     let mut out = Vec::with_capacity(metas.len());
     for meta in metas {
         let visibility = match meta.visible {
@@ -159,7 +162,10 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             }
         };
         let merges = match &mut wb {
-            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
+            Sheets::Xlsx(x) => match xlsx_merges.as_ref().and_then(|m| m.get(&meta.name)) {
+                Some(m) => m.clone(),
+                None => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
+            },
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
             _ => Vec::new(),
         };
