@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Times the whole `yearbook run` on generated corpora against the parse floor, and a re-run
+# with a warm parse cache after one workbook changed. See BENCHMARKS.md.
+#
+#   bench/run.sh [small|medium|large|NxR ...]     (default: small medium)
+#
+# Needs hyperfine and GNU time (Debian: apt-get install hyperfine time). Corpora are generated
+# once into $BENCH_DIR (default: $TMPDIR/yearbook-bench), outside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-5}
+root=${BENCH_DIR:-${TMPDIR:-/tmp}/yearbook-bench}
+target=${CARGO_TARGET_DIR:-target}
+cargo build --release --locked --bin yearbook --example bench_corpus --example parse_floor
+bin=$target/release/yearbook
+corpus=$target/release/examples/bench_corpus
+floor=$target/release/examples/parse_floor
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(small medium)
+mkdir -p "$root"
+for preset in "${presets[@]}"; do
+  dir=$root/$preset
+  [ -f "$dir/pipeline.toml" ] || "$corpus" "$preset" "$dir"
+  echo "== $preset: $(ls "$dir/data" | wc -l) workbooks, $(du -sh "$dir/data" | cut -f1)"
+  # Exit code 1 (done, with warnings) is a successful run.
+  hyperfine --runs "$runs" --warmup 1 --ignore-failure --export-json "$root/$preset.json" \
+    -n floor "$floor $dir/data" \
+    -n run "$bin -q run --no-cache --out $dir/out $dir/pipeline.toml"
+  /usr/bin/time -f "peak RSS of run: %M KiB" "$bin" -q run --no-cache --out "$dir/out" "$dir/pipeline.toml" || true
+  /usr/bin/time -f "peak RSS of floor: %M KiB" "$floor" "$dir/data"
+  # Warm cache, one changed workbook per run (a new variant each time, so never cached).
+  "$bin" -q run --out "$dir/out" "$dir/pipeline.toml" || true
+  echo 0 > "$root/$preset.variant"
+  hyperfine --runs "$runs" --ignore-failure --export-json "$root/$preset-warm.json" \
+    --prepare "sh -c 'n=\$(( \$(cat $root/$preset.variant) + 1 )); echo \$n > $root/$preset.variant; $corpus $preset $dir --change \$n'" \
+    -n warm "$bin -q run --out $dir/out $dir/pipeline.toml"
+done

@@ -1,0 +1,260 @@
+//! Writes a deterministic corpus of bureau workbooks for benchmarks, with a pipeline that
+//! reads it (the sample pipeline's datasets and tables, inputs pointed at the corpus).
+//!
+//!     cargo run --release --example bench_corpus -- PRESET DIR
+//!
+//!     cargo run --release --example bench_corpus -- PRESET DIR --change N
+//!
+//! rewrites only the first workbook, with other figures (variant N), as next month's batch
+//! with one corrected workbook would.
+//!
+//! Presets: small (12 workbooks × 200 rows), medium (120 × 2,000), large (600 × 5,000), or
+//! `N×R` for any other size. Each workbook holds one sheet laid out as bureaus send them: a
+//! title row, a 单位 line, the header, a 合计 row, the data rows and two 注 lines. Sheets
+//! rotate through investment projects, subsidies and tax relief; years 2018–2022.
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+use std::path::{Path, PathBuf};
+
+type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+const PIPELINE: &str = include_str!("../pipelines/erdao.toml");
+
+const NATURES: [&str; 3] = ["新建", "续建", "改扩建"];
+const INDUSTRIES: [&str; 6] = [
+    "基础设施",
+    "工业",
+    "城市更新",
+    "现代服务业",
+    "社会事业",
+    "农林水利",
+];
+const STATUS: [&str; 3] = ["已开工", "已复工", "未开工"];
+const AREAS: [&str; 8] = [
+    "东盛街道",
+    "吉林街道",
+    "荣光街道",
+    "东站街道",
+    "远达街道",
+    "长青街道",
+    "八里堡街道",
+    "英俊镇",
+];
+const SUBSIDY_TYPES: [&str; 4] = ["稳岗补贴", "一次性留工补助", "房租减免", "贷款贴息"];
+const TAXES: [&str; 6] = [
+    "增值税留抵退税",
+    "增值税小规模纳税人减免",
+    "企业所得税减免",
+    "“六税两费”减免",
+    "个人所得税减免",
+    "其他税费减免",
+];
+
+/// A small deterministic generator (xorshift64*), so corpora are identical everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+    /// An amount in 万元 with two decimals.
+    fn amount(&mut self, lo: u64, hi: u64) -> f64 {
+        (lo * 100 + self.below((hi - lo) * 100)) as f64 / 100.0
+    }
+}
+
+fn preset(name: &str) -> Option<(usize, usize)> {
+    match name {
+        "small" => Some((12, 200)),
+        "medium" => Some((120, 2_000)),
+        "large" => Some((600, 5_000)),
+        other => {
+            let (n, r) = other.split_once(['x', '×'])?;
+            Some((n.parse().ok()?, r.parse().ok()?))
+        }
+    }
+}
+
+fn main() -> Res {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some((files, rows)), Some(dir)) = (
+        args.first().and_then(|p| preset(p)),
+        args.get(1).map(PathBuf::from),
+    ) else {
+        eprintln!("usage: bench_corpus small|medium|large|NxR DIR");
+        std::process::exit(2);
+    };
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data)?;
+    if let Some(variant) = args
+        .iter()
+        .position(|a| a == "--change")
+        .and_then(|i| args.get(i + 1))
+    {
+        let variant: u64 = variant.parse()?;
+        write_workbook(&data, 0, rows, variant)?;
+        return Ok(());
+    }
+    for i in 0..files {
+        write_workbook(&data, i, rows, 0)?;
+    }
+    std::fs::write(dir.join("pipeline.toml"), pipeline())?;
+    println!(
+        "{files} workbooks × {rows} rows in {}; pipeline {}",
+        data.display(),
+        dir.join("pipeline.toml").display()
+    );
+    Ok(())
+}
+
+/// The sample pipeline with its inputs and output pointed at the corpus.
+fn pipeline() -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in PIPELINE.lines() {
+        if line.starts_with("include = [") {
+            out.push_str("include = [\"data/*.xlsx\"]\n");
+            skipping = !line.ends_with(']');
+            continue;
+        }
+        if skipping {
+            skipping = line.trim() != "]";
+            continue;
+        }
+        if line.starts_with("exclude = ") {
+            continue;
+        }
+        if line.starts_with("dir = ") {
+            out.push_str("dir = \"out\"\n");
+            continue;
+        }
+        if line.starts_with("name = \"erdao\"") {
+            out.push_str("name = \"bench\"\n");
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn write_workbook(dir: &Path, i: usize, rows: usize, variant: u64) -> Result<(), XlsxError> {
+    let seed =
+        (i as u64 + 1).wrapping_mul(0x1000_0001) ^ variant.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed);
+    let year = 2018 + (i / 3 % 5) as i32;
+    let month = 1 + (i / 15 % 12) as u32;
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2023, 1, 10)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let ws = wb.add_worksheet();
+    let (name, title, headers): (&str, String, &[&str]) = match i % 3 {
+        0 => (
+            "投资",
+            format!("二道区{year}年重点项目情况表（第{i}册）"),
+            &[
+                "序号",
+                "项目名称",
+                "建设性质",
+                "行业类别",
+                "总投资",
+                "本年计划投资",
+                "本年完成投资",
+                "开复工情况",
+            ],
+        ),
+        1 => (
+            "补贴",
+            format!("{year}年1-{month}月中小企业补助发放情况（第{i}册）"),
+            &[
+                "序号",
+                "街道",
+                "补助类型",
+                "发放批次",
+                "补助户数",
+                "补助金额",
+            ],
+        ),
+        _ => (
+            "减税",
+            format!("{year}年1-{month}月减免退税情况（第{i}册）"),
+            &["序号", "税种", "减免退税额", "上年同期"],
+        ),
+    };
+    ws.set_name(name)?;
+    ws.write_string(0, 0, &title)?;
+    ws.write_string(1, (headers.len() - 1) as u16, "单位：万元")?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(2, c as u16, *h)?;
+    }
+    ws.write_string(3, 0, "合计")?;
+    let first = 4u32;
+    let mut totals = vec![0.0f64; headers.len()];
+    for k in 0..rows {
+        let r = first + k as u32;
+        ws.write_number(r, 0, (k + 1) as f64)?;
+        let cells: Vec<Cell> = match i % 3 {
+            0 => {
+                let total = rng.amount(500, 200_000);
+                let plan = (total * (0.1 + rng.below(50) as f64 / 100.0) * 100.0).round() / 100.0;
+                let done = (plan * (rng.below(120) as f64 / 100.0) * 100.0).round() / 100.0;
+                vec![
+                    Cell::T(format!("项目{i:03}-{k:05}")),
+                    Cell::T(rng.pick(&NATURES).into()),
+                    Cell::T(rng.pick(&INDUSTRIES).into()),
+                    Cell::N(total),
+                    Cell::N(plan),
+                    Cell::N(done),
+                    Cell::T(rng.pick(&STATUS).into()),
+                ]
+            }
+            1 => vec![
+                Cell::T(rng.pick(&AREAS).into()),
+                Cell::T(rng.pick(&SUBSIDY_TYPES).into()),
+                Cell::T(format!("第{}批", 1 + rng.below(4))),
+                Cell::N((1 + rng.below(300)) as f64),
+                Cell::N(rng.amount(1, 500)),
+            ],
+            _ => vec![
+                Cell::T(rng.pick(&TAXES).into()),
+                Cell::N(rng.amount(1, 3_000)),
+                Cell::N(rng.amount(1, 3_000)),
+            ],
+        };
+        for (c, cell) in cells.iter().enumerate() {
+            let col = (c + 1) as u16;
+            match cell {
+                Cell::T(s) => {
+                    ws.write_string(r, col, s)?;
+                }
+                Cell::N(v) => {
+                    ws.write_number(r, col, *v)?;
+                    totals[c + 1] += v;
+                }
+            }
+        }
+    }
+    for (c, v) in totals.iter().enumerate().skip(1) {
+        if *v != 0.0 {
+            ws.write_number(3, c as u16, (v * 100.0).round() / 100.0)?;
+        }
+    }
+    let end = first + rows as u32;
+    ws.write_string(end, 0, "注：本表数据为合成数据，仅用于性能测试。")?;
+    ws.write_string(end + 1, 0, "数据来源：二道区统计局")?;
+    wb.save(dir.join(format!("{name}_{year}_{i:04}.xlsx")))
+}
+
+enum Cell {
+    T(String),
+    N(f64),
+}
