@@ -156,7 +156,9 @@ pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
 pub fn write_frame_parquet(frame: &polars::prelude::DataFrame, path: &Path) -> Result<(), Error> {
     use polars::prelude::ParquetWriter;
     let file = std::fs::File::create(path).map_err(Error::output(path))?;
+    // One chunk per column, so the file's layout does not depend on how the rows arrived.
     let mut df = frame.clone();
+    df.rechunk_mut();
     ParquetWriter::new(file)
         .finish(&mut df)
         .map(|_| ())

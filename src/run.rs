@@ -9,6 +9,7 @@ use crate::ingest::{self, FileReport, SkipReason};
 use crate::inputs;
 use crate::model::Period;
 use polars::prelude::DataFrame;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,9 @@ pub struct Batch {
     pub input_warnings: Vec<String>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
+    /// The clean rows, one frame per dataset in pipeline order. The reports in `files` keep
+    /// their row accounting but not their rows, which live here only.
+    pub frames: Vec<DataFrame>,
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -130,21 +134,31 @@ pub fn read_batch(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let files = ingest::ingest_with_progress(pipeline, &list, cache, &|| bar.inc(1));
+    // Each file's rows become compact polars columns as soon as it is read, so the batch
+    // never holds every row as typed cell values at once.
+    let per_file: Vec<(FileReport, Vec<DataFrame>, Option<Period>)> = list
+        .par_iter()
+        .map(|(path, display)| {
+            let mut report = ingest::ingest_cached(pipeline, path, display, cache);
+            let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report));
+            let latest = latest_period(&report);
+            for sh in &mut report.sheets {
+                if let Some(d) = &mut sh.data {
+                    d.rows = Vec::new();
+                }
+            }
+            bar.inc(1);
+            frames.map(|f| (report, f, latest))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();
+    let latest = per_file.iter().filter_map(|(_, _, p)| *p).max();
+    let (files, parts): (Vec<FileReport>, Vec<Vec<DataFrame>>) =
+        per_file.into_iter().map(|(r, f, _)| (r, f)).unzip();
+    let frames = concat_frames(pipeline, parts).map_err(|e| Error::Aggregate(Box::new(e)))?;
     let parsed = files.iter().filter(|f| !f.cached).count();
     info!(parsed, cached = files.len() - parsed, "workbooks read");
-    let latest = files
-        .iter()
-        .flat_map(|f| &f.sheets)
-        .filter_map(|s| s.data.as_ref())
-        .flat_map(|d| {
-            d.rows.iter().map(move |(_, y, _)| Period {
-                year: *y,
-                month: d.month.unwrap_or(12),
-            })
-        })
-        .max();
     let timings = vec![("read", t0.elapsed().as_secs_f64())];
     Ok(Batch {
         files,
@@ -152,7 +166,40 @@ pub fn read_batch(
         input_warnings,
         period: period.or(latest),
         timings,
+        frames,
     })
+}
+
+/// The latest month with kept rows in one file.
+fn latest_period(report: &FileReport) -> Option<Period> {
+    report
+        .sheets
+        .iter()
+        .filter_map(|s| s.data.as_ref())
+        .flat_map(|d| {
+            d.rows.iter().map(move |(_, y, _)| Period {
+                year: *y,
+                month: d.month.unwrap_or(12),
+            })
+        })
+        .max()
+}
+
+/// Stacks each file's frames into one frame per dataset, in file order.
+fn concat_frames(
+    pipeline: &Pipeline,
+    parts: Vec<Vec<DataFrame>>,
+) -> polars::prelude::PolarsResult<Vec<DataFrame>> {
+    let mut out = aggregate::clean_frames(pipeline, &[])?;
+    for file_frames in parts {
+        for (acc, f) in out.iter_mut().zip(file_frames) {
+            if f.height() > 0 {
+                acc.vstack_mut(&f)?;
+            }
+        }
+    }
+    // Left in chunks: one copy less at the batch's peak; polars reads across chunks.
+    Ok(out)
 }
 
 pub struct RunOptions {
@@ -182,10 +229,8 @@ pub fn aggregate_batch(
     batch: &Batch,
     period: Period,
 ) -> Result<(Vec<DataFrame>, Vec<TableResult>), Error> {
-    let frames = aggregate::clean_frames(pipeline, &batch.files)
-        .map_err(|e| Error::Aggregate(Box::new(e)))?;
-    let tables = aggregate_frames(pipeline, &frames, period)?;
-    Ok((frames, tables))
+    let tables = aggregate_frames(pipeline, &batch.frames, period)?;
+    Ok((batch.frames.clone(), tables))
 }
 
 /// Aggregates clean frames; a panic inside polars becomes an error, not a crash.
@@ -217,10 +262,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         .clone()
         .unwrap_or_else(|| pipeline.output.dir.clone())
         .join(&pipeline.name);
-    let (mut batch, clean) = match &opts.from_parquet {
+    let mut batch = match &opts.from_parquet {
         None => {
             let cache = (!opts.no_cache).then(|| Cache::new(&out_root.join(".cache"), pipeline));
-            (read_batch(pipeline, opts.period, cache.as_ref())?, None)
+            read_batch(pipeline, opts.period, cache.as_ref())?
         }
         Some(dir) => {
             let t0 = Instant::now();
@@ -238,8 +283,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                     .period
                     .or_else(|| crate::partitioned::latest_period(&frames)),
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
+                frames,
             };
-            (batch, Some(frames))
+            batch
         }
     };
     let Some(period) = batch.period else {
@@ -263,13 +309,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         )));
     }
     let t = Instant::now();
-    let (frames, tables) = match clean {
-        Some(frames) => {
-            let tables = aggregate_frames(pipeline, &frames, period)?;
-            (frames, tables)
-        }
-        None => aggregate_batch(pipeline, &batch, period)?,
-    };
+    let (frames, tables) = aggregate_batch(pipeline, &batch, period)?;
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;

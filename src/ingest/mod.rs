@@ -182,7 +182,8 @@ pub fn ingest_with_progress(
         .collect()
 }
 
-fn ingest_cached(
+/// Reads one file, through the cache when one is given.
+pub fn ingest_cached(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
