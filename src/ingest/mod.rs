@@ -2,6 +2,7 @@
 //! accounting of every row read.
 
 pub mod cache;
+pub mod cfb_check;
 pub mod layout;
 pub mod normalize;
 pub mod periods;
@@ -10,7 +11,7 @@ pub mod rows;
 pub mod value;
 pub mod wide;
 pub mod workbook;
-pub mod xlsx_merges;
+pub mod xlsx_parts;
 
 use crate::config::Pipeline;
 use crate::model::Value;

@@ -131,13 +131,19 @@ pub fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
 pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
     let mut wb: Sheets<Cursor<&[u8]>> = match format {
-        "xls" => Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?),
+        "xls" => {
+            super::cfb_check::check(bytes).map_err(FileError::Corrupt)?;
+            Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?)
+        }
         "ods" => Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?),
-        _ => Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?),
+        _ => {
+            super::xlsx_parts::check_counts(bytes).map_err(FileError::Corrupt)?;
+            Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?)
+        }
     };
     let metas = wb.sheets_metadata().to_vec();
     let xlsx_merges = matches!(wb, Sheets::Xlsx(_))
-        .then(|| super::xlsx_merges::by_sheet(bytes))
+        .then(|| super::xlsx_parts::merges_by_sheet(bytes))
         .flatten();
     let mut out = Vec::with_capacity(metas.len());
     for meta in metas {

@@ -1,6 +1,9 @@
-//! Merged regions of an xlsx workbook's sheets, found by a byte search for `mergeCell` in each
-//! sheet's XML. calamine parses a sheet's whole XML a second time to find them, which
-//! doubled the cost of reading; the search costs one decompression.
+//! Reading parts of an xlsx zip directly, where calamine would be slow or unsafe:
+//!
+//! - merged regions, found by a byte search for `mergeCell` in each sheet's XML (calamine
+//!   parses a sheet's whole XML a second time to find them, which doubled the cost of reading);
+//! - declared counts checked against the part's size before calamine reserves memory for them
+//!   (a damaged `uniqueCount="4294967295"` made it ask for 103 GB).
 
 use calamine::Dimensions;
 use std::collections::BTreeMap;
@@ -87,7 +90,7 @@ fn region(r: &str) -> Option<Dimensions> {
 
 /// Merged regions by sheet name, or None when the workbook's structure is not as expected
 /// (the caller then asks calamine).
-pub fn by_sheet(bytes: &[u8]) -> Option<BTreeMap<String, Vec<Dimensions>>> {
+pub fn merges_by_sheet(bytes: &[u8]) -> Option<BTreeMap<String, Vec<Dimensions>>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let workbook = String::from_utf8(entry(&mut zip, "xl/workbook.xml")?).ok()?;
     let rels = String::from_utf8(entry(&mut zip, "xl/_rels/workbook.xml.rels")?).ok()?;
@@ -121,6 +124,41 @@ pub fn by_sheet(bytes: &[u8]) -> Option<BTreeMap<String, Vec<Dimensions>>> {
     Some(out)
 }
 
+/// Parts whose root tag declares how many items follow, which calamine reserves room for.
+const COUNTED: [(&str, &str); 2] = [
+    ("xl/sharedStrings.xml", "sst"),
+    ("xl/styles.xml", "cellXfs"),
+];
+
+/// An error when a part declares far more items than its bytes could hold (each item takes at
+/// least a few bytes of XML).
+pub fn check_counts(bytes: &[u8]) -> Result<(), String> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine reports an unreadable zip itself.
+    };
+    for (part, tag) in COUNTED {
+        let Some(xml) = entry(&mut zip, part) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&xml);
+        let Some(attrs) = tags(&text, tag).into_iter().next() else {
+            continue;
+        };
+        for name in ["count", "uniqueCount"] {
+            let Some(n) = attr(attrs, name).and_then(|v| v.trim().parse::<u64>().ok()) else {
+                continue;
+            };
+            if n > xml.len() as u64 / 4 + 16 {
+                return Err(format!(
+                    "{part} declares {name}=\"{n}\" in {} bytes",
+                    xml.len()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +180,22 @@ mod tests {
         let t = tags(sheet, "sheet");
         assert_eq!(attr(t[0], "name").as_deref(), Some("A&B"));
         assert_eq!(attr(t[0], "id").as_deref(), Some("rId3"));
+    }
+
+    #[test]
+    fn a_huge_declared_count_is_refused() {
+        let mut buf = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        w.start_file("xl/sharedStrings.xml", opts).unwrap();
+        std::io::Write::write_all(
+            &mut w,
+            br#"<sst count="2" uniqueCount="4294967295"><si><t>a</t></si></sst>"#,
+        )
+        .unwrap();
+        w.finish().unwrap();
+        let err = check_counts(buf.get_ref()).unwrap_err();
+        assert!(err.contains(r#"uniqueCount="4294967295""#), "{err}");
     }
 }
