@@ -135,7 +135,10 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             super::cfb_check::check(bytes).map_err(FileError::Corrupt)?;
             Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?)
         }
-        "ods" => Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?),
+        "ods" => {
+            check_ods(bytes).map_err(FileError::Corrupt)?;
+            Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?)
+        }
         _ => {
             super::xlsx_parts::check_counts(bytes).map_err(FileError::Corrupt)?;
             Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?)
@@ -184,6 +187,46 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         }));
     }
     Ok(out)
+}
+
+/// calamine loops forever on an .ods whose content.xml is cut short; this reads it through
+/// once and reports where the XML breaks off or goes wrong.
+fn check_ods(bytes: &[u8]) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine reports an unreadable zip itself.
+    };
+    let mut xml = Vec::new();
+    match zip.by_name("content.xml") {
+        Ok(mut f) => {
+            f.read_to_end(&mut xml)
+                .map_err(|e| format!("content.xml cannot be read: {e}"))?;
+        }
+        Err(_) => return Ok(()),
+    }
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    let mut depth = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Eof) if depth == 0 => return Ok(()),
+            Ok(Event::Eof) => {
+                return Err(format!(
+                    "content.xml ends inside {depth} open elements (the file is cut short)"
+                ))
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(format!(
+                    "content.xml is not well-formed at byte {}: {e}",
+                    reader.buffer_position()
+                ))
+            }
+        }
+        buf.clear();
+    }
 }
 
 /// Reads an xlsx sheet cell by cell, so that a stray cell (say at XFD1048576) is found before
