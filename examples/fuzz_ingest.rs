@@ -203,7 +203,7 @@ fn main() {
         let mut rng = Rng::new(iteration);
         let (path, seed) = &corpus[rng.below(corpus.len())];
         let mut data = seed.clone();
-        let zipped = !path.extension().is_some_and(|e| e == "xls");
+        let zipped = path.extension().is_none_or(|e| e != "xls");
         if zipped && rng.below(2) == 0 {
             if let Some(d) = mutate_zip(&mut rng, &data) {
                 data = d;

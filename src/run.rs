@@ -275,7 +275,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 "clean data read from {}",
                 dir.display()
             );
-            let batch = Batch {
+            Batch {
                 files,
                 notes: Vec::new(),
                 input_warnings: Vec::new(),
@@ -284,8 +284,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                     .or_else(|| crate::partitioned::latest_period(&frames)),
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
                 frames,
-            };
-            batch
+            }
         }
     };
     let Some(period) = batch.period else {
