@@ -44,8 +44,12 @@ fn partition_dir(root: &Path, dataset: &str, year: i32, month: Option<i32>) -> P
         .join(format!("month={month}"))
 }
 
-/// Files below `dir` named `name`, in path order.
-fn find_named(dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Files below `dir` that `keep` accepts, in path order.
+fn find_files(
+    dir: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     if !dir.is_dir() {
         return Ok(());
     }
@@ -55,8 +59,8 @@ fn find_named(dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> std::io::Result
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            find_named(&p, name, out)?;
-        } else if p.file_name().is_some_and(|n| n == name) {
+            find_files(&p, keep, out)?;
+        } else if keep(&p) {
             out.push(p);
         }
     }
@@ -77,7 +81,8 @@ pub fn write(
     let mut written = Vec::new();
     for (ds, frame) in pipeline.datasets.iter().zip(frames) {
         let mut old = Vec::new();
-        find_named(&root.join(&ds.name), &file_name, &mut old).map_err(Error::output(root))?;
+        let named = |p: &Path| p.file_name().is_some_and(|n| n == file_name.as_str());
+        find_files(&root.join(&ds.name), &named, &mut old).map_err(Error::output(root))?;
         for p in old {
             std::fs::remove_file(&p).map_err(Error::output(&p))?;
         }
@@ -212,26 +217,15 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
     Ok((files, frames))
 }
 
+/// Parquet parts below `dir`, leaving out temporary files (`.name.tmp`).
 fn collect_parquet(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if !dir.is_dir() {
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect_parquet(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "parquet")
+    let part = |p: &Path| {
+        p.extension().is_some_and(|e| e == "parquet")
             && !p
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
+    };
+    find_files(dir, &part, out)
 }
 
 /// `…/year=2022/month=12/part.parquet` -> (2022, Some(12)); the Hive null month -> None.

@@ -245,11 +245,7 @@ fn aggregate_frames(
     match result {
         Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let msg = crate::util::panic_message(panic.as_ref());
             Err(Error::Aggregate(format!("internal error: {msg}").into()))
         }
     }

@@ -264,11 +264,7 @@ pub fn ingest_bytes(
         Ok(Ok(sheets)) => report.sheets = sheets,
         Ok(Err(e)) => report.error = Some(e.to_string()),
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let msg = crate::util::panic_message(panic.as_ref());
             report.error = Some(FileError::Panic(msg).to_string());
         }
     }
