@@ -7,6 +7,8 @@ pub mod layout;
 pub mod normalize;
 pub mod periods;
 pub mod periods_wide;
+#[cfg(test)]
+mod properties;
 pub mod rows;
 pub mod value;
 pub mod wide;
