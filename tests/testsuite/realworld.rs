@@ -191,8 +191,11 @@ fn energy_with_unpublished_years() {
         (total.value, total.unit.as_deref()),
         (Some(596000.0), Some("万吨标准煤"))
     );
-    let farm = at(t, "农、林、牧、渔业能源消费总量", "2024年");
-    assert_eq!((farm.value, farm.symbol.as_deref()), (None, Some("")));
+    let agriculture = at(t, "农、林、牧、渔业能源消费总量", "2024年");
+    assert_eq!(
+        (agriculture.value, agriculture.symbol.as_deref()),
+        (None, Some(""))
+    );
     assert_eq!(
         at(t, "农、林、牧、渔业能源消费总量", "2022年").value,
         Some(10090.0)
