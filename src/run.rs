@@ -466,7 +466,6 @@ fn write_outputs(
         links,
     };
     let index = dir.join("index.html");
-    emit::report::write_report(tables, &meta, &index).map_err(emit_err)?;
-    written.push(index);
+    written.extend(emit::report::write_report(tables, &meta, &index).map_err(emit_err)?);
     Ok(written)
 }

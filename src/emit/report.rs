@@ -64,7 +64,15 @@ fn href(path: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
+/// The charts' embedded font, also shipped beside the page (with its licence) so that the
+/// Chinese text renders on a machine without CJK fonts; browsers load it only when the
+/// system fonts named before it are missing.
+pub const FONT_FILE: &str = "fonts/YearbookSansSC-Regular.otf";
+pub const FONT_LICENCE_FILE: &str = "fonts/OFL.txt";
+const FONT_LICENCE: &str = include_str!("../../assets/fonts/OFL.txt");
+
+const STYLE: &str = "@font-face{font-family:'Yearbook Sans SC';src:url('fonts/YearbookSansSC-Regular.otf') format('opentype')}
+body{font-family:'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei','Yearbook Sans SC',sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
 .meta td{padding:2px 12px 2px 0}.scroll{overflow-x:auto}
 table.data{border-collapse:collapse;font-size:.9em}table.data th,table.data td{border:1px solid #bbb;padding:3px 8px}
@@ -178,12 +186,22 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
     h
 }
 
+/// Writes the page and, beside it, the font it falls back to. Returns the files written.
 pub fn write_report(
     tables: &[TableResult],
     meta: &ReportMeta,
     path: &Path,
-) -> Result<(), EmitError> {
-    std::fs::write(path, render(tables, meta)).map_err(EmitError::io(path))
+) -> Result<Vec<std::path::PathBuf>, EmitError> {
+    std::fs::write(path, render(tables, meta)).map_err(EmitError::io(path))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let font = dir.join(FONT_FILE);
+    let licence = dir.join(FONT_LICENCE_FILE);
+    if let Some(fonts) = font.parent() {
+        std::fs::create_dir_all(fonts).map_err(EmitError::io(fonts))?;
+    }
+    std::fs::write(&font, super::chart::FONT).map_err(EmitError::io(&font))?;
+    std::fs::write(&licence, FONT_LICENCE).map_err(EmitError::io(&licence))?;
+    Ok(vec![path.to_path_buf(), font, licence])
 }
 
 #[cfg(test)]

@@ -86,6 +86,11 @@ fn every_link_and_image_resolves_offline() {
         assert!(target.is_file(), "broken link {l}");
     }
     assert!(html.contains("二道区疾病预防控制中心建设项目") || html.contains("续建"));
+    // The page falls back to the charts' font, shipped beside it with its licence, so the
+    // Chinese text renders where no CJK font is installed.
+    assert!(html.contains("url('fonts/YearbookSansSC-Regular.otf')"));
+    assert!(dir.join("fonts/YearbookSansSC-Regular.otf").is_file());
+    assert!(dir.join("fonts/OFL.txt").is_file());
 }
 
 fn chromium() -> Option<&'static str> {
