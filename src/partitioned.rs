@@ -22,6 +22,11 @@ use std::path::{Path, PathBuf};
 pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 const REPORTS: &str = "_ingest";
 
+/// A clean-data part that cannot be read: the folder is damaged, not the output disk.
+fn unreadable<E: std::fmt::Display>(path: &Path) -> impl FnOnce(E) -> Error + '_ {
+    move |e| Error::Usage(format!("cannot read {}: {e}", path.display()))
+}
+
 fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
     move |e| Error::Output {
         path: path.to_path_buf(),
@@ -166,14 +171,14 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
     for (ds, template) in pipeline.datasets.iter().zip(empty) {
         let mut parts = Vec::new();
         let dir = root.join(&ds.name);
-        collect_parquet(&dir, &mut parts).map_err(Error::output(&dir))?;
+        collect_parquet(&dir, &mut parts).map_err(unreadable(&dir))?;
         let mut frame: Option<DataFrame> = None;
         for p in parts {
             let (year, month) = partition_values(&p).ok_or_else(|| {
                 Error::Usage(format!("{}: not in a year=/month= folder", p.display()))
             })?;
-            let file = std::fs::File::open(&p).map_err(Error::output(&p))?;
-            let mut part = ParquetReader::new(file).finish().map_err(polars_err(&p))?;
+            let file = std::fs::File::open(&p).map_err(unreadable(&p))?;
+            let mut part = ParquetReader::new(file).finish().map_err(unreadable(&p))?;
             let h = part.height();
             part.with_column(Column::new(YEAR.into(), vec![year; h]))
                 .map_err(polars_err(&p))?;
@@ -189,7 +194,7 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
             })?;
             match frame.as_mut() {
                 Some(f) => {
-                    f.vstack_mut(&part).map_err(polars_err(&p))?;
+                    f.vstack_mut(&part).map_err(unreadable(&p))?;
                 }
                 None => frame = Some(part),
             }

@@ -166,3 +166,28 @@ fn from_parquet_needs_an_ingested_folder() {
         "{err}"
     );
 }
+
+#[test]
+fn a_damaged_part_is_named() {
+    let p = project();
+    p.cmd()
+        .args(["ingest", "p.toml", "--out", "clean", "data/2021年投资.xlsx"])
+        .assert()
+        .success();
+    let part = parts(&p, "clean")
+        .into_iter()
+        .find(|f| f.ends_with(".parquet"))
+        .expect("a part");
+    p.file(&format!("clean/{part}"), "not parquet");
+    let out = p
+        .cmd()
+        .args(["run", "p.toml", "--from-parquet", "clean"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: cannot read") && err.contains(&part),
+        "{err}"
+    );
+}
