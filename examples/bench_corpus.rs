@@ -50,26 +50,17 @@ const TAXES: [&str; 6] = [
     "其他税费减免",
 ];
 
-/// A small deterministic generator (xorshift64*), so corpora are identical everywhere.
-struct Rng(u64);
+#[path = "shared/xorshift.rs"]
+mod xorshift;
+use xorshift::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-    /// An amount in 万元 with two decimals.
-    fn amount(&mut self, lo: u64, hi: u64) -> f64 {
-        (lo * 100 + self.below((hi - lo) * 100)) as f64 / 100.0
-    }
+fn pick<'a>(rng: &mut Rng, xs: &[&'a str]) -> &'a str {
+    xs[rng.index(xs.len())]
+}
+
+/// An amount in 万元 with two decimals.
+fn amount(rng: &mut Rng, lo: u64, hi: u64) -> f64 {
+    (lo * 100 + rng.below((hi - lo) * 100)) as f64 / 100.0
 }
 
 fn preset(name: &str) -> Option<(usize, usize)> {
@@ -204,30 +195,30 @@ fn write_workbook(dir: &Path, i: usize, rows: usize, variant: u64) -> Result<(),
         ws.write_number(r, 0, (k + 1) as f64)?;
         let cells: Vec<Cell> = match i % 3 {
             0 => {
-                let total = rng.amount(500, 200_000);
+                let total = amount(&mut rng, 500, 200_000);
                 let plan = (total * (0.1 + rng.below(50) as f64 / 100.0) * 100.0).round() / 100.0;
                 let done = (plan * (rng.below(120) as f64 / 100.0) * 100.0).round() / 100.0;
                 vec![
                     Cell::T(format!("项目{i:03}-{k:05}")),
-                    Cell::T(rng.pick(&NATURES).into()),
-                    Cell::T(rng.pick(&INDUSTRIES).into()),
+                    Cell::T(pick(&mut rng, &NATURES).into()),
+                    Cell::T(pick(&mut rng, &INDUSTRIES).into()),
                     Cell::N(total),
                     Cell::N(plan),
                     Cell::N(done),
-                    Cell::T(rng.pick(&STATUS).into()),
+                    Cell::T(pick(&mut rng, &STATUS).into()),
                 ]
             }
             1 => vec![
-                Cell::T(rng.pick(&AREAS).into()),
-                Cell::T(rng.pick(&SUBSIDY_TYPES).into()),
+                Cell::T(pick(&mut rng, &AREAS).into()),
+                Cell::T(pick(&mut rng, &SUBSIDY_TYPES).into()),
                 Cell::T(format!("第{}批", 1 + rng.below(4))),
                 Cell::N((1 + rng.below(300)) as f64),
-                Cell::N(rng.amount(1, 500)),
+                Cell::N(amount(&mut rng, 1, 500)),
             ],
             _ => vec![
-                Cell::T(rng.pick(&TAXES).into()),
-                Cell::N(rng.amount(1, 3_000)),
-                Cell::N(rng.amount(1, 3_000)),
+                Cell::T(pick(&mut rng, &TAXES).into()),
+                Cell::N(amount(&mut rng, 1, 3_000)),
+                Cell::N(amount(&mut rng, 1, 3_000)),
             ],
         };
         for (c, cell) in cells.iter().enumerate() {

@@ -18,25 +18,13 @@ use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-struct Rng(u64);
+#[path = "shared/xorshift.rs"]
+mod xorshift;
+use xorshift::Rng;
 
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
+/// The generator of one iteration.
+fn rng_for(iteration: u64) -> Rng {
+    Rng(iteration.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03)
 }
 
 fn seeds(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -71,28 +59,28 @@ const INTERESTING: [&str; 10] = [
 ];
 
 fn mutate_bytes(rng: &mut Rng, data: &mut Vec<u8>) {
-    for _ in 0..1 + rng.below(8) {
+    for _ in 0..1 + rng.index(8) {
         if data.is_empty() {
             data.push(rng.next() as u8);
         }
-        let at = rng.below(data.len());
-        match rng.below(6) {
-            0 => data[at] ^= 1 << rng.below(8),
+        let at = rng.index(data.len());
+        match rng.index(6) {
+            0 => data[at] ^= 1 << rng.index(8),
             1 => data[at] = rng.next() as u8,
             2 => data.truncate(at),
             3 => {
-                let n = 1 + rng.below(64);
+                let n = 1 + rng.index(64);
                 let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
                 data.splice(at..at, bytes);
             }
             4 => {
-                let len = rng.below((data.len() - at).min(4096)) + 1;
+                let len = rng.index((data.len() - at).min(4096)) + 1;
                 let chunk = data[at..(at + len).min(data.len())].to_vec();
-                let to = rng.below(data.len());
+                let to = rng.index(data.len());
                 data.splice(to..to, chunk);
             }
             _ => {
-                let len = rng.below((data.len() - at).min(256));
+                let len = rng.index((data.len() - at).min(256));
                 data.drain(at..at + len);
             }
         }
@@ -102,12 +90,12 @@ fn mutate_bytes(rng: &mut Rng, data: &mut Vec<u8>) {
 /// Mutates XML text: replaces a number or quoted value with an interesting one, or applies
 /// byte mutations to a region.
 fn mutate_xml(rng: &mut Rng, xml: &mut Vec<u8>) {
-    for _ in 0..1 + rng.below(4) {
+    for _ in 0..1 + rng.index(4) {
         if xml.is_empty() {
             return;
         }
-        let at = rng.below(xml.len());
-        if rng.below(2) == 0 {
+        let at = rng.index(xml.len());
+        if rng.index(2) == 0 {
             // Next quoted attribute value from `at`.
             let Some(q) = xml[at..]
                 .iter()
@@ -119,7 +107,7 @@ fn mutate_xml(rng: &mut Rng, xml: &mut Vec<u8>) {
             let Some(end) = xml[q..].iter().position(|&b| b == b'"').map(|i| q + i) else {
                 continue;
             };
-            let value = INTERESTING[rng.below(INTERESTING.len())]
+            let value = INTERESTING[rng.index(INTERESTING.len())]
                 .as_bytes()
                 .to_vec();
             xml.splice(q..end, value);
@@ -148,7 +136,7 @@ fn mutate_zip(rng: &mut Rng, data: &[u8]) -> Option<Vec<u8>> {
         .filter(|(_, n)| n.ends_with(".xml") || n.ends_with(".rels"))
         .map(|(i, _)| i)
         .collect();
-    let target = *xml_parts.get(rng.below(xml_parts.len()))?;
+    let target = *xml_parts.get(rng.index(xml_parts.len()))?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -200,11 +188,11 @@ fn main() {
     let mut iteration = start;
     let trace = std::env::var_os("FUZZ_TRACE").is_some();
     while Instant::now() < deadline {
-        let mut rng = Rng::new(iteration);
-        let (path, seed) = &corpus[rng.below(corpus.len())];
+        let mut rng = rng_for(iteration);
+        let (path, seed) = &corpus[rng.index(corpus.len())];
         let mut data = seed.clone();
         let zipped = path.extension().is_none_or(|e| e != "xls");
-        if zipped && rng.below(2) == 0 {
+        if zipped && rng.index(2) == 0 {
             if let Some(d) = mutate_zip(&mut rng, &data) {
                 data = d;
             }

@@ -136,27 +136,25 @@ pub fn read_batch(
     };
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
-    let per_file: Vec<(FileReport, Vec<DataFrame>, Option<Period>)> = list
+    let per_file: Vec<(FileReport, Vec<DataFrame>)> = list
         .par_iter()
         .map(|(path, display)| {
             let mut report = ingest::ingest_cached(pipeline, path, display, cache);
             let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report));
-            let latest = latest_period(&report);
             for sh in &mut report.sheets {
                 if let Some(d) = &mut sh.data {
                     d.rows = Vec::new();
                 }
             }
             bar.inc(1);
-            frames.map(|f| (report, f, latest))
+            frames.map(|f| (report, f))
         })
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();
-    let latest = per_file.iter().filter_map(|(_, _, p)| *p).max();
-    let (files, parts): (Vec<FileReport>, Vec<Vec<DataFrame>>) =
-        per_file.into_iter().map(|(r, f, _)| (r, f)).unzip();
+    let (files, parts): (Vec<FileReport>, Vec<Vec<DataFrame>>) = per_file.into_iter().unzip();
     let frames = concat_frames(pipeline, parts).map_err(|e| Error::Aggregate(Box::new(e)))?;
+    let latest = aggregate::frame::latest_period(&frames);
     let parsed = files.iter().filter(|f| !f.cached).count();
     info!(parsed, cached = files.len() - parsed, "workbooks read");
     let timings = vec![("read", t0.elapsed().as_secs_f64())];
@@ -168,21 +166,6 @@ pub fn read_batch(
         timings,
         frames,
     })
-}
-
-/// The latest month with kept rows in one file.
-fn latest_period(report: &FileReport) -> Option<Period> {
-    report
-        .sheets
-        .iter()
-        .filter_map(|s| s.data.as_ref())
-        .flat_map(|d| {
-            d.rows.iter().map(move |(_, y, _)| Period {
-                year: *y,
-                month: d.month.unwrap_or(12),
-            })
-        })
-        .max()
 }
 
 /// Stacks each file's frames into one frame per dataset, in file order.
@@ -277,7 +260,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 input_warnings: Vec::new(),
                 period: opts
                     .period
-                    .or_else(|| crate::partitioned::latest_period(&frames)),
+                    .or_else(|| aggregate::frame::latest_period(&frames)),
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
                 frames,
             }

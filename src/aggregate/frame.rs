@@ -173,3 +173,26 @@ pub fn series_frame(files: &[FileReport]) -> PolarsResult<Option<DataFrame>> {
     ];
     DataFrame::new(height, cols).map(Some)
 }
+
+/// The latest month with data, as a run reports it by default.
+pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {
+    let mut best: Option<crate::model::Period> = None;
+    for f in frames {
+        let (Ok(y), Ok(m)) = (f.column(YEAR), f.column(MONTH)) else {
+            continue;
+        };
+        let (Ok(y), Ok(m)) = (y.i32(), m.i32()) else {
+            continue;
+        };
+        for (y, m) in y.iter().zip(m.iter()) {
+            if let Some(y) = y {
+                let p = crate::model::Period {
+                    year: y,
+                    month: m.map_or(12, |m| m as u32),
+                };
+                best = Some(best.map_or(p, |b| b.max(p)));
+            }
+        }
+    }
+    best
+}

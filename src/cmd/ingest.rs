@@ -79,32 +79,31 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     let frames = crate::aggregate::clean_frames(&pipeline, &files)
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     let written = crate::partitioned::write(&pipeline, &files, &frames, &args.out)?;
-    let mut warnings = 0;
-    for f in &files {
-        if let Some(e) = &f.error {
-            warn!("{}: {e}", f.display);
-            warnings += 1;
-        }
-        for sh in &f.sheets {
-            for w in &sh.warnings {
-                warn!("{}: sheet `{}`: {w}", f.display, sh.name);
-                warnings += 1;
-            }
-            warnings += sh.rows_rejected.min(1) as usize;
-        }
+    let part = crate::partitioned::part_id(&files);
+    let batch = crate::run::Batch {
+        files,
+        notes: Vec::new(),
+        input_warnings: Vec::new(),
+        period: None,
+        timings: Vec::new(),
+        frames,
+    };
+    let warnings = batch.warnings();
+    for w in &warnings {
+        warn!("{w}");
     }
-    let (read, kept, rejected, skipped) = files.iter().fold((0, 0, 0, 0), |a, f| {
-        let r = f.rows();
-        (a.0 + r.0, a.1 + r.1, a.2 + r.2, a.3 + r.3)
-    });
+    let acc = batch.accounting();
     info!(
-        "done: {} files as {} | rows read {read}, kept {kept}, rejected {rejected}, skipped {skipped} | {} files in {}",
-        files.len(),
-        crate::partitioned::part_id(&files),
+        "done: {} files as {part} | rows read {}, kept {}, rejected {}, skipped {} | {} files in {}",
+        batch.files.len(),
+        acc.rows_read,
+        acc.rows_kept,
+        acc.rows_rejected,
+        acc.rows_skipped,
         written.len(),
         args.out.display()
     );
-    Ok(if warnings > 0 {
+    Ok(if !warnings.is_empty() || acc.rows_rejected > 0 {
         exit::WARNINGS
     } else {
         exit::OK

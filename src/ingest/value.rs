@@ -166,7 +166,8 @@ pub fn parse_cell(
     }
 }
 
-fn trim(s: &str) -> &str {
+/// Trims every kind of space Chinese workbooks hold: ASCII, U+3000 and no-break space.
+pub(crate) fn trim(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}')
 }
 

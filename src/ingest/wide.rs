@@ -205,8 +205,7 @@ fn read_one(grid: &Grid, sheet: &str) -> Option<One> {
 }
 
 fn trimmed(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}')
-        .to_string()
+    super::value::trim(s).to_string()
 }
 
 /// `key：value` lines of portal exports.
