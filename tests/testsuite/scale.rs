@@ -107,6 +107,13 @@ fn shares_ingested_apart_aggregate_like_a_direct_run() {
     assert_eq!(parts(&p, "clean"), files);
 }
 
+/// Runs yearbook expecting a usage error (exit 2); returns what it printed on stderr.
+fn usage_error(p: &Project, args: &[&str]) -> String {
+    let out = p.cmd().args(args).output().expect("yearbook");
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
 #[test]
 fn a_list_file_and_a_stranger_in_it() {
     let p = project();
@@ -115,36 +122,21 @@ fn a_list_file_and_a_stranger_in_it() {
         "list.txt",
         "# share 1\ndata/2021年投资.xlsx\n\nother.xlsx\n",
     );
-    let out = p
-        .cmd()
-        .args([
-            "ingest",
-            "p.toml",
-            "--out",
-            "clean",
-            "--files-from",
-            "list.txt",
-        ])
-        .output()
-        .expect("ingest");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let ingest = [
+        "ingest",
+        "p.toml",
+        "--out",
+        "clean",
+        "--files-from",
+        "list.txt",
+    ];
+    let err = usage_error(&p, &ingest);
     assert!(
         err.contains("error: not inputs of p.toml: other.xlsx"),
         "{err}"
     );
     p.file("list.txt", "data/2021年投资.xlsx\n");
-    p.cmd()
-        .args([
-            "ingest",
-            "p.toml",
-            "--out",
-            "clean",
-            "--files-from",
-            "list.txt",
-        ])
-        .assert()
-        .success();
+    p.cmd().args(ingest).assert().success();
     assert!(parts(&p, "clean")
         .iter()
         .any(|f| f.starts_with("investment/year=2021/")));
@@ -154,13 +146,7 @@ fn a_list_file_and_a_stranger_in_it() {
 fn from_parquet_needs_an_ingested_folder() {
     let p = project();
     std::fs::create_dir_all(p.path("empty")).unwrap();
-    let out = p
-        .cmd()
-        .args(["run", "p.toml", "--from-parquet", "empty"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = usage_error(&p, &["run", "p.toml", "--from-parquet", "empty"]);
     assert!(
         err.contains("is not a clean-data folder written by `yearbook ingest`"),
         "{err}"
@@ -179,13 +165,7 @@ fn a_damaged_part_is_named() {
         .find(|f| f.ends_with(".parquet"))
         .expect("a part");
     p.file(&format!("clean/{part}"), "not parquet");
-    let out = p
-        .cmd()
-        .args(["run", "p.toml", "--from-parquet", "clean"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = usage_error(&p, &["run", "p.toml", "--from-parquet", "clean"]);
     assert!(
         err.contains("error: cannot read") && err.contains(&part),
         "{err}"
