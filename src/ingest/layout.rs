@@ -18,6 +18,8 @@ const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
 pub struct Grid<'a> {
     pub range: &'a Range<Data>,
     pub merges: &'a [Dimensions],
+    /// Formula cells without a computed value, which read as empty in `range`.
+    pub uncached: &'a super::workbook::Uncached,
     pub first_row: u32,
     pub last_row: u32,
     pub first_col: u32,
@@ -28,9 +30,11 @@ impl<'a> Grid<'a> {
     pub fn new(range: &'a Range<Data>, merges: &'a [Dimensions]) -> Option<Grid<'a>> {
         let (r0, c0) = range.start()?;
         let (r1, c1) = range.end()?;
+        static NONE: super::workbook::Uncached = super::workbook::Uncached::new();
         Some(Grid {
             range,
             merges,
+            uncached: &NONE,
             first_row: r0,
             last_row: r1,
             first_col: c0,
@@ -41,6 +45,11 @@ impl<'a> Grid<'a> {
     pub fn get(&self, row: u32, col: u32) -> &'a Data {
         static EMPTY: Data = Data::Empty;
         self.range.get_value((row, col)).unwrap_or(&EMPTY)
+    }
+
+    /// The formula of a cell saved without its computed value.
+    pub fn uncached(&self, row: u32, col: u32) -> Option<&'a str> {
+        self.uncached.get(&(row, col)).map(String::as_str)
     }
 
     pub fn text(&self, row: u32, col: u32) -> String {

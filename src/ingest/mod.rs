@@ -327,7 +327,34 @@ fn read_sheet(
     };
     let mut rep = read_grid(pipeline, sheet, file_name, display, rep);
     account_stray(&mut rep, sheet);
+    warn_uncached(&mut rep, sheet);
     rep
+}
+
+/// Formulas saved without a computed value are named, so that nobody takes the blanks for 0.
+fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
+    if sheet.uncached.is_empty() || sheet.visibility != Visibility::Visible {
+        return;
+    }
+    let shown: Vec<String> = sheet
+        .uncached
+        .iter()
+        .take(5)
+        .map(|((r, c), f)| format!("{} (={f})", crate::model::a1(*r, *c)))
+        .collect();
+    let more = sheet.uncached.len().saturating_sub(shown.len());
+    rep.warnings.push(format!(
+        "{} formula cells have no computed value, as when a program writes a workbook without \
+         calculating it: {}{}; they are not read as 0 (rows that need them are rejected). \
+         Open and save the workbook in Excel or LibreOffice to compute them",
+        sheet.uncached.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ));
 }
 
 /// Stray cells are reported, and the rows that hold only them counted as skipped.
@@ -378,9 +405,10 @@ fn read_grid(
     display: &str,
     mut rep: SheetReport,
 ) -> SheetReport {
-    let Some(grid) = layout::Grid::new(&sheet.range, &sheet.merges) else {
+    let Some(mut grid) = layout::Grid::new(&sheet.range, &sheet.merges) else {
         return rep; // An empty sheet has no rows to account for.
     };
+    grid.uncached = &sheet.uncached;
     rep.rows_read = (grid.last_row - grid.first_row + 1) as u64;
     if sheet.visibility != Visibility::Visible {
         rep.skipped.insert(SkipReason::HiddenSheet, rep.rows_read);

@@ -277,6 +277,14 @@ fn read_row(
     for cm in &layout.columns {
         let field = &ds.fields[cm.field];
         let cell = grid.get(row, cm.col);
+        if let Some(formula) = grid.uncached(row, cm.col) {
+            let reason = format!(
+                "expected {} for field `{}`, found a formula with no computed value",
+                kind_phrase(field.kind),
+                field.name,
+            );
+            return Err(reject(row, cm.col, &cm.header, format!("={formula}"), reason));
+        }
         let unit = cm.unit.unwrap_or(layout.unit.0);
         match parse_cell(cell, field.kind, unit, field.dash) {
             Ok(v) => values[cm.field] = v,

@@ -152,6 +152,7 @@ pub fn read(grid: &Grid, sheet: &str) -> Option<WideOutcome> {
             let beside = Grid {
                 range: grid.range,
                 merges: grid.merges,
+                uncached: grid.uncached,
                 first_row: top,
                 last_row: one.next.map_or(grid.last_row, |n| n - 1),
                 first_col: right,
@@ -168,6 +169,7 @@ pub fn read(grid: &Grid, sheet: &str) -> Option<WideOutcome> {
         let rest = Grid {
             range: grid.range,
             merges: grid.merges,
+            uncached: grid.uncached,
             first_row: next,
             last_row: grid.last_row,
             first_col: grid.first_col,

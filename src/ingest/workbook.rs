@@ -2,6 +2,7 @@
 //! visibility, cells and merged regions.
 
 use calamine::{Cell, Data, Dimensions, Ods, Range, Reader, SheetVisible, Sheets, Xls, Xlsx};
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
@@ -43,7 +44,12 @@ pub struct LoadedSheet {
     pub merges: Vec<Dimensions>,
     /// Cells far away from the rest of the sheet, left out of `range`.
     pub stray: Vec<StrayCell>,
+    /// Formula cells saved without a computed value (0-based row, column -> formula text).
+    /// They are empty in `range`, and must not be read as empty or 0.
+    pub uncached: Uncached,
 }
+
+pub type Uncached = BTreeMap<(u32, u32), String>;
 
 /// A cell left out of a sheet's range: 0-based row and column, and its value.
 pub type StrayCell = (u32, u32, Data);
@@ -130,6 +136,8 @@ pub fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
 pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
+    let mut xlsx_merges = None;
+    let mut full_calc_on_load = false;
     let mut wb: Sheets<Cursor<&[u8]>> = match format {
         "xls" => {
             super::cfb_check::check(bytes).map_err(FileError::Corrupt)?;
@@ -140,14 +148,13 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?)
         }
         _ => {
-            super::xlsx_parts::check_counts(bytes).map_err(FileError::Corrupt)?;
+            let scan = super::xlsx_parts::scan(bytes).map_err(FileError::Corrupt)?;
+            xlsx_merges = scan.merges;
+            full_calc_on_load = scan.full_calc_on_load;
             Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?)
         }
     };
     let metas = wb.sheets_metadata().to_vec();
-    let xlsx_merges = matches!(wb, Sheets::Xlsx(_))
-        .then(|| super::xlsx_parts::merges_by_sheet(bytes))
-        .flatten();
     let mut out = Vec::with_capacity(metas.len());
     for meta in metas {
         let visibility = match meta.visible {
@@ -156,14 +163,14 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
         let loaded = match &mut wb {
-            Sheets::Xlsx(x) => xlsx_cells(x, &meta.name).map_err(|e| e.to_string()),
+            Sheets::Xlsx(x) => xlsx_cells(x, &meta.name, full_calc_on_load).map_err(|e| e.to_string()),
             _ => wb
                 .worksheet_range(&meta.name)
-                .map(|r| (r, Vec::new()))
+                .map(|r| (r, Vec::new(), Uncached::new()))
                 .map_err(|e| e.to_string()),
         };
-        let (range, stray) = match loaded {
-            Ok((r, stray)) if format == "xls" => (repair_utf16_text(r), stray),
+        let (range, stray, uncached) = match loaded {
+            Ok((r, stray, u)) if format == "xls" => (repair_utf16_text(r), stray, u),
             Ok(r) => r,
             Err(e) => {
                 out.push(Err((meta.name.clone(), e)));
@@ -184,6 +191,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             range,
             merges,
             stray,
+            uncached,
         }));
     }
     Ok(out)
@@ -230,21 +238,61 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
 }
 
 /// Reads an xlsx sheet cell by cell, so that a stray cell (say at XFD1048576) is found before
-/// a dense grid spanning it is allocated.
+/// a dense grid spanning it is allocated. Formulas saved without a computed value (by programs
+/// that write xlsx without calculating) are collected instead of being taken as empty. When
+/// the workbook asks to be recalculated on opening, a formula's saved 0 or empty text is such
+/// a placeholder too (some writers store 0 for every formula); other saved values are kept.
 fn xlsx_cells(
     x: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
-) -> Result<(Range<Data>, Vec<StrayCell>), calamine::XlsxError> {
+    full_calc_on_load: bool,
+) -> Result<(Range<Data>, Vec<StrayCell>, Uncached), calamine::XlsxError> {
+    use calamine::XlsxFormulaMetadata as F;
     let mut reader = x.worksheet_cells_reader(name)?;
     let mut cells = Vec::new();
-    while let Some(cell) = reader.next_cell()? {
-        let value: Data = cell.get_value().clone().into();
-        if value != Data::Empty {
-            cells.push(Cell::new(cell.get_position(), value));
+    let mut uncached = Uncached::new();
+    // Shared formulas give their text only on the group's first cell.
+    let mut shared: BTreeMap<usize, String> = BTreeMap::new();
+    while let Some(cell) = reader.next_cell_with_formula_metadata()? {
+        let mut value: Data = cell.value.into();
+        if full_calc_on_load && cell.formula.is_some() && is_placeholder(&value) {
+            value = Data::Empty;
         }
+        if let Some(F::Shared {
+            shared_index,
+            formula,
+            ..
+        }) = &cell.formula
+        {
+            shared.insert(*shared_index, formula.clone());
+        }
+        if value != Data::Empty {
+            cells.push(Cell::new(cell.pos, value));
+            continue;
+        }
+        let text = match cell.formula {
+            None => continue,
+            Some(F::Normal { formula }) => formula,
+            Some(F::Shared { formula, .. }) => formula,
+            Some(F::SharedDerived { shared_index }) => shared
+                .get(&shared_index)
+                .map(|f| format!("{f} (shared)"))
+                .unwrap_or_default(),
+            Some(_) => String::new(),
+        };
+        uncached.insert(cell.pos, text);
     }
     let (core, stray) = split_stray(cells);
-    Ok((Range::from_sparse(core), stray))
+    Ok((Range::from_sparse(core), stray, uncached))
+}
+
+fn is_placeholder(v: &Data) -> bool {
+    match v {
+        Data::Int(0) => true,
+        Data::Float(f) => *f == 0.0,
+        Data::String(s) => s.is_empty(),
+        _ => false,
+    }
 }
 
 /// Splits off cells separated from the top-left block by a wide gap, when the block spanning

@@ -3,18 +3,12 @@
 //! - merged regions, found by a byte search for `mergeCell` in each sheet's XML (calamine
 //!   parses a sheet's whole XML a second time to find them, which doubled the cost of reading);
 //! - declared counts checked against the part's size before calamine reserves memory for them
-//!   (a damaged `uniqueCount="4294967295"` made it ask for 103 GB).
+//!   (a damaged `uniqueCount="4294967295"` made it ask for 103 GB);
+//! - every part's size bounded, so that a zip bomb is refused instead of inflated.
 
 use calamine::Dimensions;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
-
-fn entry(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
-    let mut f = zip.by_name(name).ok()?;
-    let mut out = Vec::with_capacity(f.size().min(64 << 20) as usize);
-    f.read_to_end(&mut out).ok()?;
-    Some(out)
-}
 
 /// The tags named `tag` (with any namespace prefix), each as its attribute text.
 fn tags<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
@@ -88,51 +82,181 @@ fn region(r: &str) -> Option<Dimensions> {
     })
 }
 
-/// Merged regions by sheet name, or None when the workbook's structure is not as expected
-/// (the caller then asks calamine).
-pub fn merges_by_sheet(bytes: &[u8]) -> Option<BTreeMap<String, Vec<Dimensions>>> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let workbook = String::from_utf8(entry(&mut zip, "xl/workbook.xml")?).ok()?;
-    let rels = String::from_utf8(entry(&mut zip, "xl/_rels/workbook.xml.rels")?).ok()?;
+/// The most a single part of a workbook may expand to. Real sheets of a million rows stay
+/// well below it; a zip bomb (a small file that inflates to many gigabytes) does not.
+pub const PART_LIMIT: u64 = 2 << 30;
+
+/// What one pass over an xlsx zip found before calamine opens it.
+pub struct Scan {
+    /// Merged regions by sheet name, or None when the workbook's structure is not as expected
+    /// (the caller then asks calamine).
+    pub merges: Option<BTreeMap<String, Vec<Dimensions>>>,
+    /// The workbook asks to be recalculated when opened (`fullCalcOnLoad`), as programs that
+    /// write formulas without computing them do: a saved 0 may be a placeholder.
+    pub full_calc_on_load: bool,
+}
+
+/// Opens the zip once: refuses parts that declare or inflate to more than [`PART_LIMIT`] and
+/// shared-string tables whose declared count cannot be true, and collects merged regions.
+/// An unreadable zip is left to calamine, which reports it.
+pub fn scan(bytes: &[u8]) -> Result<Scan, String> {
+    scan_with_limit(bytes, PART_LIMIT)
+}
+
+fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(Scan {
+            merges: None,
+            full_calc_on_load: false,
+        });
+    };
+    for i in 0..zip.len() {
+        if let Ok(f) = zip.by_index_raw(i) {
+            if f.size() > limit {
+                let name = f.name().map(|n| n.to_string()).unwrap_or_default();
+                return Err(too_big(&name, f.size(), limit));
+            }
+        }
+    }
+    check_counts(&mut zip, limit)?;
+    let workbook = entry(&mut zip, "xl/workbook.xml", limit)?.and_then(|b| String::from_utf8(b).ok());
+    let full_calc_on_load = workbook.as_deref().is_some_and(|w| {
+        tags(w, "calcPr")
+            .first()
+            .and_then(|t| attr(t, "fullCalcOnLoad"))
+            .is_some_and(|v| v == "1" || v == "true")
+    });
+    let merges = match workbook {
+        Some(w) => merges_by_sheet(&mut zip, &w, limit)?,
+        None => None,
+    };
+    Ok(Scan {
+        merges,
+        full_calc_on_load,
+    })
+}
+
+fn too_big(part: &str, size: u64, limit: u64) -> String {
+    format!(
+        "{part} expands to {} MiB, more than the {} MiB allowed for one part (a damaged file or a zip bomb)",
+        size >> 20,
+        limit >> 20
+    )
+}
+
+/// A part's bytes, or None when it is absent or unreadable (calamine then reports it).
+/// Reads at most `limit` bytes: a part's declared size may lie.
+fn entry(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, String> {
+    let Ok(f) = zip.by_name(name) else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(f.size().min(64 << 20) as usize);
+    if f.take(limit + 1).read_to_end(&mut out).is_err() {
+        return Ok(None);
+    }
+    if out.len() as u64 > limit {
+        return Err(too_big(name, out.len() as u64, limit));
+    }
+    Ok(Some(out))
+}
+
+/// The tail of a sheet part from its `mergeCells` element on, reading the part in chunks so
+/// that a large sheet is never held whole.
+fn merge_section(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, String> {
+    use bstr::ByteSlice;
+    const NEEDLE: &[u8] = b"mergeCells";
+    let Ok(f) = zip.by_name(name) else {
+        return Ok(None);
+    };
+    let mut f = f.take(limit + 1);
+    let mut chunk = vec![0u8; 256 << 10];
+    let mut window: Vec<u8> = Vec::new();
+    let mut found = false;
+    let mut total = 0u64;
+    loop {
+        let n = match f.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Ok(None),
+        };
+        total += n as u64;
+        if total > limit {
+            return Err(too_big(name, total, limit));
+        }
+        window.extend_from_slice(&chunk[..n]);
+        if found {
+            continue;
+        }
+        match window.find(NEEDLE) {
+            Some(i) => {
+                window.drain(..i.saturating_sub(1));
+                found = true;
+            }
+            // Keep enough to match the name across a chunk boundary.
+            None => {
+                let keep = window.len().saturating_sub(NEEDLE.len());
+                window.drain(..keep);
+            }
+        }
+    }
+    Ok(Some(if found { window } else { Vec::new() }))
+}
+
+fn merges_by_sheet(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    workbook: &str,
+    limit: u64,
+) -> Result<Option<BTreeMap<String, Vec<Dimensions>>>, String> {
+    let rels = entry(zip, "xl/_rels/workbook.xml.rels", limit)?;
+    let Some(rels) = rels.and_then(|b| String::from_utf8(b).ok()) else {
+        return Ok(None);
+    };
     let targets: BTreeMap<String, String> = tags(&rels, "Relationship")
         .into_iter()
         .filter_map(|t| Some((attr(t, "Id")?, attr(t, "Target")?)))
         .collect();
     let mut out = BTreeMap::new();
-    for t in tags(&workbook, "sheet") {
-        let name = attr(t, "name")?;
-        let target = targets.get(&attr(t, "id")?)?;
+    for t in tags(workbook, "sheet") {
+        let (Some(name), Some(target)) = (
+            attr(t, "name"),
+            attr(t, "id").and_then(|id| targets.get(&id)),
+        ) else {
+            return Ok(None);
+        };
         let path = match target.strip_prefix('/') {
             Some(abs) => abs.to_string(),
             None => format!("xl/{target}"),
         };
-        let Some(xml) = entry(&mut zip, &path) else {
+        let Some(section) = merge_section(zip, &path, limit)? else {
             // Chart sheets and the like have no cells.
             out.insert(name, Vec::new());
             continue;
         };
-        let xml = String::from_utf8_lossy(&xml);
-        let merges = match xml.find("mergeCells") {
-            Some(i) => tags(&xml[i..], "mergeCell")
-                .into_iter()
-                .filter_map(|t| attr(t, "ref").and_then(|r| region(&r)))
-                .collect(),
-            None => Vec::new(),
-        };
+        let xml = String::from_utf8_lossy(&section);
+        let merges = tags(&xml, "mergeCell")
+            .into_iter()
+            .filter_map(|t| attr(t, "ref").and_then(|r| region(&r)))
+            .collect();
         out.insert(name, merges);
     }
-    Some(out)
+    Ok(Some(out))
 }
 
 /// An error when the shared-string table declares far more distinct strings than its bytes
 /// could hold (each takes at least `<si><t/></si>`). calamine reserves room for `uniqueCount`
 /// up front; `count` (references across the workbook) may rightly exceed the part's size.
-pub fn check_counts(bytes: &[u8]) -> Result<(), String> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(()); // calamine reports an unreadable zip itself.
-    };
+fn check_counts(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limit: u64) -> Result<(), String> {
     let part = "xl/sharedStrings.xml";
-    let Some(xml) = entry(&mut zip, part) else {
+    let Some(xml) = entry(zip, part, limit)? else {
         return Ok(());
     };
     let text = String::from_utf8_lossy(&xml);
@@ -173,22 +297,60 @@ mod tests {
         assert_eq!(attr(t[0], "id").as_deref(), Some("rId3"));
     }
 
-    fn shared_strings(xml: &[u8]) -> Vec<u8> {
+    fn one_part(name: &str, xml: &[u8], method: zip::CompressionMethod) -> Vec<u8> {
         let mut buf = Cursor::new(Vec::new());
         let mut w = zip::ZipWriter::new(&mut buf);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        w.start_file("xl/sharedStrings.xml", opts).unwrap();
+        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+        w.start_file(name, opts).unwrap();
         std::io::Write::write_all(&mut w, xml).unwrap();
         w.finish().unwrap();
         buf.into_inner()
+    }
+
+    fn shared_strings(xml: &[u8]) -> Vec<u8> {
+        one_part("xl/sharedStrings.xml", xml, zip::CompressionMethod::Stored)
+    }
+
+    #[test]
+    fn a_part_inflating_past_the_limit_is_refused() {
+        // 4 MiB of zeros deflate to a few KiB; a limit of 1 MiB stands in for the real one.
+        let bomb = one_part(
+            "xl/worksheets/sheet1.xml",
+            &vec![b'0'; 4 << 20],
+            zip::CompressionMethod::Deflated,
+        );
+        assert!(bomb.len() < 64 << 10, "{}", bomb.len());
+        let err = scan_with_limit(&bomb, 1 << 20).err().unwrap();
+        assert!(err.contains("xl/worksheets/sheet1.xml expands to 4 MiB"), "{err}");
+    }
+
+    #[test]
+    fn merged_regions_are_found_across_chunk_boundaries() {
+        let mut xml = b"<worksheet><sheetData>".to_vec();
+        xml.extend(std::iter::repeat_n(b' ', (256 << 10) - xml.len() - 3));
+        xml.extend_from_slice(br#"</sheetData><mergeCells count="1"><mergeCell ref="A1:C1"/></mergeCells></worksheet>"#);
+        let mut buf = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, body) in [
+            ("xl/workbook.xml", br#"<workbook><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec()),
+            ("xl/_rels/workbook.xml.rels", br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#.to_vec()),
+            ("xl/worksheets/sheet1.xml", xml),
+        ] {
+            w.start_file(name, opts).unwrap();
+            std::io::Write::write_all(&mut w, &body).unwrap();
+        }
+        w.finish().unwrap();
+        let merges = scan(&buf.into_inner()).unwrap().merges.unwrap();
+        let m = &merges["S"];
+        assert_eq!((m[0].start, m[0].end), ((0, 0), (0, 2)));
     }
 
     #[test]
     fn a_huge_declared_count_is_refused() {
         let zip =
             shared_strings(br#"<sst count="2" uniqueCount="4294967295"><si><t>a</t></si></sst>"#);
-        let err = check_counts(&zip).unwrap_err();
+        let err = scan(&zip).err().unwrap();
         assert!(err.contains(r#"uniqueCount="4294967295""#), "{err}");
     }
 
@@ -196,6 +358,6 @@ mod tests {
     fn many_references_to_few_strings_are_fine() {
         // `count` counts every cell that uses a string: a long sheet of one word is normal.
         let zip = shared_strings(br#"<sst count="600000" uniqueCount="1"><si><t>a</t></si></sst>"#);
-        assert_eq!(check_counts(&zip), Ok(()));
+        assert!(scan(&zip).is_ok());
     }
 }
