@@ -73,9 +73,20 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
         for entry in walkdir::WalkDir::new(&root)
             .follow_links(false)
             .sort_by_file_name()
-            .into_iter()
-            .flatten()
         {
+            let entry = match entry {
+                Ok(e) => e,
+                // A folder that cannot be listed is named, not passed over in silence.
+                Err(e) => {
+                    if let Some(p) = e.path().filter(|p| *p != root.as_path()) {
+                        notes.push(InputNote {
+                            display: p.to_string_lossy().to_string(),
+                            message: format!("cannot be listed: {e}"),
+                        });
+                    }
+                    continue;
+                }
+            };
             let Ok(rel) = entry.path().strip_prefix(&root) else {
                 continue;
             };

@@ -616,10 +616,22 @@ pub fn render_svg(c: &ChartData) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
         draw(&root, c)?;
     }
-    Ok(buf.replace(
+    Ok(xml_safe(&buf).replace(
         &format!("font-family=\"{FAMILY}\""),
         &format!("font-family=\"{FAMILY_FALLBACKS}\""),
     ))
+}
+
+/// Control characters from a cell (say U+0001 in a project name) are not allowed in XML and
+/// would make the SVG unreadable: each becomes U+FFFD, the replacement character.
+fn xml_safe(svg: &str) -> String {
+    svg.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c.is_control() && (c as u32) < 0x20 => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 fn fontdb() -> Arc<resvg::usvg::fontdb::Database> {

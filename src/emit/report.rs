@@ -42,6 +42,9 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML text.
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => out.push('\u{FFFD}'),
             _ => out.push(c),
         }
     }
@@ -211,6 +214,7 @@ mod tests {
     #[test]
     fn escapes_and_encodes() {
         assert_eq!(escape("<a&b>\""), "&lt;a&amp;b&gt;&quot;");
+        assert_eq!(escape("新\u{1}建"), "新\u{FFFD}建");
         assert_eq!(
             href("charts/投资 表.png"),
             "charts/%E6%8A%95%E8%B5%84%20%E8%A1%A8.png"

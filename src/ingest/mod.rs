@@ -192,17 +192,9 @@ pub fn ingest_cached(
     display: &str,
     cache: Option<&cache::Cache>,
 ) -> FileReport {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_stable(path, |p| std::fs::read(p)) {
         Ok(b) => b,
-        Err(e) => {
-            return failed(
-                path,
-                display,
-                0,
-                String::new(),
-                FileError::Io(e.to_string()),
-            )
-        }
+        Err(e) => return failed(path, display, 0, String::new(), e),
     };
     let sha256 = crate::util::sha256_hex(&bytes);
     if let Some(mut hit) = cache.and_then(|c| c.get(&sha256)) {
@@ -219,6 +211,31 @@ pub fn ingest_cached(
         c.put(&report);
     }
     report
+}
+
+/// Reads a whole file, and refuses it when it vanished since the folder was listed or changed
+/// while it was being read (a copy still in progress): a torn read would be parsed as a
+/// corrupt or, worse, a shorter workbook. Everything after works on these bytes alone.
+pub fn read_stable(
+    path: &Path,
+    read: impl FnOnce(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Vec<u8>, FileError> {
+    let stamp = |m: &std::fs::Metadata| (m.len(), m.modified().ok());
+    let before = match std::fs::metadata(path) {
+        Ok(m) => stamp(&m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
+        Err(e) => return Err(FileError::Io(e.to_string())),
+    };
+    let bytes = match read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
+        Err(e) => return Err(FileError::Io(e.to_string())),
+    };
+    let after = std::fs::metadata(path).map(|m| stamp(&m)).ok();
+    if after != Some(before) || bytes.len() as u64 != before.0 {
+        return Err(FileError::Changed);
+    }
+    Ok(bytes)
 }
 
 fn failed(path: &Path, display: &str, size: u64, sha256: String, err: FileError) -> FileReport {
@@ -463,4 +480,35 @@ fn read_grid(
     });
     rep.layout = Some(lay);
     rep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_vanished_or_changed_during_the_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.xlsx");
+        assert_eq!(read_stable(&path, |p| std::fs::read(p)), Err(FileError::Vanished));
+
+        std::fs::write(&path, b"PK\x03\x04 first half").unwrap();
+        // A writer appends while the bytes are read, as a copy in progress does.
+        let torn = read_stable(&path, |p| {
+            let bytes = std::fs::read(p)?;
+            std::fs::write(p, b"PK\x03\x04 first half, second half")?;
+            Ok(bytes)
+        });
+        assert_eq!(torn, Err(FileError::Changed));
+        assert!(FileError::Changed.to_string().contains("changed while it was being read"));
+
+        let whole = read_stable(&path, |p| std::fs::read(p)).unwrap();
+        assert_eq!(whole, b"PK\x03\x04 first half, second half");
+        std::fs::remove_file(&path).unwrap();
+        let gone = read_stable(&path, |p| {
+            std::fs::remove_file(p).ok();
+            std::fs::read(p)
+        });
+        assert_eq!(gone, Err(FileError::Vanished));
+    }
 }

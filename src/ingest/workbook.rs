@@ -21,6 +21,10 @@ pub enum FileError {
     Extension(String),
     #[error("cannot read the file: {0}")]
     Io(String),
+    #[error("the file disappeared after the input folder was listed")]
+    Vanished,
+    #[error("the file changed while it was being read (still being copied or saved?); run again when it is complete")]
+    Changed,
     #[error("corrupt or unreadable workbook: {0}")]
     Corrupt(String),
     #[error("reading the workbook failed unexpectedly: {0}")]
@@ -163,7 +167,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
         let loaded = match &mut wb {
-            Sheets::Xlsx(x) => xlsx_cells(x, &meta.name, full_calc_on_load).map_err(|e| e.to_string()),
+            Sheets::Xlsx(x) => xlsx_cells(x, &meta.name, full_calc_on_load),
             _ => wb
                 .worksheet_range(&meta.name)
                 .map(|r| (r, Vec::new(), Uncached::new()))
@@ -246,14 +250,33 @@ fn xlsx_cells(
     x: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     full_calc_on_load: bool,
-) -> Result<(Range<Data>, Vec<StrayCell>, Uncached), calamine::XlsxError> {
+) -> Result<(Range<Data>, Vec<StrayCell>, Uncached), String> {
     use calamine::XlsxFormulaMetadata as F;
-    let mut reader = x.worksheet_cells_reader(name)?;
+    let mut reader = x.worksheet_cells_reader(name).map_err(|e| match e {
+        calamine::XlsxError::WorksheetNotFound(_) => {
+            "the sheet's part is missing from the file (a damaged or half-written workbook)"
+                .to_string()
+        }
+        e => e.to_string(),
+    })?;
     let mut cells = Vec::new();
+    let mut last = None;
     let mut uncached = Uncached::new();
     // Shared formulas give their text only on the group's first cell.
     let mut shared: BTreeMap<usize, String> = BTreeMap::new();
-    while let Some(cell) = reader.next_cell_with_formula_metadata()? {
+    loop {
+        let cell = match reader.next_cell_with_formula_metadata() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            // Name where the sheet's XML breaks, so that the cell can be found.
+            Err(e) => {
+                return Err(match last {
+                    Some((r, c)) => format!("{e}, after cell {}", crate::model::a1(r, c)),
+                    None => format!("{e}, before the first cell"),
+                })
+            }
+        };
+        last = Some(cell.pos);
         let mut value: Data = cell.value.into();
         if full_calc_on_load && cell.formula.is_some() && is_placeholder(&value) {
             value = Data::Empty;

@@ -3,6 +3,7 @@
 mod batch;
 mod common;
 mod config;
+mod hostile;
 mod ingest;
 mod realworld;
 mod report;
