@@ -17,6 +17,16 @@ pub fn fail_point(stage: &str) -> Result<(), Error> {
     }
 }
 
+/// Test-only: `YEARBOOK_FAIL_AT=delete-output` deletes the pipeline's output folder (the
+/// staging folder's parent) as another process might, then lets the run go on.
+pub fn delete_point(staging: &Path) {
+    if std::env::var("YEARBOOK_FAIL_AT").is_ok_and(|s| s == "delete-output") {
+        if let Some(root) = staging.parent() {
+            let _ = std::fs::remove_dir_all(root);
+        }
+    }
+}
+
 /// A lock file in the pipeline's output folder; removed on drop.
 pub struct Lock {
     path: PathBuf,

@@ -350,6 +350,7 @@ fn write_outputs(
             .replace('\\', "/")
     };
     crate::output::fail_point("tables")?;
+    crate::output::delete_point(dir);
     let mut xlsx = None;
     if formats.contains(&Format::Xlsx) && !tables.is_empty() {
         let path = tables_dir.join(format!("{}.xlsx", pipeline.name));

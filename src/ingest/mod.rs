@@ -490,7 +490,10 @@ mod tests {
     fn a_file_that_vanished_or_changed_during_the_read_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.xlsx");
-        assert_eq!(read_stable(&path, |p| std::fs::read(p)), Err(FileError::Vanished));
+        assert_eq!(
+            read_stable(&path, |p| std::fs::read(p)),
+            Err(FileError::Vanished)
+        );
 
         std::fs::write(&path, b"PK\x03\x04 first half").unwrap();
         // A writer appends while the bytes are read, as a copy in progress does.
@@ -500,7 +503,9 @@ mod tests {
             Ok(bytes)
         });
         assert_eq!(torn, Err(FileError::Changed));
-        assert!(FileError::Changed.to_string().contains("changed while it was being read"));
+        assert!(FileError::Changed
+            .to_string()
+            .contains("changed while it was being read"));
 
         let whole = read_stable(&path, |p| std::fs::read(p)).unwrap();
         assert_eq!(whole, b"PK\x03\x04 first half, second half");

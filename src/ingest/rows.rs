@@ -283,7 +283,13 @@ fn read_row(
                 kind_phrase(field.kind),
                 field.name,
             );
-            return Err(reject(row, cm.col, &cm.header, format!("={formula}"), reason));
+            return Err(reject(
+                row,
+                cm.col,
+                &cm.header,
+                format!("={formula}"),
+                reason,
+            ));
         }
         let unit = cm.unit.unwrap_or(layout.unit.0);
         match parse_cell(cell, field.kind, unit, field.dash) {

@@ -119,7 +119,8 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
         }
     }
     check_counts(&mut zip, limit)?;
-    let workbook = entry(&mut zip, "xl/workbook.xml", limit)?.and_then(|b| String::from_utf8(b).ok());
+    let workbook =
+        entry(&mut zip, "xl/workbook.xml", limit)?.and_then(|b| String::from_utf8(b).ok());
     let full_calc_on_load = workbook.as_deref().is_some_and(|w| {
         tags(w, "calcPr")
             .first()
@@ -321,7 +322,10 @@ mod tests {
         );
         assert!(bomb.len() < 64 << 10, "{}", bomb.len());
         let err = scan_with_limit(&bomb, 1 << 20).err().unwrap();
-        assert!(err.contains("xl/worksheets/sheet1.xml expands to 4 MiB"), "{err}");
+        assert!(
+            err.contains("xl/worksheets/sheet1.xml expands to 4 MiB"),
+            "{err}"
+        );
     }
 
     #[test]

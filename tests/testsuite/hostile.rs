@@ -60,7 +60,11 @@ fn rewrite_zip(path: &Path, edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>) {
     std::fs::write(path, out.into_inner()).unwrap();
 }
 
-fn replace_in(part: &'static str, from: &'static str, to: &'static str) -> impl Fn(&str, Vec<u8>) -> Option<Vec<u8>> {
+fn replace_in(
+    part: &'static str,
+    from: &'static str,
+    to: &'static str,
+) -> impl Fn(&str, Vec<u8>) -> Option<Vec<u8>> {
     move |name, body| {
         if name != part {
             return Some(body);
@@ -113,12 +117,14 @@ fn formulas_without_a_computed_value_are_reported_not_read_as_zero() {
     formula_workbook(&bare);
     rewrite_zip(&bare, |name, body| {
         let text = String::from_utf8(body).unwrap();
-        Some(match name {
-            "xl/worksheets/sheet1.xml" => text.replace("<f>C2*2</f><v>0</v>", "<f>C2*2</f>"),
-            "xl/workbook.xml" => text.replace(r#" fullCalcOnLoad="1""#, ""),
-            _ => text,
-        }
-        .into_bytes())
+        Some(
+            match name {
+                "xl/worksheets/sheet1.xml" => text.replace("<f>C2*2</f><v>0</v>", "<f>C2*2</f>"),
+                "xl/workbook.xml" => text.replace(r#" fullCalcOnLoad="1""#, ""),
+                _ => text,
+            }
+            .into_bytes(),
+        )
     });
     for file in ["data/2022年占位.xlsx", "data/2022年无值.xlsx"] {
         let out = inspect(&p, file);
@@ -154,15 +160,45 @@ fn broken_zip_parts_are_reported_and_the_batch_goes_on() {
     let p = project();
     good(&p);
     let missing = p.path("data/2022年缺表.xlsx");
-    write_xlsx(&missing, &[SheetSpec::new("项目", vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(1.0)]])]);
-    rewrite_zip(&missing, |name, body| (name != "xl/worksheets/sheet1.xml").then_some(body));
+    write_xlsx(
+        &missing,
+        &[SheetSpec::new(
+            "项目",
+            vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(1.0)]],
+        )],
+    );
+    rewrite_zip(&missing, |name, body| {
+        (name != "xl/worksheets/sheet1.xml").then_some(body)
+    });
     let malformed = p.path("data/2022年坏格.xlsx");
-    write_xlsx(&malformed, &[SheetSpec::new("项目", vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(1.0)]])]);
-    rewrite_zip(&malformed, replace_in("xl/worksheets/sheet1.xml", "<v>1</v>", "<v>1</x>"));
+    write_xlsx(
+        &malformed,
+        &[SheetSpec::new(
+            "项目",
+            vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(1.0)]],
+        )],
+    );
+    rewrite_zip(
+        &malformed,
+        replace_in("xl/worksheets/sheet1.xml", "<v>1</v>", "<v>1</x>"),
+    );
     // A declared dimension of the whole sheet allocates nothing: only real cells count.
     let wide = p.path("data/2022年大范围.xlsx");
-    write_xlsx(&wide, &[SheetSpec::new("项目", vec![vec![S("项目名称"), S("总投资")], vec![S("丁"), N(2.0)]])]);
-    rewrite_zip(&wide, replace_in("xl/worksheets/sheet1.xml", r#"<dimension ref="A1:B2"/>"#, r#"<dimension ref="A1:XFD1048576"/>"#));
+    write_xlsx(
+        &wide,
+        &[SheetSpec::new(
+            "项目",
+            vec![vec![S("项目名称"), S("总投资")], vec![S("丁"), N(2.0)]],
+        )],
+    );
+    rewrite_zip(
+        &wide,
+        replace_in(
+            "xl/worksheets/sheet1.xml",
+            r#"<dimension ref="A1:B2"/>"#,
+            r#"<dimension ref="A1:XFD1048576"/>"#,
+        ),
+    );
 
     let out = p.cmd().args(["run", "p.toml"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
@@ -193,7 +229,12 @@ fn a_symlink_loop_in_the_input_folder_is_reported() {
     std::os::unix::fs::symlink("loop.xlsx", p.path("data/loop.xlsx")).unwrap();
     std::fs::create_dir_all(p.path("data/sub")).unwrap();
     std::os::unix::fs::symlink("..", p.path("data/sub/up")).unwrap();
-    let out = p.cmd().args(["run", "p.toml"]).timeout(std::time::Duration::from_secs(60)).assert().code(1);
+    let out = p
+        .cmd()
+        .args(["run", "p.toml"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(!stderr.contains("panicked"), "{stderr}");
     let errors = manifest(&p)["errors"].to_string();
@@ -201,7 +242,9 @@ fn a_symlink_loop_in_the_input_folder_is_reported() {
         errors.contains("loop.xlsx: cannot read the file: Too many levels of symbolic links"),
         "{errors}"
     );
-    assert!(p.read("out/t/2022-12/facts.csv").contains("total,合计,项目个数,1"));
+    assert!(p
+        .read("out/t/2022-12/facts.csv")
+        .contains("total,合计,项目个数,1"));
 }
 
 #[test]
@@ -213,10 +256,20 @@ fn workbooks_without_usable_tables_are_accounted_for() {
         "data/2022年隐藏.xlsx",
         &[
             SheetSpec::new("封面", vec![]),
-            SheetSpec::new("项目", vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(5.0)]]).hidden(),
+            SheetSpec::new(
+                "项目",
+                vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(5.0)]],
+            )
+            .hidden(),
         ],
     );
-    p.xlsx("data/2022年表头.xlsx", &[SheetSpec::new("项目", vec![vec![S("项目名称"), S("总投资")]])]);
+    p.xlsx(
+        "data/2022年表头.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![vec![S("项目名称"), S("总投资")]],
+        )],
+    );
     p.xlsx(
         "data/2022年重名.xlsx",
         &[SheetSpec::new(
@@ -227,17 +280,37 @@ fn workbooks_without_usable_tables_are_accounted_for() {
             ],
         )],
     );
-    p.xlsx("data/无年份.xlsx", &[SheetSpec::new("项目", vec![vec![S("项目名称"), S("总投资")], vec![S("丁"), N(9.0)]])]);
+    p.xlsx(
+        "data/无年份.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![vec![S("项目名称"), S("总投资")], vec![S("丁"), N(9.0)]],
+        )],
+    );
 
     let hidden = inspect(&p, "data/2022年隐藏.xlsx");
-    assert!(hidden.contains("ignored: hidden sheets are not read (2 rows)"), "{hidden}");
+    assert!(
+        hidden.contains("ignored: hidden sheets are not read (2 rows)"),
+        "{hidden}"
+    );
     let header = inspect(&p, "data/2022年表头.xlsx");
-    assert!(header.contains("rows: 1 read = 0 kept + 0 rejected + 1 skipped (header 1)"), "{header}");
+    assert!(
+        header.contains("rows: 1 read = 0 kept + 0 rejected + 1 skipped (header 1)"),
+        "{header}"
+    );
     let twice = inspect(&p, "data/2022年重名.xlsx");
-    assert!(twice.contains("names a field already mapped to an earlier column; the earlier column is used"), "{twice}");
+    assert!(
+        twice.contains(
+            "names a field already mapped to an earlier column; the earlier column is used"
+        ),
+        "{twice}"
+    );
     let no_year = inspect(&p, "data/无年份.xlsx");
     assert!(no_year.contains("table has no year"), "{no_year}");
-    assert!(no_year.contains("rows: 2 read = 0 kept + 0 rejected + 2 skipped (no_year 2)"), "{no_year}");
+    assert!(
+        no_year.contains("rows: 2 read = 0 kept + 0 rejected + 2 skipped (no_year 2)"),
+        "{no_year}"
+    );
 
     p.cmd().args(["run", "p.toml"]).assert().code(1);
     let m = manifest(&p);

@@ -3,6 +3,7 @@
 mod batch;
 mod common;
 mod config;
+mod disk;
 mod hostile;
 mod ingest;
 mod realworld;

@@ -1,0 +1,165 @@
+//! Output failures on a real file system: a full disk and a read-only one, on a small tmpfs
+//! mounted in a private namespace (`unshare`, no root needed where user namespaces are on), and
+//! the output folder deleted while a run writes.
+
+use crate::common::*;
+use std::path::Path;
+
+fn project() -> Project {
+    let p = Project::new();
+    p.file("p.toml", INVESTMENT_PIPELINE);
+    investment(&p, "甲项目", 100.0);
+    p
+}
+
+fn investment(p: &Project, name: &'static str, amount: f64) {
+    p.xlsx(
+        "data/2022年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S(name), S("新建"), N(amount)],
+            ],
+        )],
+    );
+}
+
+/// Relative paths and contents of every file under `dir`, sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with(".staging") || n.starts_with(".old") || n == ".lock")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn namespaces_available() -> bool {
+    std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_or_read_only_output_disk_fails_the_run_and_keeps_the_previous_output() {
+    if !namespaces_available() {
+        eprintln!("skipped: `unshare -rm` is not available here to mount a small tmpfs");
+        return;
+    }
+    let p = project();
+    std::fs::create_dir_all(p.path("out")).unwrap();
+    // Inside the namespace: a 4 MiB tmpfs on out/, a good run, then the same disk nearly full
+    // (64 KiB left), then read-only. The tree of the first run is copied out before the mount
+    // goes away with the namespace.
+    let bin = assert_cmd::cargo::cargo_bin("yearbook");
+    let script = format!(
+        r#"
+        set -u
+        mount -t tmpfs -o size=4m tmpfs out || exit 90
+        "{bin}" run p.toml >first.log 2>&1; echo $? >first.code
+        cp -r out/t/2022-12 before
+        cp changed.xlsx "data/2022年投资.xlsx"
+        avail=$(df --output=avail -k out | tail -1)
+        dd if=/dev/zero of=out/filler bs=1k count=$((avail - 64)) 2>/dev/null
+        "{bin}" run p.toml >full.log 2>&1; echo $? >full.code
+        cp -r out/t/2022-12 after-full; ls -a out/t >full.ls
+        rm out/filler
+        mount -o remount,ro out
+        "{bin}" run p.toml >ro.log 2>&1; echo $? >ro.code
+        cp -r out/t/2022-12 after-ro; ls -a out/t >ro.ls
+        "#,
+        bin = bin.display()
+    );
+    // The changed input is written before the namespace starts, and copied in between runs.
+    investment(&p, "乙项目", 7.0);
+    std::fs::rename(p.path("data/2022年投资.xlsx"), p.path("changed.xlsx")).unwrap();
+    investment(&p, "甲项目", 100.0);
+    let status = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .current_dir(p.dir.path())
+        .env_remove("YEARBOOK_FAIL_AT")
+        .status()
+        .unwrap();
+    if status.code() == Some(90) {
+        eprintln!("skipped: a tmpfs cannot be mounted in a namespace here");
+        return;
+    }
+    let code = |f: &str| p.read(f).trim().to_string();
+    assert_eq!(code("first.code"), "0", "{}", p.read("first.log"));
+    let before = tree(&p.path("before"));
+    assert!(!before.is_empty());
+
+    let full = p.read("full.log");
+    assert_eq!(code("full.code"), "4", "{full}");
+    assert!(full.contains("No space left on device"), "{full}");
+    assert_eq!(
+        tree(&p.path("after-full")),
+        before,
+        "output changed on a full disk"
+    );
+    let ls = p.read("full.ls");
+    assert!(!ls.contains(".staging") && !ls.contains(".lock"), "{ls}");
+
+    let ro = p.read("ro.log");
+    assert_eq!(code("ro.code"), "4", "{ro}");
+    assert!(ro.contains("Read-only file system"), "{ro}");
+    assert_eq!(
+        tree(&p.path("after-ro")),
+        before,
+        "output changed on a read-only disk"
+    );
+    let ls = p.read("ro.ls");
+    assert!(!ls.contains(".staging") && !ls.contains(".lock"), "{ls}");
+}
+
+#[test]
+fn the_output_folder_deleted_mid_run_fails_cleanly() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let out = p
+        .cmd()
+        .args(["run", "p.toml", "--no-cache"])
+        .env("YEARBOOK_FAIL_AT", "delete-output")
+        .assert()
+        .code(4);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("error: cannot write outputs"), "{stderr}");
+    assert!(stderr.contains("No such file or directory"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(leftovers(&p.path("out/t")).is_empty());
+}
+
+#[test]
+fn an_output_folder_that_is_a_file_is_a_clear_error() {
+    let p = project();
+    p.file("out", "not a folder");
+    let out = p.cmd().args(["run", "p.toml"]).assert().code(4);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("error: cannot write"), "{stderr}");
+    assert!(stderr.contains("out/t"), "{stderr}");
+    assert_eq!(p.read("out"), "not a folder");
+}
