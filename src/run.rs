@@ -351,8 +351,10 @@ fn write_outputs(
     };
     crate::output::fail_point("tables")?;
     crate::output::delete_point(dir);
-    let mut xlsx = None;
-    if formats.contains(&Format::Xlsx) && !tables.is_empty() {
+    let write_book = || -> Result<Option<PathBuf>, Error> {
+        if !formats.contains(&Format::Xlsx) || tables.is_empty() {
+            return Ok(None);
+        }
         let path = tables_dir.join(format!("{}.xlsx", pipeline.name));
         let meta = emit::TableMeta {
             title: pipeline.title.clone(),
@@ -360,11 +362,11 @@ fn write_outputs(
             period_label: period.label(),
         };
         emit::write_xlsx(tables, &meta, &path).map_err(emit_err)?;
-        xlsx = Some(rel(&path));
-        written.push(path);
-    }
-    let mut links = Vec::new();
-    for (ti, t) in tables.iter().enumerate() {
+        Ok(Some(path))
+    };
+    // One table's CSV, Parquet and charts.
+    let write_table = |ti: usize, t: &TableResult| -> Result<_, Error> {
+        let mut written = Vec::new();
         let mut l = emit::report::TableLinks::default();
         if formats.contains(&Format::Csv) {
             let path = tables_dir.join(format!("{}.csv", t.name));
@@ -399,7 +401,28 @@ fn write_outputs(
                 written.extend([svg, png]);
             }
         }
+        Ok((l, written))
+    };
+    // The workbook and the tables' files are written side by side (charts dominate); paths
+    // and links keep table order, and the first error in that order is the one reported.
+    let (book, per_table) = rayon::join(write_book, || {
+        use rayon::prelude::*;
+        tables
+            .par_iter()
+            .enumerate()
+            .map(|(ti, t)| write_table(ti, t))
+            .collect::<Vec<_>>()
+    });
+    let xlsx = book?.map(|path| {
+        let shown = rel(&path);
+        written.push(path);
+        shown
+    });
+    let mut links = Vec::new();
+    for r in per_table {
+        let (l, paths) = r?;
         links.push(l);
+        written.extend(paths);
     }
     let facts = dir.join("facts.csv");
     emit::write_facts(tables, &facts, bom).map_err(emit_err)?;

@@ -42,9 +42,12 @@ pub fn aggregate(
     frames: &[DataFrame],
     period: (i32, u32),
 ) -> Result<Vec<TableResult>, AggregateError> {
-    pipeline
+    use rayon::prelude::*;
+    // Tables are independent; each runs many small queries, so they run side by side. The
+    // results (and the first error, if any) keep pipeline order.
+    let results: Vec<Result<TableResult, AggregateError>> = pipeline
         .tables
-        .iter()
+        .par_iter()
         .map(|spec| {
             let frame = &frames[spec.dataset];
             table(pipeline, spec, frame, period).map_err(|source| AggregateError {
@@ -52,7 +55,8 @@ pub fn aggregate(
                 source,
             })
         })
-        .collect()
+        .collect();
+    results.into_iter().collect()
 }
 
 fn metric_kind(ds: &Dataset, m: &Measure) -> MetricKind {
