@@ -320,6 +320,14 @@ fn read_sheets(
         };
         out.push(read_sheet(pipeline, &sheet, file_name, display));
     }
+    // A workbook with nothing in it is named, so that a wrongly saved file is noticed.
+    if let Some(first) = out.first_mut() {
+        if first.warnings.is_empty() && out.iter().all(|s| s.rows_read == 0) {
+            out[0]
+                .warnings
+                .push("no sheet of this workbook holds any cells".to_string());
+        }
+    }
     Ok(out)
 }
 
@@ -463,6 +471,10 @@ fn read_grid(
         return rep;
     }
     let outcome = rows::extract(&grid, &lay, ds, display, &sheet.name);
+    if outcome.kept.is_empty() && outcome.rejected.is_empty() {
+        rep.warnings
+            .push("the table has a header but no data rows".to_string());
+    }
     rep.rows_kept = outcome.kept.len() as u64;
     rep.rows_rejected = outcome.rejected.len() as u64;
     rep.skipped = outcome.skipped;
