@@ -201,28 +201,150 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
     Ok(out)
 }
 
-/// calamine loops forever on an .ods whose content.xml is cut short; this reads it through
-/// once and reports where the XML breaks off or goes wrong.
+/// calamine loops forever on an .ods whose content.xml is cut short, and builds each sheet as
+/// a dense grid: one stray cell far from the table (or a value repeated across a million rows)
+/// would make it allocate gigabytes. This reads content.xml through once, reports where the
+/// XML breaks off or goes wrong, and refuses a sheet whose cells span more than
+/// [`DENSE_LIMIT`] cells, naming the far cell.
 fn check_ods(bytes: &[u8]) -> Result<(), String> {
-    use quick_xml::events::Event;
+    use quick_xml::events::{BytesStart, Event};
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(()); // calamine reports an unreadable zip itself.
     };
     let mut xml = Vec::new();
     match zip.by_name("content.xml") {
-        Ok(mut f) => {
-            f.read_to_end(&mut xml)
+        Ok(f) => {
+            let limit = super::xlsx_parts::PART_LIMIT;
+            f.take(limit + 1)
+                .read_to_end(&mut xml)
                 .map_err(|e| format!("content.xml cannot be read: {e}"))?;
+            if xml.len() as u64 > limit {
+                return Err(format!(
+                    "content.xml expands to more than {} MiB (a damaged file or a zip bomb)",
+                    limit >> 20
+                ));
+            }
         }
         Err(_) => return Ok(()),
+    }
+    fn repeats(e: &BytesStart, key: &str) -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| a.value.trim().parse().ok())
+            .unwrap_or(1)
+            .max(1)
+    }
+    fn has_attr(e: &BytesStart, key: &str) -> bool {
+        e.attributes().flatten().any(|a| a.key.as_ref() == key)
+    }
+    /// Extent of one sheet's non-empty cells: rows and columns, first and last.
+    #[derive(Default)]
+    struct Extent {
+        name: String,
+        row: u64,
+        row_repeats: u64,
+        col: u64,
+        first: Option<(u64, u64)>,
+        last: (u64, u64),
+        far: (u64, u64),
+    }
+    impl Extent {
+        fn cell(&mut self, cols: u64) {
+            let (r0, r1) = (self.row, self.row + self.row_repeats - 1);
+            let (c0, c1) = (self.col, self.col + cols - 1);
+            let (fr, fc) = self.first.get_or_insert((r0, c0));
+            (*fr, *fc) = ((*fr).min(r0), (*fc).min(c0));
+            self.last = (self.last.0.max(r1), self.last.1.max(c1));
+            if r1 + c1 >= self.far.0 + self.far.1 {
+                self.far = (r1, c1);
+            }
+        }
+        fn check(&self) -> Result<(), String> {
+            let Some((r0, c0)) = self.first else {
+                return Ok(());
+            };
+            let span = (self.last.0 - r0 + 1).saturating_mul(self.last.1 - c0 + 1);
+            if span > DENSE_LIMIT {
+                let far = crate::model::a1(
+                    self.far.0.min(u32::MAX as u64) as u32,
+                    self.far.1.min(u32::MAX as u64) as u32,
+                );
+                return Err(format!(
+                    "sheet `{}` spans {span} cells (up to {far}), more than the {DENSE_LIMIT} a sheet may span; remove the stray cells far from the table",
+                    self.name
+                ));
+            }
+            Ok(())
+        }
     }
     let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
     let mut depth = 0usize;
     let mut buf = Vec::new();
+    let mut sheet: Option<Extent> = None;
     loop {
-        match reader.read_event_into(&mut buf) {
+        let event = reader.read_event_into(&mut buf);
+        let (e, open) = match &event {
+            Ok(Event::Start(e)) => (Some(e), true),
+            Ok(Event::Empty(e)) => (Some(e), false),
+            _ => (None, false),
+        };
+        if let Some(e) = e {
+            match e.name().into_inner() {
+                "table:table" if open => {
+                    let name = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == "table:name")
+                        .map(|a| a.value.to_string())
+                        .unwrap_or_default();
+                    sheet = Some(Extent {
+                        name,
+                        ..Extent::default()
+                    });
+                }
+                "table:table-row" => {
+                    if let Some(s) = sheet.as_mut() {
+                        s.row_repeats = repeats(e, "table:number-rows-repeated");
+                        s.col = 0;
+                        if !open {
+                            s.row += s.row_repeats;
+                        }
+                    }
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    if let Some(s) = sheet.as_mut() {
+                        let cols = repeats(e, "table:number-columns-repeated");
+                        let filled = open
+                            || has_attr(e, "office:value-type")
+                            || has_attr(e, "table:formula");
+                        if filled && s.row_repeats > 0 {
+                            s.cell(cols);
+                        }
+                        s.col = s.col.saturating_add(cols);
+                    }
+                }
+                _ => {}
+            }
+        }
+        match event {
             Ok(Event::Start(_)) => depth += 1,
-            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::End(e)) => {
+                depth = depth.saturating_sub(1);
+                match e.name().into_inner() {
+                    "table:table-row" => {
+                        if let Some(s) = sheet.as_mut() {
+                            s.row = s.row.saturating_add(s.row_repeats);
+                        }
+                    }
+                    "table:table" => {
+                        if let Some(s) = sheet.take() {
+                            s.check()?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
             Ok(Event::Eof) if depth == 0 => return Ok(()),
             Ok(Event::Eof) => {
                 return Err(format!(
@@ -419,5 +541,54 @@ fn classify(e: calamine::Error) -> FileError {
         FileError::Encrypted
     } else {
         FileError::Corrupt(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ods(table: &str) -> Vec<u8> {
+        let xml = format!(
+            r#"<?xml version="1.0"?><office:document-content><office:body><office:spreadsheet>{table}</office:spreadsheet></office:body></office:document-content>"#
+        );
+        let mut buf = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        w.start_file("content.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, xml.as_bytes()).unwrap();
+        w.finish().unwrap();
+        buf.into_inner()
+    }
+
+    const ONE: &str = r#"<table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row>"#;
+
+    #[test]
+    fn an_ods_sheet_spanning_too_many_cells_is_refused_before_calamine_allocates_it() {
+        // A stray cell 100,000 rows down and 1,000 columns across: 100 million cells.
+        let stray = format!(
+            r#"<table:table table:name="S">{ONE}<table:table-row table:number-rows-repeated="100000"><table:table-cell table:number-columns-repeated="5"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="999"/><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#
+        );
+        let err = check_ods(&ods(&stray)).unwrap_err();
+        assert_eq!(
+            err,
+            "sheet `S` spans 100002000 cells (up to ALL100002), more than the 20000000 a sheet may span; remove the stray cells far from the table"
+        );
+        // One value repeated down a million rows and across 100 columns.
+        let repeated = r#"<table:table table:name="R"><table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="100"/></table:table-row></table:table>"#;
+        assert!(check_ods(&ods(repeated))
+            .unwrap_err()
+            .contains("sheet `R` spans 100000000 cells"));
+    }
+
+    #[test]
+    fn empty_repeats_to_the_sheet_edge_are_fine() {
+        // As spreadsheet programs save them: empty rows and columns repeated to the edge.
+        let edge = format!(
+            r#"<table:table table:name="S">{ONE}<table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>"#
+        );
+        assert_eq!(check_ods(&ods(&edge)), Ok(()));
+        let sample = std::fs::read("sample-data/2022/2022年工会贴息贷款发放情况.ods").unwrap();
+        assert_eq!(check_ods(&sample), Ok(()));
     }
 }
