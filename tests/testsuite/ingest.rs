@@ -396,6 +396,11 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
         "<!DOCTYPE html><html><table><tr><td>1</td></tr></table></html>",
     );
     p.file("data/empty.xls", b"");
+    // Reporting systems often save an HTML table under an .xls name.
+    p.file(
+        "data/export.xls",
+        "<html><body><table><tr><td>项目名称</td></tr></table></body></html>",
+    );
     p.file("data/~$2022年投资.xlsx", b"lock");
     p.file("data/text.ods", "a,b,c\n1,2,3\n");
     std::fs::create_dir_all(p.path("data/folder.xlsx")).unwrap();
@@ -408,6 +413,10 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
         ("truncated.xlsx", "corrupt or unreadable"),
         ("page.xlsx", "looks like HTML"),
         ("empty.xls", "empty file"),
+        (
+            "export.xls",
+            "not a workbook: the content looks like HTML, not a legacy .xls (OLE) file",
+        ),
         ("~$2022年投资.xlsx", "lock file"),
         ("text.ods", "plain text or CSV"),
     ] {
