@@ -296,7 +296,16 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let staging = crate::output::Staging::new(&out_root, &period.to_string())?;
 
     let t = Instant::now();
-    let mut written = write_outputs(pipeline, &batch, &tables, &frames, period, staging.path())?;
+    let png_cache = (!opts.no_cache)
+        .then(|| emit::chart::PngCache::new(&out_root.join(".cache").join("charts")));
+    let mut written = write_outputs(
+        pipeline,
+        &batch,
+        (&tables, &frames),
+        period,
+        staging.path(),
+        png_cache.as_ref(),
+    )?;
     batch.timings.push(("write", t.elapsed().as_secs_f64()));
     crate::output::fail_point("manifest")?;
     let manifest = crate::manifest::build(
@@ -329,10 +338,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
-    tables: &[TableResult],
-    frames: &[DataFrame],
+    (tables, frames): (&[TableResult], &[DataFrame]),
     period: Period,
     dir: &Path,
+    png_cache: Option<&emit::chart::PngCache>,
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
@@ -395,7 +404,8 @@ fn write_outputs(
         };
         for spec in &specs {
             if let Some((svg, png)) =
-                emit::chart::write_chart(t, spec, &charts_dir, scale).map_err(emit_err)?
+                emit::chart::write_chart(t, spec, &charts_dir, scale, png_cache)
+                    .map_err(emit_err)?
             {
                 l.charts.push((rel(&png), rel(&svg)));
                 written.extend([svg, png]);

@@ -20,7 +20,8 @@ pub struct RunArgs {
     /// Fail, writing nothing, if any row is rejected or any file is unreadable.
     #[arg(long)]
     pub strict: bool,
-    /// Parse every workbook again instead of using the parse cache.
+    /// Parse every workbook and render every chart again, instead of using the caches in the
+    /// output folder's `.cache` (parsed workbooks by content, rendered charts by their SVG).
     #[arg(long)]
     pub no_cache: bool,
     /// Aggregate the clean data that `yearbook ingest` wrote to this folder (possibly from

@@ -199,6 +199,28 @@ pub fn resolve(
         }
     }
 
+    // A table without declared charts gets a default chart named after it; a declared chart
+    // of another table must not take that name, or both would write the same files.
+    for (i, ch) in raw.charts.iter().enumerate() {
+        let owner = charts
+            .iter()
+            .find(|d| d.spec.name == ch.name)
+            .map(|d| d.table);
+        let named = tables.iter().position(|t| t.name == ch.name);
+        if let (Some(owner), Some(ti)) = (owner, named) {
+            if owner != ti && !charts.iter().any(|d| d.table == ti) {
+                c.err(
+                    &root.k("charts").i(i).k("name"),
+                    format!(
+                        "chart name `{}` is the name of table `{}`'s default chart; choose another name",
+                        ch.name, ch.name
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+
     if !c.problems.is_empty() {
         return Err(c.problems);
     }

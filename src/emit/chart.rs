@@ -622,13 +622,14 @@ pub fn render_svg(c: &ChartData) -> Result<String, String> {
     ))
 }
 
-/// Control characters from a cell (say U+0001 in a project name) are not allowed in XML and
+/// Control characters from a cell (say U+0001 in a project name) and the non-characters
+/// U+FFFE and U+FFFF are not allowed in XML and
 /// would make the SVG unreadable: each becomes U+FFFD, the replacement character.
 fn xml_safe(svg: &str) -> String {
     svg.chars()
         .map(|c| match c {
             '\t' | '\n' | '\r' => c,
-            c if c.is_control() && (c as u32) < 0x20 => '\u{FFFD}',
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
             c => c,
         })
         .collect()
@@ -668,6 +669,54 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
     pixmap.encode_png().map_err(|e| e.to_string())
 }
 
+/// Rendered PNGs keyed by what determines their bytes: the SVG text, the scale and the tool
+/// version (which fixes the font and the renderer). Rasterising is most of the cost of
+/// writing outputs, and on a re-run most charts have not changed.
+pub struct PngCache {
+    dir: std::path::PathBuf,
+}
+
+impl PngCache {
+    pub fn new(dir: &Path) -> PngCache {
+        PngCache {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn entry(&self, svg: &str, scale: f32) -> std::path::PathBuf {
+        let key = format!(
+            "yearbook {} png {}\n{svg}",
+            env!("CARGO_PKG_VERSION"),
+            scale.to_bits()
+        );
+        let hash = crate::util::sha256_hex(key.as_bytes());
+        self.dir.join(format!("{}.png", &hash[..32]))
+    }
+
+    /// The cached PNG, or a fresh rendering stored for next time. A cache that cannot be
+    /// read or written only costs the rendering.
+    fn png(&self, svg: &str, scale: f32) -> Result<Vec<u8>, String> {
+        let path = self.entry(svg, scale);
+        if let Ok(bytes) = std::fs::read(&path) {
+            if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+                return Ok(bytes);
+            }
+        }
+        let png = svg_to_png(svg, scale)?;
+        let store = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&self.dir)?;
+            let tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+            std::fs::write(tmp.path(), &png)?;
+            tmp.persist(&path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        if let Err(e) = store() {
+            tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
+        }
+        Ok(png)
+    }
+}
+
 /// Writes `<name>.svg` and `<name>.png` for a chart of a table; None when the table has
 /// nothing to draw.
 pub fn write_chart(
@@ -675,6 +724,7 @@ pub fn write_chart(
     spec: &ChartSpec,
     dir: &Path,
     scale: f32,
+    cache: Option<&PngCache>,
 ) -> Result<Option<(std::path::PathBuf, std::path::PathBuf)>, EmitError> {
     let Some(data) = chart_data(table, spec) else {
         return Ok(None);
@@ -686,7 +736,11 @@ pub fn write_chart(
         source: std::io::Error::other(m),
     };
     let svg = render_svg(&data).map_err(|m| other(&svg_path, m))?;
-    let png = svg_to_png(&svg, scale).map_err(|m| other(&png_path, m))?;
+    let png = match cache {
+        Some(c) => c.png(&svg, scale),
+        None => svg_to_png(&svg, scale),
+    }
+    .map_err(|m| other(&png_path, m))?;
     std::fs::write(&svg_path, svg).map_err(EmitError::io(&svg_path))?;
     std::fs::write(&png_path, png).map_err(EmitError::io(&png_path))?;
     Ok(Some((svg_path, png_path)))
@@ -721,6 +775,27 @@ mod tests {
                 vec![Some(25.0), Some(-8.2), None],
             )),
         }
+    }
+
+    #[test]
+    fn a_cached_png_is_reused_only_for_the_same_svg_and_scale() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PngCache::new(dir.path());
+        let svg = render_svg(&data()).unwrap();
+        let fresh = svg_to_png(&svg, 0.25).unwrap();
+        assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
+        let entry = cache.entry(&svg, 0.25);
+        assert!(entry.is_file());
+        // What is in the cache is what a re-run writes, without rendering again.
+        let marker = b"\x89PNG\r\n\x1a\nmarker".to_vec();
+        std::fs::write(&entry, &marker).unwrap();
+        assert_eq!(cache.png(&svg, 0.25).unwrap(), marker);
+        assert_ne!(cache.png(&svg, 0.2).unwrap(), marker);
+        let other = svg.replace("新建", "扩建");
+        assert_ne!(cache.png(&other, 0.25).unwrap(), marker);
+        // A damaged entry is rendered again.
+        std::fs::write(&entry, b"not a png").unwrap();
+        assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in HTML text.
+            // C0 control characters are not allowed in HTML text.
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 => out.push('\u{FFFD}'),
             _ => out.push(c),

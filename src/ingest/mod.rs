@@ -231,7 +231,11 @@ pub fn read_stable(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
         Err(e) => return Err(FileError::Io(e.to_string())),
     };
-    let after = std::fs::metadata(path).map(|m| stamp(&m)).ok();
+    let after = match std::fs::metadata(path) {
+        Ok(m) => Some(stamp(&m)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
+        Err(_) => None,
+    };
     if after != Some(before) || bytes.len() as u64 != before.0 {
         return Err(FileError::Changed);
     }
@@ -321,12 +325,14 @@ fn read_sheets(
         out.push(read_sheet(pipeline, &sheet, file_name, display));
     }
     // A workbook with nothing in it is named, so that a wrongly saved file is noticed.
-    if let Some(first) = out.first_mut() {
-        if first.warnings.is_empty() && out.iter().all(|s| s.rows_read == 0) {
-            out[0]
-                .warnings
-                .push("no sheet of this workbook holds any cells".to_string());
-        }
+    if !out.is_empty()
+        && out
+            .iter()
+            .all(|s| s.rows_read == 0 && s.warnings.is_empty())
+    {
+        out[0]
+            .warnings
+            .push("no sheet of this workbook holds any cells".to_string());
     }
     Ok(out)
 }

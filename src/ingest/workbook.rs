@@ -227,14 +227,18 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
         }
         Err(_) => return Ok(()),
     }
-    fn repeats(e: &BytesStart, key: &str) -> u64 {
+    /// A repeat count, capped at the sheet's size as calamine caps it, so that the sums
+    /// below cannot overflow.
+    fn repeats(e: &BytesStart, key: &str, max: u64) -> u64 {
         e.attributes()
             .flatten()
             .find(|a| a.key.as_ref() == key)
             .and_then(|a| a.value.trim().parse().ok())
             .unwrap_or(1)
-            .max(1)
+            .clamp(1, max)
     }
+    const MAX_ROWS: u64 = 1 << 20;
+    const MAX_COLS: u64 = 1 << 14;
     fn has_attr(e: &BytesStart, key: &str) -> bool {
         e.attributes().flatten().any(|a| a.key.as_ref() == key)
     }
@@ -251,12 +255,13 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
     }
     impl Extent {
         fn cell(&mut self, cols: u64) {
-            let (r0, r1) = (self.row, self.row + self.row_repeats - 1);
-            let (c0, c1) = (self.col, self.col + cols - 1);
+            let r1 = self.row.saturating_add(self.row_repeats - 1);
+            let c1 = self.col.saturating_add(cols - 1);
+            let (r0, c0) = (self.row, self.col);
             let (fr, fc) = self.first.get_or_insert((r0, c0));
             (*fr, *fc) = ((*fr).min(r0), (*fc).min(c0));
             self.last = (self.last.0.max(r1), self.last.1.max(c1));
-            if r1 + c1 >= self.far.0 + self.far.1 {
+            if r1.saturating_add(c1) >= self.far.0.saturating_add(self.far.1) {
                 self.far = (r1, c1);
             }
         }
@@ -264,7 +269,8 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
             let Some((r0, c0)) = self.first else {
                 return Ok(());
             };
-            let span = (self.last.0 - r0 + 1).saturating_mul(self.last.1 - c0 + 1);
+            let rows = self.last.0.saturating_sub(r0).saturating_add(1);
+            let span = rows.saturating_mul(self.last.1.saturating_sub(c0).saturating_add(1));
             if span > DENSE_LIMIT {
                 let far = crate::model::a1(
                     self.far.0.min(u32::MAX as u64) as u32,
@@ -305,16 +311,16 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
                 }
                 "table:table-row" => {
                     if let Some(s) = sheet.as_mut() {
-                        s.row_repeats = repeats(e, "table:number-rows-repeated");
+                        s.row_repeats = repeats(e, "table:number-rows-repeated", MAX_ROWS);
                         s.col = 0;
                         if !open {
-                            s.row += s.row_repeats;
+                            s.row = s.row.saturating_add(s.row_repeats);
                         }
                     }
                 }
                 "table:table-cell" | "table:covered-table-cell" => {
                     if let Some(s) = sheet.as_mut() {
-                        let cols = repeats(e, "table:number-columns-repeated");
+                        let cols = repeats(e, "table:number-columns-repeated", MAX_COLS);
                         let filled = open
                             || has_attr(e, "office:value-type")
                             || has_attr(e, "table:formula");
@@ -385,7 +391,7 @@ fn xlsx_cells(
     let mut last = None;
     let mut uncached = Uncached::new();
     // Shared formulas give their text only on the group's first cell.
-    let mut shared: BTreeMap<usize, String> = BTreeMap::new();
+    let mut shared: BTreeMap<usize, ((u32, u32), String)> = BTreeMap::new();
     loop {
         let cell = match reader.next_cell_with_formula_metadata() {
             Ok(Some(c)) => c,
@@ -409,7 +415,7 @@ fn xlsx_cells(
             ..
         }) = &cell.formula
         {
-            shared.insert(*shared_index, formula.clone());
+            shared.insert(*shared_index, (cell.pos, formula.clone()));
         }
         if value != Data::Empty {
             cells.push(Cell::new(cell.pos, value));
@@ -421,7 +427,9 @@ fn xlsx_cells(
             Some(F::Shared { formula, .. }) => formula,
             Some(F::SharedDerived { shared_index }) => shared
                 .get(&shared_index)
-                .map(|f| format!("{f} (shared)"))
+                .map(|((r, c), f)| {
+                    format!("{f} (shared from {}, shifted)", crate::model::a1(*r, *c))
+                })
                 .unwrap_or_default(),
             Some(_) => String::new(),
         };
@@ -579,6 +587,13 @@ mod tests {
         assert!(check_ods(&ods(repeated))
             .unwrap_err()
             .contains("sheet `R` spans 100000000 cells"));
+        // A repeat count near u64::MAX must not wrap the span round to a small number.
+        let huge = format!(
+            r#"<table:table table:name="H">{ONE}<table:table-row table:number-rows-repeated="18446744073709551615"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="18446744073709551615"/></table:table-row></table:table>"#
+        );
+        assert!(check_ods(&ods(&huge))
+            .unwrap_err()
+            .contains("sheet `H` spans"));
     }
 
     #[test]

@@ -165,8 +165,8 @@ fn entry(
     Ok(Some(out))
 }
 
-/// The tail of a sheet part from its `mergeCells` element on, reading the part in chunks so
-/// that a large sheet is never held whole.
+/// A sheet part's `mergeCells` element, reading the part in chunks so that a large sheet is
+/// never held whole, and stopping at the element's end.
 fn merge_section(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
@@ -194,22 +194,51 @@ fn merge_section(
             return Err(too_big(name, total, limit));
         }
         window.extend_from_slice(&chunk[..n]);
-        if found {
-            continue;
-        }
-        match window.find(NEEDLE) {
-            Some(i) => {
-                window.drain(..i.saturating_sub(1));
-                found = true;
+        if !found {
+            match window.find(NEEDLE) {
+                Some(i) => {
+                    window.drain(..i.saturating_sub(1));
+                    found = true;
+                }
+                // Keep enough to match the name across a chunk boundary.
+                None => {
+                    let keep = window.len().saturating_sub(NEEDLE.len());
+                    window.drain(..keep);
+                }
             }
-            // Keep enough to match the name across a chunk boundary.
-            None => {
+        }
+        if found {
+            if let Some(end) = closing_tag(&window) {
+                window.truncate(end);
+                return Ok(Some(window));
+            }
+            if window.len() > SECTION_LIMIT {
+                // The word in a cell's text, not the element: look for the next one.
                 let keep = window.len().saturating_sub(NEEDLE.len());
                 window.drain(..keep);
+                found = false;
             }
         }
     }
     Ok(Some(if found { window } else { Vec::new() }))
+}
+
+/// More than any real list of merged regions (about 40 bytes each).
+const SECTION_LIMIT: usize = 64 << 20;
+
+/// The end of the first `</mergeCells>` (with any prefix) in `xml`.
+fn closing_tag(xml: &[u8]) -> Option<usize> {
+    use bstr::ByteSlice;
+    let mut from = 0;
+    while let Some(i) = xml[from..].find(b"mergeCells>") {
+        let at = from + i;
+        let open = xml[..at].rfind_byte(b'<')?;
+        if xml.get(open + 1) == Some(&b'/') {
+            return Some(at + b"mergeCells>".len());
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn merges_by_sheet(
@@ -326,6 +355,14 @@ mod tests {
             err.contains("xl/worksheets/sheet1.xml expands to 4 MiB"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_merge_section_ends_at_its_closing_tag() {
+        let xml = br#"<c><is><t>mergeCells</t></is></c><x:mergeCells count="1"><x:mergeCell ref="A1:B1"/></x:mergeCells><pageMargins/>"#;
+        let end = closing_tag(xml).unwrap();
+        assert!(xml[..end].ends_with(b"</x:mergeCells>"));
+        assert_eq!(closing_tag(b"<mergeCells><mergeCell ref=\"A1:B1\"/>"), None);
     }
 
     #[test]

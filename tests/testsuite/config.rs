@@ -152,3 +152,19 @@ fn the_reference_example_is_a_valid_pipeline() {
         .path("out/district/2022-12/charts/projects_by_nature.png")
         .is_file());
 }
+
+#[test]
+fn a_chart_named_like_another_tables_default_chart_is_refused() {
+    let p = Project::new();
+    // `by_nature` has no chart of its own, so it gets one named `by_nature`.
+    let pipeline = format!(
+        "{INVESTMENT_PIPELINE}\n[[tables]]\nname = \"all\"\ntitle = \"全部\"\ndataset = \"investment\"\nmeasures = [{{ name = \"n\", op = \"count\" }}]\n\n[[charts]]\nname = \"by_nature\"\ntable = \"all\"\nkind = \"bar\"\n"
+    );
+    p.file("p.toml", pipeline);
+    let out = p.cmd().args(["validate", "p.toml"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("charts[0].name: chart name `by_nature` is the name of table `by_nature`'s default chart; choose another name"),
+        "{stderr}"
+    );
+}

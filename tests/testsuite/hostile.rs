@@ -238,8 +238,9 @@ fn a_symlink_loop_in_the_input_folder_is_reported() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(!stderr.contains("panicked"), "{stderr}");
     let errors = manifest(&p)["errors"].to_string();
+    // ELOOP; its text differs between C libraries.
     assert!(
-        errors.contains("loop.xlsx: cannot read the file: Too many levels of symbolic links"),
+        errors.contains("loop.xlsx: cannot read the file: ") && errors.contains("(os error 40)"),
         "{errors}"
     );
     assert!(p
