@@ -373,19 +373,21 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(5)
         .map(|((r, c), f)| format!("{} (={f})", crate::model::a1(*r, *c)))
         .collect();
-    let more = sheet.uncached.len().saturating_sub(shown.len());
     rep.warnings.push(format!(
         "{} formula cells have no computed value, as when a program writes a workbook without \
-         calculating it: {}{}; they are not read as 0 (rows that need them are rejected). \
+         calculating it: {}; they are not read as 0 (rows that need them are rejected). \
          Open and save the workbook in Excel or LibreOffice to compute them",
         sheet.uncached.len(),
-        shown.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
+        listed(&shown, sheet.uncached.len()),
     ));
+}
+
+/// The first few of `total` items, then how many more: "A1, B2 and 3 more".
+fn listed(shown: &[String], total: usize) -> String {
+    match total.saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
 
 /// Stray cells are reported, and the rows that hold only them counted as skipped.
@@ -416,16 +418,10 @@ fn account_stray(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(10)
         .map(|(r, c, v)| format!("{} (\"{}\")", crate::model::a1(*r, *c), value::cell_text(v)))
         .collect();
-    let more = sheet.stray.len().saturating_sub(shown.len());
     rep.warnings.push(format!(
-        "{} cells far outside the table were left out: {}{}",
+        "{} cells far outside the table were left out: {}",
         sheet.stray.len(),
-        shown.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
+        listed(&shown, sheet.stray.len()),
     ));
 }
 

@@ -124,6 +124,52 @@ impl Project {
     }
 }
 
+/// A project with [`INVESTMENT_PIPELINE`] as `p.toml`.
+pub fn pipeline_project() -> Project {
+    let p = Project::new();
+    p.file("p.toml", INVESTMENT_PIPELINE);
+    p
+}
+
+/// Writes a one-sheet investment workbook: sheet `项目`, the header 项目名称/建设性质/总投资,
+/// then `rows`.
+pub fn investment_book(p: &Project, rel: &str, rows: Vec<Vec<C>>) {
+    let mut all = vec![vec![S("项目名称"), S("建设性质"), S("总投资")]];
+    all.extend(rows);
+    p.xlsx(rel, &[SheetSpec::new("项目", all)]);
+}
+
+/// What `yearbook inspect` prints for one file, with the pipeline `p.toml`.
+pub fn inspect(p: &Project, file: &str) -> String {
+    let out = p
+        .cmd()
+        .args(["inspect", "--pipeline", "p.toml", file])
+        .output()
+        .expect("inspect");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Relative paths and contents of every file under `dir`, sorted.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            out.push((rel, std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out
+}
+
 /// A small pipeline with one investment dataset, used by most fixtures.
 pub const INVESTMENT_PIPELINE: &str = r#"
 name = "t"

@@ -6,43 +6,17 @@ use crate::common::*;
 use std::path::Path;
 
 fn project() -> Project {
-    let p = Project::new();
-    p.file("p.toml", INVESTMENT_PIPELINE);
+    let p = pipeline_project();
     investment(&p, "甲项目", 100.0);
     p
 }
 
 fn investment(p: &Project, name: &'static str, amount: f64) {
-    p.xlsx(
+    investment_book(
+        p,
         "data/2022年投资.xlsx",
-        &[SheetSpec::new(
-            "项目",
-            vec![
-                vec![S("项目名称"), S("建设性质"), S("总投资")],
-                vec![S(name), S("新建"), N(amount)],
-            ],
-        )],
+        vec![vec![S(name), S("新建"), N(amount)]],
     );
-}
-
-/// Relative paths and contents of every file under `dir`, sorted.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
@@ -114,27 +88,21 @@ fn a_full_or_read_only_output_disk_fails_the_run_and_keeps_the_previous_output()
     let before = tree(&p.path("before"));
     assert!(!before.is_empty());
 
-    let full = p.read("full.log");
-    assert_eq!(code("full.code"), "4", "{full}");
-    assert!(full.contains("No space left on device"), "{full}");
-    assert_eq!(
-        tree(&p.path("after-full")),
-        before,
-        "output changed on a full disk"
-    );
-    let ls = p.read("full.ls");
-    assert!(!ls.contains(".staging") && !ls.contains(".lock"), "{ls}");
-
-    let ro = p.read("ro.log");
-    assert_eq!(code("ro.code"), "4", "{ro}");
-    assert!(ro.contains("Read-only file system"), "{ro}");
-    assert_eq!(
-        tree(&p.path("after-ro")),
-        before,
-        "output changed on a read-only disk"
-    );
-    let ls = p.read("ro.ls");
-    assert!(!ls.contains(".staging") && !ls.contains(".lock"), "{ls}");
+    for (step, error) in [
+        ("full", "No space left on device"),
+        ("ro", "Read-only file system"),
+    ] {
+        let log = p.read(&format!("{step}.log"));
+        assert_eq!(code(&format!("{step}.code")), "4", "{log}");
+        assert!(log.contains(error), "{log}");
+        assert_eq!(
+            tree(&p.path(&format!("after-{step}"))),
+            before,
+            "output changed ({error})"
+        );
+        let ls = p.read(&format!("{step}.ls"));
+        assert!(!ls.contains(".staging") && !ls.contains(".lock"), "{ls}");
+    }
 }
 
 #[test]

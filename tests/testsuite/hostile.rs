@@ -10,32 +10,12 @@ fn manifest(p: &Project) -> serde_json::Value {
     serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).expect("manifest")
 }
 
-fn inspect(p: &Project, file: &str) -> String {
-    let out = p
-        .cmd()
-        .args(["inspect", "--pipeline", "p.toml", file])
-        .output()
-        .expect("inspect");
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn project() -> Project {
-    let p = Project::new();
-    p.file("p.toml", INVESTMENT_PIPELINE);
-    p
-}
-
 /// A good workbook, so that every test also shows the batch going on.
 fn good(p: &Project) {
-    p.xlsx(
+    investment_book(
+        p,
         "data/2022年投资.xlsx",
-        &[SheetSpec::new(
-            "项目",
-            vec![
-                vec![S("项目名称"), S("建设性质"), S("总投资")],
-                vec![S("甲项目"), S("新建"), N(100.0)],
-            ],
-        )],
+        vec![vec![S("甲项目"), S("新建"), N(100.0)]],
     );
 }
 
@@ -108,7 +88,7 @@ fn formula_workbook(path: &Path) {
 
 #[test]
 fn formulas_without_a_computed_value_are_reported_not_read_as_zero() {
-    let p = project();
+    let p = pipeline_project();
     good(&p);
     let placeholder = p.path("data/2022年占位.xlsx");
     formula_workbook(&placeholder);
@@ -157,7 +137,7 @@ fn formulas_without_a_computed_value_are_reported_not_read_as_zero() {
 
 #[test]
 fn broken_zip_parts_are_reported_and_the_batch_goes_on() {
-    let p = project();
+    let p = pipeline_project();
     good(&p);
     let missing = p.path("data/2022年缺表.xlsx");
     write_xlsx(
@@ -224,7 +204,7 @@ fn broken_zip_parts_are_reported_and_the_batch_goes_on() {
 #[cfg(unix)]
 #[test]
 fn a_symlink_loop_in_the_input_folder_is_reported() {
-    let p = project();
+    let p = pipeline_project();
     good(&p);
     std::os::unix::fs::symlink("loop.xlsx", p.path("data/loop.xlsx")).unwrap();
     std::fs::create_dir_all(p.path("data/sub")).unwrap();
@@ -250,7 +230,7 @@ fn a_symlink_loop_in_the_input_folder_is_reported() {
 
 #[test]
 fn workbooks_without_usable_tables_are_accounted_for() {
-    let p = project();
+    let p = pipeline_project();
     good(&p);
     p.xlsx("data/2022年空.xlsx", &[SheetSpec::new("空", vec![])]);
     p.xlsx(
@@ -323,24 +303,21 @@ fn workbooks_without_usable_tables_are_accounted_for() {
 
 #[test]
 fn extreme_cell_values_are_rejected_or_written_whole() {
-    let p = project();
+    let p = pipeline_project();
     // The longest text an Excel cell holds.
     let long: &'static str = Box::leak("长".repeat(32_767).into_boxed_str());
-    p.xlsx(
+    investment_book(
+        &p,
         "data/2022年投资.xlsx",
-        &[SheetSpec::new(
-            "项目",
-            vec![
-                vec![S("项目名称"), S("建设性质"), S("总投资")],
-                vec![S("甲"), S(long), N(1.0)],
-                vec![S("乙"), S("新\u{1}建\u{7f}"), N(2.0)],
-                vec![S("丙"), S("续建"), N(1e300)],
-                vec![S("丁"), S("续建"), S("NaN")],
-                vec![S("戊"), S("续建"), S("-inf")],
-                vec![S("己"), S("续建"), S("１２3.5")],
-                vec![S("庚"), S("续建"), S("(4)")],
-            ],
-        )],
+        vec![
+            vec![S("甲"), S(long), N(1.0)],
+            vec![S("乙"), S("新\u{1}建\u{7f}"), N(2.0)],
+            vec![S("丙"), S("续建"), N(1e300)],
+            vec![S("丁"), S("续建"), S("NaN")],
+            vec![S("戊"), S("续建"), S("-inf")],
+            vec![S("己"), S("续建"), S("１２3.5")],
+            vec![S("庚"), S("续建"), S("(4)")],
+        ],
     );
     let out = p.cmd().args(["run", "p.toml"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();

@@ -10,21 +10,6 @@ fn facts(p: &Project, period: &str) -> String {
     p.read(&format!("out/t/{period}/facts.csv"))
 }
 
-fn inspect(p: &Project, file: &str) -> String {
-    let out = p
-        .cmd()
-        .args(["inspect", "--pipeline", "p.toml", file])
-        .output()
-        .expect("inspect");
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn with_pipeline() -> Project {
-    let p = Project::new();
-    p.file("p.toml", INVESTMENT_PIPELINE);
-    p
-}
-
 /// A realistic sheet: title, unit line, two-row merged header, 合计, 其中, notes, a bad cell.
 fn realistic(p: &Project) {
     p.xlsx(
@@ -64,7 +49,7 @@ fn realistic(p: &Project) {
 
 #[test]
 fn inspect_shows_the_detected_layout() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     let text = inspect(&p, "data/2022年投资.xlsx");
     insta::assert_snapshot!(text.replace(|c: char| c == '\r', ""));
@@ -72,7 +57,7 @@ fn inspect_shows_the_detected_layout() {
 
 #[test]
 fn header_two_rows_with_merged_parent_and_title_rows_above() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     let text = inspect(&p, "data/2022年投资.xlsx");
     assert!(text.contains("header rows 3-4"), "{text}");
@@ -85,7 +70,7 @@ fn header_two_rows_with_merged_parent_and_title_rows_above() {
 
 #[test]
 fn header_is_found_within_fifteen_rows_only() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     let mut near = vec![vec![S("说明")]; 12];
     near.push(vec![S("项目名称"), S("总投资")]);
     near.push(vec![S("甲"), N(1.0)]);
@@ -102,7 +87,7 @@ fn header_is_found_within_fifteen_rows_only() {
 
 #[test]
 fn header_text_is_normalised_and_last_year_is_a_different_field() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     p.xlsx(
         "data/2022年投资.xlsx",
         &[SheetSpec::new(
@@ -130,7 +115,7 @@ fn header_text_is_normalised_and_last_year_is_a_different_field() {
 
 #[test]
 fn the_same_field_twice_warns_and_uses_the_first_column() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     p.xlsx(
         "data/2022年投资.xlsx",
         &[SheetSpec::new(
@@ -201,7 +186,7 @@ fn money_unit_header_beats_unit_line_beats_default_and_counts_are_not_scaled() {
 
 #[test]
 fn numbers_as_text_and_dashes_are_read_and_a_bad_value_rejects_the_row() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     p.xlsx(
         "data/2022年投资.xlsx",
         &[SheetSpec::new(
@@ -230,7 +215,7 @@ fn numbers_as_text_and_dashes_are_read_and_a_bad_value_rejects_the_row() {
 
 #[test]
 fn totals_breakdowns_blanks_and_notes_are_skipped_and_counted() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     p.cmd().args(["run", "p.toml"]).assert().code(1);
     let m = manifest(&p, "2022-12");
@@ -264,7 +249,7 @@ fn totals_breakdowns_blanks_and_notes_are_skipped_and_counted() {
 
 #[test]
 fn a_project_named_like_a_total_is_kept() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     p.xlsx(
         "data/2022年投资.xlsx",
         &[SheetSpec::new(
@@ -282,7 +267,7 @@ fn a_project_named_like_a_total_is_kept() {
 
 #[test]
 fn year_from_column_sheet_title_and_file_name_in_that_order() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     let header = || vec![S("项目名称"), S("总投资")];
     p.xlsx(
         "data/a.xlsx",
@@ -339,7 +324,7 @@ fn year_from_column_sheet_title_and_file_name_in_that_order() {
 
 #[test]
 fn month_and_cumulative_from_the_title() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     p.xlsx(
         "data/x.xlsx",
         &[SheetSpec::new(
@@ -366,7 +351,7 @@ fn month_and_cumulative_from_the_title() {
 
 #[test]
 fn a_sheet_without_a_table_is_a_warning() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     p.xlsx(
         "data/2022年说明.xlsx",
@@ -388,7 +373,7 @@ fn a_sheet_without_a_table_is_a_warning() {
 
 #[test]
 fn unreadable_files_are_reported_and_the_batch_goes_on() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     p.file("data/truncated.xlsx", b"PK\x03\x04 not really a zip");
     p.file(
@@ -437,7 +422,7 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
 
 #[test]
 fn row_accounting_balances_for_every_file_and_sheet() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     p.cmd().args(["run", "p.toml"]).assert().code(1);
     let m = manifest(&p, "2022-12");
@@ -460,7 +445,7 @@ fn row_accounting_balances_for_every_file_and_sheet() {
 #[test]
 fn clean_data_keeps_provenance() {
     use polars::prelude::*;
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     p.cmd().args(["run", "p.toml"]).assert().code(1);
     let file = std::fs::File::open(p.path("out/t/2022-12/data/investment.parquet")).unwrap();
@@ -476,7 +461,7 @@ fn clean_data_keeps_provenance() {
 
 #[test]
 fn a_total_that_disagrees_with_the_rows_is_a_warning() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     p.xlsx(
         "data/2022年投资.xlsx",
         &[SheetSpec::new(
@@ -500,7 +485,7 @@ fn a_total_that_disagrees_with_the_rows_is_a_warning() {
 
 #[test]
 fn a_password_protected_workbook_is_reported() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     realistic(&p);
     // An encrypted .xlsx is an OLE compound file, not a zip.
     let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -516,7 +501,7 @@ fn a_password_protected_workbook_is_reported() {
 
 #[test]
 fn a_stray_cell_at_the_sheet_corner_is_reported_not_allocated() {
-    let p = with_pipeline();
+    let p = pipeline_project();
     let path = p.path("data/2022年投资.xlsx");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let mut wb = rust_xlsxwriter::Workbook::new();
