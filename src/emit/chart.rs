@@ -669,7 +669,7 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
     pixmap.encode_png().map_err(|e| e.to_string())
 }
 
-/// Rendered PNGs keyed by what determines their bytes: the SVG text, the scale and the tool
+/// Rendered PNGs keyed by what determines their bytes: the SVG text, the scale and yearbook's
 /// version (which fixes the font and the renderer). Rasterising is most of the cost of
 /// writing outputs, and on a re-run most charts have not changed.
 pub struct PngCache {
