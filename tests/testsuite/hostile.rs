@@ -139,38 +139,32 @@ fn formulas_without_a_computed_value_are_reported_not_read_as_zero() {
 fn broken_zip_parts_are_reported_and_the_batch_goes_on() {
     let p = pipeline_project();
     good(&p);
-    let missing = p.path("data/2022年缺表.xlsx");
-    write_xlsx(
-        &missing,
-        &[SheetSpec::new(
-            "项目",
-            vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(1.0)]],
-        )],
-    );
+    // Three copies of a two-row sheet, each then damaged in its own way.
+    let book = |rel: &str, project: &'static str, amount: f64| {
+        let path = p.path(rel);
+        write_xlsx(
+            &path,
+            &[SheetSpec::new(
+                "项目",
+                vec![
+                    vec![S("项目名称"), S("总投资")],
+                    vec![S(project), N(amount)],
+                ],
+            )],
+        );
+        path
+    };
+    let missing = book("data/2022年缺表.xlsx", "乙", 1.0);
     rewrite_zip(&missing, |name, body| {
         (name != "xl/worksheets/sheet1.xml").then_some(body)
     });
-    let malformed = p.path("data/2022年坏格.xlsx");
-    write_xlsx(
-        &malformed,
-        &[SheetSpec::new(
-            "项目",
-            vec![vec![S("项目名称"), S("总投资")], vec![S("乙"), N(1.0)]],
-        )],
-    );
+    let malformed = book("data/2022年坏格.xlsx", "乙", 1.0);
     rewrite_zip(
         &malformed,
         replace_in("xl/worksheets/sheet1.xml", "<v>1</v>", "<v>1</x>"),
     );
     // A declared dimension of the whole sheet allocates nothing: only real cells count.
-    let wide = p.path("data/2022年大范围.xlsx");
-    write_xlsx(
-        &wide,
-        &[SheetSpec::new(
-            "项目",
-            vec![vec![S("项目名称"), S("总投资")], vec![S("丁"), N(2.0)]],
-        )],
-    );
+    let wide = book("data/2022年大范围.xlsx", "丁", 2.0);
     rewrite_zip(
         &wide,
         replace_in(
