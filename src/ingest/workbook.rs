@@ -120,23 +120,6 @@ pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
     }
 }
 
-/// Reads the first bytes of a file for sniffing.
-pub fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
-    let mut f = std::fs::File::open(path).map_err(|e| FileError::Io(e.to_string()))?;
-    let mut buf = vec![0u8; 4096];
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(FileError::Io(e.to_string())),
-        }
-    }
-    buf.truncate(n);
-    Ok(buf)
-}
-
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
 pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
