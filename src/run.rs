@@ -120,12 +120,28 @@ pub fn read_batch(
             pipeline.base_dir.display()
         )));
     }
-    info!(files = found.files.len(), "reading workbooks");
     let list: Vec<(PathBuf, String)> = found
         .files
         .iter()
         .map(|f| (f.path.clone(), f.display.clone()))
         .collect();
+    let mut batch = read_list(pipeline, &list, cache)?;
+    batch.notes = notes;
+    batch.input_warnings = input_warnings;
+    batch.period = period.or(batch.period);
+    batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
+    Ok(batch)
+}
+
+/// Reads the given workbooks (path, name shown) into a batch; its period is the latest in
+/// the data.
+pub fn read_list(
+    pipeline: &Pipeline,
+    list: &[(PathBuf, String)],
+    cache: Option<&Cache>,
+) -> Result<Batch, Error> {
+    let t0 = Instant::now();
+    info!(files = list.len(), "reading workbooks");
     // A progress bar only for a person watching a terminal, never in logs.
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr())
         && tracing::enabled!(tracing::Level::INFO)
@@ -160,9 +176,9 @@ pub fn read_batch(
     let timings = vec![("read", t0.elapsed().as_secs_f64())];
     Ok(Batch {
         files,
-        notes,
-        input_warnings,
-        period: period.or(latest),
+        notes: Vec::new(),
+        input_warnings: Vec::new(),
+        period: latest,
         timings,
         frames,
     })

@@ -3,7 +3,6 @@
 //! into the same folder; `yearbook run --from-parquet DIR` then aggregates the union.
 
 use crate::error::{exit, Error};
-use crate::ingest;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use tracing::{info, warn};
@@ -74,20 +73,10 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     if list.is_empty() {
         return Err(Error::Usage("no workbooks to ingest".into()));
     }
-    info!(files = list.len(), "reading workbooks");
-    let files = ingest::ingest_all(&pipeline, &list, None);
-    let frames = crate::aggregate::clean_frames(&pipeline, &files)
-        .map_err(|e| Error::Aggregate(Box::new(e)))?;
-    let written = crate::partitioned::write(&pipeline, &files, &frames, &args.out)?;
-    let part = crate::partitioned::part_id(&files);
-    let batch = crate::run::Batch {
-        files,
-        notes: Vec::new(),
-        input_warnings: Vec::new(),
-        period: None,
-        timings: Vec::new(),
-        frames,
-    };
+    // As in `run`: each file's rows become polars columns as soon as it is read.
+    let batch = crate::run::read_list(&pipeline, &list, None)?;
+    let written = crate::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
+    let part = crate::partitioned::part_id(&batch.files);
     let warnings = batch.warnings();
     for w in &warnings {
         warn!("{w}");

@@ -165,23 +165,9 @@ pub fn ingest_all(
     files: &[(PathBuf, String)],
     cache: Option<&cache::Cache>,
 ) -> Vec<FileReport> {
-    ingest_with_progress(pipeline, files, cache, &|| {})
-}
-
-/// As [`ingest_all`], calling `tick` after each file.
-pub fn ingest_with_progress(
-    pipeline: &Pipeline,
-    files: &[(PathBuf, String)],
-    cache: Option<&cache::Cache>,
-    tick: &(dyn Fn() + Sync),
-) -> Vec<FileReport> {
     files
         .par_iter()
-        .map(|(path, display)| {
-            let r = ingest_cached(pipeline, path, display, cache);
-            tick();
-            r
-        })
+        .map(|(path, display)| ingest_cached(pipeline, path, display, cache))
         .collect()
 }
 
