@@ -35,7 +35,7 @@ fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
 }
 
 /// The part name of a file list: the same list always gives the same name.
-pub fn part_id(files: &[FileReport]) -> String {
+fn part_id(files: &[FileReport]) -> String {
     let mut names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
     names.sort_unstable();
     let id = crate::util::sha256_hex(names.join("\n").as_bytes());
@@ -74,13 +74,13 @@ fn find_files(
 
 /// Writes one ingested file list into the dataset at `root`, replacing that list's earlier
 /// parts. Each file is written under a temporary name and renamed, so a reader never sees half
-/// a part. Returns the files written.
+/// a part. Returns the part's name and the files written.
 pub fn write(
     pipeline: &Pipeline,
     files: &[FileReport],
     frames: &[DataFrame],
     root: &Path,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<(String, Vec<PathBuf>), Error> {
     let part = part_id(files);
     let file_name = format!("{part}.parquet");
     let mut written = Vec::new();
@@ -136,7 +136,7 @@ pub fn write(
     std::fs::write(&tmp, json).map_err(Error::output(&tmp))?;
     std::fs::rename(&tmp, &path).map_err(Error::output(&path))?;
     written.push(path);
-    Ok(written)
+    Ok((part, written))
 }
 
 /// Reads a dataset written by [`write`]: the file reports of every part, in file order, and

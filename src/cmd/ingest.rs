@@ -75,8 +75,8 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     }
     // As in `run`: each file's rows become polars columns as soon as it is read.
     let batch = crate::run::read_list(&pipeline, &list, None)?;
-    let written = crate::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
-    let part = crate::partitioned::part_id(&batch.files);
+    let (part, written) =
+        crate::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
     let warnings = batch.warnings();
     for w in &warnings {
         warn!("{w}");
