@@ -18,6 +18,8 @@ use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+#[path = "shared/workbooks.rs"]
+mod workbooks;
 #[path = "shared/xorshift.rs"]
 mod xorshift;
 use xorshift::Rng;
@@ -25,24 +27,6 @@ use xorshift::Rng;
 /// The generator of one iteration.
 fn rng_for(iteration: u64) -> Rng {
     Rng(iteration.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03)
-}
-
-fn seeds(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            seeds(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("xlsx" | "xls" | "ods")
-        ) {
-            out.push(p);
-        }
-    }
 }
 
 const INTERESTING: [&str; 10] = [
@@ -162,8 +146,8 @@ fn main() {
         std::process::exit(2);
     };
     let start: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut files = Vec::new();
-    seeds(&dir, &mut files);
+    // Unreadable folders give no seeds; the run then stops below.
+    let files = workbooks::workbooks(&dir).unwrap_or_default();
     let corpus: Vec<(PathBuf, Vec<u8>)> = files
         .into_iter()
         .filter_map(|p| std::fs::read(&p).ok().map(|b| (p, b)))

@@ -10,32 +10,21 @@ use std::io::Cursor;
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn workbooks(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            workbooks(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| matches!(e.to_str(), Some("xlsx" | "xls" | "ods")))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
+#[path = "shared/workbooks.rs"]
+mod workbooks;
 
 fn main() {
     let Some(dir) = std::env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: parse_floor DIR");
         std::process::exit(2);
     };
-    let mut files = Vec::new();
-    if let Err(e) = workbooks(&dir, &mut files) {
-        eprintln!("error: {}: {e}", dir.display());
-        std::process::exit(1);
-    }
-    files.sort();
+    let files = match workbooks::workbooks(&dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+    };
     let start = Instant::now();
     let (cells, numbers) = files
         .par_iter()
