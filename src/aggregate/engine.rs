@@ -26,13 +26,66 @@ pub struct AggregateError {
 type Key = Option<Vec<String>>;
 type Values = Vec<Option<MetricValue>>;
 
-/// A period of a table and the rows that make it.
+/// A (year, month, cumulative) combination present in the data.
+type Combo = (i32, Option<u32>, bool);
+
+/// A period of a table and the combinations whose rows make it.
 struct Slice {
     year: i32,
     month: Option<u32>,
-    rows: Expr,
-    /// Additive measures are differenced against this slice (cumulative to single months).
-    minus: Option<Expr>,
+    rows: Vec<Combo>,
+    /// Additive measures are differenced against these rows (cumulative to single months).
+    minus: Option<Vec<Combo>>,
+}
+
+/// A table's rows split once by (year, month, cumulative), so that each slice reads only its
+/// own rows instead of filtering the whole frame again.
+struct Parts {
+    frame: DataFrame,
+    rows: BTreeMap<Combo, Vec<IdxSize>>,
+}
+
+impl Parts {
+    fn new(frame: DataFrame) -> PolarsResult<Parts> {
+        let year = frame.column(YEAR)?.i32()?.clone();
+        let month = frame.column(MONTH)?.i32()?.clone();
+        let cumulative = frame.column(CUMULATIVE)?.bool()?.clone();
+        let mut rows: BTreeMap<Combo, Vec<IdxSize>> = BTreeMap::new();
+        for (i, ((y, m), c)) in year
+            .iter()
+            .zip(month.iter())
+            .zip(cumulative.iter())
+            .enumerate()
+        {
+            let combo = (y.unwrap_or(0), m.map(|m| m as u32), c.unwrap_or(false));
+            rows.entry(combo).or_default().push(i as IdxSize);
+        }
+        Ok(Parts { frame, rows })
+    }
+
+    fn combos(&self) -> Vec<Combo> {
+        self.rows.keys().copied().collect()
+    }
+
+    /// The rows of the given combinations, in input order.
+    fn select(&self, combos: &[Combo]) -> PolarsResult<LazyFrame> {
+        let mut idx: Vec<IdxSize> = combos
+            .iter()
+            .filter_map(|c| self.rows.get(c))
+            .flatten()
+            .copied()
+            .collect();
+        idx.sort_unstable();
+        let idx = IdxCa::from_vec(PlSmallStr::EMPTY, idx);
+        Ok(no_cse(self.frame.take(&idx)?.lazy()))
+    }
+}
+
+/// Common-subexpression elimination in polars 0.55 can build a frame from a one-row and a
+/// full-height column and panic ("height of column __POLARS_CSER…"); the plans are small.
+fn no_cse(lf: LazyFrame) -> LazyFrame {
+    let flags = lf.get_current_optimizations() & !OptFlags::COMM_SUBEXPR_ELIM;
+    lf.with_optimizations(flags)
 }
 
 /// Aggregates every table of the pipeline, in pipeline order. Rows after `period`
@@ -228,14 +281,12 @@ fn read_values(
 
 /// Aggregates the rows of one slice: the grand total and, with dimensions, every group.
 fn run_slice(
-    lf: &LazyFrame,
-    rows: Expr,
+    sliced: LazyFrame,
     dims: &[String],
     aggs: &[Expr],
     kinds: &[MetricKind],
     measures: &[Measure],
 ) -> PolarsResult<BTreeMap<Key, Values>> {
-    let sliced = lf.clone().filter(rows);
     let mut out = BTreeMap::new();
     let total = sliced.clone().select(aggs).collect()?;
     out.insert(None, read_values(&total, 0, kinds, measures)?);
@@ -265,31 +316,16 @@ fn run_slice(
     Ok(out)
 }
 
-fn combos(lf: &LazyFrame) -> PolarsResult<Vec<(i32, Option<u32>, bool)>> {
-    let df = lf
-        .clone()
-        .group_by([col(YEAR), col(MONTH), col(CUMULATIVE)])
-        .agg([len()])
-        .collect()?;
-    let mut out = Vec::new();
-    for r in 0..df.height() {
-        let y = any_i64(df.column(YEAR)?.get(r)?).unwrap_or(0) as i32;
-        let m = any_i64(df.column(MONTH)?.get(r)?).map(|m| m as u32);
-        let c = matches!(df.column(CUMULATIVE)?.get(r)?, AnyValue::Boolean(true));
-        out.push((y, m, c));
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn month_is(m: u32) -> Expr {
-    col(MONTH).eq(lit(m as i32))
-}
-
 /// The slices a table reports, by period mode.
-fn slices(mode: PeriodMode, combos: &[(i32, Option<u32>, bool)]) -> Vec<Slice> {
+fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
+    let pick = |f: &dyn Fn(&Combo) -> bool| -> Vec<Combo> {
+        combos.iter().filter(|c| f(c)).copied().collect()
+    };
     let years: BTreeSet<i32> = combos.iter().map(|c| c.0).collect();
+    let months: BTreeSet<(i32, u32)> = combos
+        .iter()
+        .filter_map(|c| c.1.map(|m| (c.0, m)))
+        .collect();
     let mut out = Vec::new();
     match mode {
         PeriodMode::Annual => {
@@ -300,13 +336,8 @@ fn slices(mode: PeriodMode, combos: &[(i32, Option<u32>, bool)]) -> Vec<Slice> {
                     .filter(|c| c.0 == y && c.2)
                     .filter_map(|c| c.1)
                     .max();
-                let cum_rows = match latest_cum {
-                    Some(m) => col(CUMULATIVE).and(month_is(m)),
-                    None => lit(false),
-                };
-                let rows = col(YEAR)
-                    .eq(lit(y))
-                    .and(col(CUMULATIVE).not().or(col(MONTH).is_null()).or(cum_rows));
+                let rows =
+                    pick(&|&(cy, cm, cum)| cy == y && (!cum || cm.is_none() || cm == latest_cum));
                 out.push(Slice {
                     year: y,
                     month: None,
@@ -316,16 +347,12 @@ fn slices(mode: PeriodMode, combos: &[(i32, Option<u32>, bool)]) -> Vec<Slice> {
             }
         }
         PeriodMode::Ytd => {
-            let months: BTreeSet<(i32, u32)> = combos
-                .iter()
-                .filter_map(|c| c.1.map(|m| (c.0, m)))
-                .collect();
-            for (y, m) in months {
-                let rows = col(YEAR).eq(lit(y)).and(
-                    col(CUMULATIVE)
-                        .and(month_is(m))
-                        .or(col(CUMULATIVE).not().and(col(MONTH).lt_eq(lit(m as i32)))),
-                );
+            // The month's 1—N月 snapshot, or its single months so far; rows without a month
+            // belong to no month.
+            for &(y, m) in &months {
+                let rows = pick(&|&(cy, cm, cum)| {
+                    cy == y && cm.is_some_and(|cm| if cum { cm == m } else { cm <= m })
+                });
                 out.push(Slice {
                     year: y,
                     month: Some(m),
@@ -335,12 +362,7 @@ fn slices(mode: PeriodMode, combos: &[(i32, Option<u32>, bool)]) -> Vec<Slice> {
             }
         }
         PeriodMode::Monthly => {
-            let months: BTreeSet<(i32, u32)> = combos
-                .iter()
-                .filter_map(|c| c.1.map(|m| (c.0, m)))
-                .collect();
             for &(y, m) in &months {
-                let rows = col(YEAR).eq(lit(y)).and(month_is(m));
                 // The cumulative month before, if any, in the same year.
                 let prev = months
                     .range(..(y, m))
@@ -350,15 +372,11 @@ fn slices(mode: PeriodMode, combos: &[(i32, Option<u32>, bool)]) -> Vec<Slice> {
                 let has_cum = combos.iter().any(|c| c.0 == y && c.1 == Some(m) && c.2);
                 let minus = match (has_cum, prev) {
                     (true, Some(p)) => {
-                        Some(col(YEAR).eq(lit(y)).and(col(CUMULATIVE)).and(month_is(p)))
+                        Some(pick(&|&(cy, cm, cum)| cy == y && cum && cm == Some(p)))
                     }
                     _ => None,
                 };
-                let rows = if has_cum {
-                    rows.and(col(CUMULATIVE))
-                } else {
-                    rows
-                };
+                let rows = pick(&|&(cy, cm, cum)| cy == y && cm == Some(m) && (cum || !has_cum));
                 out.push(Slice {
                     year: y,
                     month: Some(m),
@@ -407,11 +425,7 @@ fn table(
     period: (i32, u32),
 ) -> PolarsResult<TableResult> {
     let ds = &pipeline.datasets[spec.dataset];
-    // Common-subexpression elimination in polars 0.55 can build a frame from a one-row and a
-    // full-height column and panic ("height of column __POLARS_CSER…"); the plans are small.
-    let lazy = frame.clone().lazy();
-    let flags = lazy.get_current_optimizations() & !OptFlags::COMM_SUBEXPR_ELIM;
-    let mut lf = lazy.with_optimizations(flags).filter(period_expr(period));
+    let mut lf = no_cse(frame.clone().lazy()).filter(period_expr(period));
     for f in &spec.filters {
         lf = lf.filter(filter_expr(ds, f));
     }
@@ -419,14 +433,15 @@ fn table(
     let measures = &spec.measures;
     let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
     let aggs = measure_aggs(ds, measures);
-    let slices = slices(spec.period, &combos(&lf)?);
+    let parts = Parts::new(lf.collect()?)?;
+    let slices = slices(spec.period, &parts.combos());
 
     // (year, month) -> key -> base values
     let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = BTreeMap::new();
     for s in &slices {
-        let mut vals = run_slice(&lf, s.rows.clone(), &dims, &aggs, &kinds, measures)?;
+        let mut vals = run_slice(parts.select(&s.rows)?, &dims, &aggs, &kinds, measures)?;
         if let Some(minus) = &s.minus {
-            let before = run_slice(&lf, minus.clone(), &dims, &aggs, &kinds, measures)?;
+            let before = run_slice(parts.select(minus)?, &dims, &aggs, &kinds, measures)?;
             for (key, v) in vals.iter_mut() {
                 for (i, m) in measures.iter().enumerate() {
                     if additive(m) {
@@ -439,7 +454,9 @@ fn table(
     }
 
     if let (Some(n), false) = (spec.top, dims.is_empty()) {
-        fold_top(&mut data, n, &lf, &slices, &dims, &aggs, &kinds, measures)?;
+        fold_top(
+            &mut data, n, &parts, &slices, &dims, &aggs, &kinds, measures,
+        )?;
     }
 
     // Metric definitions: base measures, then derived ones per measure.
@@ -600,7 +617,7 @@ fn table(
 fn fold_top(
     data: &mut BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>>,
     n: usize,
-    lf: &LazyFrame,
+    parts: &Parts,
     slices: &[Slice],
     dims: &[String],
     aggs: &[Expr],
@@ -647,8 +664,7 @@ fn fold_top(
         };
         groups.retain(|k, _| k.as_ref().is_none_or(|k| keep.contains(k)));
         let rest = run_slice(
-            lf,
-            s.rows.clone().and(in_keep.clone().not()),
+            parts.select(&s.rows)?.filter(in_keep.clone().not()),
             &[],
             aggs,
             kinds,
@@ -657,8 +673,7 @@ fn fold_top(
         let mut values = rest.get(&None).cloned().unwrap_or_default();
         if let Some(minus) = &s.minus {
             let before = run_slice(
-                lf,
-                minus.clone().and(in_keep.clone().not()),
+                parts.select(minus)?.filter(in_keep.clone().not()),
                 &[],
                 aggs,
                 kinds,
