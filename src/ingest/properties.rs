@@ -2,7 +2,7 @@
 
 use super::normalize::normalize_header;
 use super::periods_wide::parse_period_text;
-use super::value::{clean_number_text, parse_cell};
+use super::value::{clean_number_text, exact_number, float_by_text, parse_cell};
 use crate::model::{fen_to_unit_string, DashPolicy, FieldKind, MoneyUnit, Value};
 use calamine::Data;
 use proptest::prelude::*;
@@ -66,6 +66,28 @@ proptest! {
         let value = cents as f64 / 100.0;
         let read = parse_cell(&Data::Float(value), FieldKind::Money, unit, DashPolicy::Zero);
         prop_assert_eq!(read, Ok(Value::Money(cents * (unit.fen() / 100))));
+    }
+
+    /// Reading a number cell without text gives what its shortest text gives, for any bits
+    /// and for the short decimals that tables hold.
+    #[test]
+    fn number_cells_read_without_text_as_with_it(
+        bits in any::<u64>(),
+        digits in -10_i64.pow(15)..10_i64.pow(15),
+        places in 0_i32..9,
+        unit in unit(),
+    ) {
+        let decimal = digits as f64 / 10f64.powi(places);
+        for f in [f64::from_bits(bits), decimal, decimal + 0.5] {
+            if !f.is_finite() {
+                continue;
+            }
+            for kind in [FieldKind::Count, FieldKind::Money, FieldKind::Percent] {
+                if let Some(fast) = exact_number(f, kind, unit) {
+                    prop_assert_eq!(Ok(fast), float_by_text(f, kind, unit), "{} {:?}", f, kind);
+                }
+            }
+        }
     }
 
     #[test]

@@ -117,17 +117,10 @@ pub fn parse_cell(
                 FieldKind::Date => serial_date(*f)
                     .map(Value::Date)
                     .ok_or_else(|| CellError::NotADate(float_text(*f))),
-                // Shortest round-trip text, then exact decimal parsing.
-                _ => {
-                    let mut buf = ryu::Buffer::new();
-                    let short = buf.format_finite(*f);
-                    let shown = || float_text(*f);
-                    if short.contains(['e', 'E']) {
-                        number_value(&plain_decimal(*f), kind, unit, shown)
-                    } else {
-                        number_value(short, kind, unit, shown)
-                    }
-                }
+                _ => match exact_number(*f, kind, unit) {
+                    Some(v) => Ok(v),
+                    None => float_by_text(*f, kind, unit),
+                },
             }
         }
         Data::Int(i) => match kind {
@@ -135,7 +128,10 @@ pub fn parse_cell(
             FieldKind::Date => serial_date(*i as f64)
                 .map(Value::Date)
                 .ok_or_else(|| CellError::NotADate(i.to_string())),
-            _ => number_value(&i.to_string(), kind, unit, || i.to_string()),
+            _ => match exact_int(*i, kind, unit) {
+                Some(v) => Ok(v),
+                None => number_value(&i.to_string(), kind, unit, || i.to_string()),
+            },
         },
         Data::Bool(b) => match kind {
             FieldKind::Text => Ok(Value::Text(cell_text(cell))),
@@ -257,6 +253,46 @@ pub fn parse_decimal_scaled(s: &str, scale: u32) -> Option<i128> {
         value = value.checked_add(1)?;
     }
     Some(if neg { -value } else { value })
+}
+
+/// A float's value without going through text, where that gives exactly what the text would:
+/// money whose fen is a whole number below 2^52 (then the shortest decimal of `f` has no
+/// digits past the fen, so it is that whole number), whole counts, percentages. None sends
+/// the cell the slow way, which also words the errors.
+pub(super) fn exact_number(f: f64, kind: FieldKind, unit: MoneyUnit) -> Option<Value> {
+    const LIMIT: f64 = (1u64 << 52) as f64;
+    match kind {
+        FieldKind::Money => {
+            let per = unit.fen() as f64;
+            let fen = (f * per).round();
+            (fen.abs() < LIMIT && fen / per == f).then_some(Value::Money(fen as i64))
+        }
+        FieldKind::Count => (f.abs() < LIMIT && f.fract() == 0.0).then_some(Value::Count(f as i64)),
+        FieldKind::Percent => Some(Value::Percent(f)),
+        FieldKind::Text | FieldKind::Date => None,
+    }
+}
+
+/// A number cell's value by its shortest round-trip text, then exact decimal parsing.
+pub(super) fn float_by_text(f: f64, kind: FieldKind, unit: MoneyUnit) -> Result<Value, CellError> {
+    let mut buf = ryu::Buffer::new();
+    let short = buf.format_finite(f);
+    let shown = || float_text(f);
+    if short.contains(['e', 'E']) {
+        number_value(&plain_decimal(f), kind, unit, shown)
+    } else {
+        number_value(short, kind, unit, shown)
+    }
+}
+
+/// An integer cell's value without going through text; None where it would overflow.
+fn exact_int(i: i64, kind: FieldKind, unit: MoneyUnit) -> Option<Value> {
+    match kind {
+        FieldKind::Money => i.checked_mul(unit.fen()).map(Value::Money),
+        FieldKind::Count => Some(Value::Count(i)),
+        FieldKind::Percent => Some(Value::Percent(i as f64)),
+        FieldKind::Text | FieldKind::Date => None,
+    }
 }
 
 /// `shown` gives the cell as written, for error messages only.
