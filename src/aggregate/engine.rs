@@ -66,18 +66,129 @@ impl Parts {
     fn combos(&self) -> Vec<Combo> {
         self.rows.keys().copied().collect()
     }
+}
 
-    /// The rows of the given combinations, in input order.
-    fn select(&self, combos: &[Combo]) -> PolarsResult<LazyFrame> {
-        let mut idx: Vec<IdxSize> = combos
+/// Column of the slice number, while several slices are aggregated together.
+const SLICE: &str = "__slice";
+
+/// What a table aggregates: its rows split by period, dimensions and measures.
+struct Query<'a> {
+    parts: &'a Parts,
+    dims: &'a [String],
+    aggs: &'a [Expr],
+    kinds: &'a [MetricKind],
+    measures: &'a [Measure],
+}
+
+impl Query<'_> {
+    /// The grand total and, when `grouped`, every group of each slice, with additive
+    /// measures differenced against the slice's `minus` rows. All slices are aggregated in
+    /// one pass: their rows (a row can be in several) tagged with the slice's number.
+    fn slices(
+        &self,
+        slices: &[Slice],
+        keep: Option<&Expr>,
+        grouped: bool,
+    ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
+        let rows: Vec<&[Combo]> = slices.iter().map(|s| s.rows.as_slice()).collect();
+        let mut out = self.run(&rows, keep, grouped)?;
+        let minus: Vec<(usize, &[Combo])> = slices
             .iter()
-            .filter_map(|c| self.rows.get(c))
-            .flatten()
-            .copied()
+            .enumerate()
+            .filter_map(|(i, s)| s.minus.as_deref().map(|m| (i, m)))
             .collect();
-        idx.sort_unstable();
+        let sels: Vec<&[Combo]> = minus.iter().map(|m| m.1).collect();
+        let before = self.run(&sels, keep, grouped)?;
+        for ((i, _), before) in minus.iter().zip(before) {
+            for (key, v) in out[*i].iter_mut() {
+                for (j, m) in self.measures.iter().enumerate() {
+                    if additive(m) {
+                        v[j] = sub(v[j], before.get(key).and_then(|b| b[j]));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn run(
+        &self,
+        sels: &[&[Combo]],
+        keep: Option<&Expr>,
+        grouped: bool,
+    ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
+        let mut out = vec![BTreeMap::new(); sels.len()];
+        if sels.is_empty() {
+            return Ok(out);
+        }
+        let mut idx: Vec<IdxSize> = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
+        for (i, sel) in sels.iter().enumerate() {
+            let start = idx.len();
+            idx.extend(sel.iter().filter_map(|c| self.parts.rows.get(c)).flatten());
+            // Input order within a slice, as when it was aggregated alone.
+            idx[start..].sort_unstable();
+            ids.resize(idx.len(), i as u32);
+        }
         let idx = IdxCa::from_vec(PlSmallStr::EMPTY, idx);
-        Ok(no_cse(self.frame.take(&idx)?.lazy()))
+        let mut frame = self.parts.frame.take(&idx)?;
+        frame.with_column(Column::new(SLICE.into(), ids))?;
+        let mut lf = no_cse(frame.lazy());
+        if let Some(keep) = keep {
+            lf = lf.filter(keep.clone());
+        }
+        let totals = lf.clone().group_by([col(SLICE)]).agg(self.aggs).collect()?;
+        let slice_of = |df: &DataFrame, row: usize| -> PolarsResult<usize> {
+            Ok(any_i64(df.column(SLICE)?.get(row)?).unwrap_or(0) as usize)
+        };
+        for row in 0..totals.height() {
+            let values = read_values(&totals, row, self.kinds, self.measures)?;
+            out[slice_of(&totals, row)?].insert(None, values);
+        }
+        // A slice without rows has the totals of an empty frame (sums 0, means null).
+        if out.iter().any(|o| o.is_empty()) {
+            let empty = self
+                .parts
+                .frame
+                .clear()
+                .lazy()
+                .select(self.aggs)
+                .collect()?;
+            let values = read_values(&empty, 0, self.kinds, self.measures)?;
+            for o in out.iter_mut().filter(|o| o.is_empty()) {
+                o.insert(None, values.clone());
+            }
+        }
+        if !grouped || self.dims.is_empty() {
+            return Ok(out);
+        }
+        let dims = self.dims;
+        let keyed = lf
+            .with_columns(
+                dims.iter()
+                    .map(|d| {
+                        col(d.as_str())
+                            .cast(DataType::String)
+                            .fill_null(lit(BLANK_KEY))
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .group_by(
+                std::iter::once(col(SLICE))
+                    .chain(dims.iter().map(|d| col(d.as_str())))
+                    .collect::<Vec<_>>(),
+            )
+            .agg(self.aggs)
+            .collect()?;
+        for row in 0..keyed.height() {
+            let mut key = Vec::with_capacity(dims.len());
+            for d in dims {
+                key.push(any_text(keyed.column(d)?.get(row)?));
+            }
+            let values = read_values(&keyed, row, self.kinds, self.measures)?;
+            out[slice_of(&keyed, row)?].insert(Some(key), values);
+        }
+        Ok(out)
     }
 }
 
@@ -279,43 +390,6 @@ fn read_values(
     Ok(out)
 }
 
-/// Aggregates the rows of one slice: the grand total and, with dimensions, every group.
-fn run_slice(
-    sliced: LazyFrame,
-    dims: &[String],
-    aggs: &[Expr],
-    kinds: &[MetricKind],
-    measures: &[Measure],
-) -> PolarsResult<BTreeMap<Key, Values>> {
-    let mut out = BTreeMap::new();
-    let total = sliced.clone().select(aggs).collect()?;
-    out.insert(None, read_values(&total, 0, kinds, measures)?);
-    if dims.is_empty() {
-        return Ok(out);
-    }
-    let keyed = sliced
-        .with_columns(
-            dims.iter()
-                .map(|d| {
-                    col(d.as_str())
-                        .cast(DataType::String)
-                        .fill_null(lit(BLANK_KEY))
-                })
-                .collect::<Vec<_>>(),
-        )
-        .group_by(dims.iter().map(|d| col(d.as_str())).collect::<Vec<_>>())
-        .agg(aggs)
-        .collect()?;
-    for row in 0..keyed.height() {
-        let mut key = Vec::with_capacity(dims.len());
-        for d in dims {
-            key.push(any_text(keyed.column(d)?.get(row)?));
-        }
-        out.insert(Some(key), read_values(&keyed, row, kinds, measures)?);
-    }
-    Ok(out)
-}
-
 /// The slices a table reports, by period mode.
 fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
     let pick = |f: &dyn Fn(&Combo) -> bool| -> Vec<Combo> {
@@ -433,30 +507,39 @@ fn table(
     let measures = &spec.measures;
     let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
     let aggs = measure_aggs(ds, measures);
-    let parts = Parts::new(lf.collect()?)?;
+    // Only the columns the measures and dimensions read are gathered into the slices.
+    let mut used: Vec<&str> = vec![YEAR, MONTH, CUMULATIVE];
+    for name in dims.iter().map(String::as_str).chain(
+        measures
+            .iter()
+            .filter_map(|m| m.field.map(|f| ds.fields[f].name.as_str())),
+    ) {
+        if !used.contains(&name) {
+            used.push(name);
+        }
+    }
+    let parts = Parts::new(
+        lf.select(used.iter().map(|c| col(*c)).collect::<Vec<_>>())
+            .collect()?,
+    )?;
     let slices = slices(spec.period, &parts.combos());
 
+    let query = Query {
+        parts: &parts,
+        dims: &dims,
+        aggs: &aggs,
+        kinds: &kinds,
+        measures,
+    };
     // (year, month) -> key -> base values
-    let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = BTreeMap::new();
-    for s in &slices {
-        let mut vals = run_slice(parts.select(&s.rows)?, &dims, &aggs, &kinds, measures)?;
-        if let Some(minus) = &s.minus {
-            let before = run_slice(parts.select(minus)?, &dims, &aggs, &kinds, measures)?;
-            for (key, v) in vals.iter_mut() {
-                for (i, m) in measures.iter().enumerate() {
-                    if additive(m) {
-                        v[i] = sub(v[i], before.get(key).and_then(|b| b[i]));
-                    }
-                }
-            }
-        }
-        data.insert((s.year, s.month), vals);
-    }
+    let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = slices
+        .iter()
+        .map(|s| (s.year, s.month))
+        .zip(query.slices(&slices, None, true)?)
+        .collect();
 
     if let (Some(n), false) = (spec.top, dims.is_empty()) {
-        fold_top(
-            &mut data, n, &parts, &slices, &dims, &aggs, &kinds, measures,
-        )?;
+        fold_top(&mut data, n, &query, &slices)?;
     }
 
     // Metric definitions: base measures, then derived ones per measure.
@@ -613,17 +696,13 @@ fn table(
 
 /// Keeps the `n` largest groups (first measure, latest slice) and folds the rest into 其他,
 /// recomputed from its rows so that every measure of 其他 is right, not only sums.
-#[allow(clippy::too_many_arguments)]
 fn fold_top(
     data: &mut BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>>,
     n: usize,
-    parts: &Parts,
+    query: &Query,
     slices: &[Slice],
-    dims: &[String],
-    aggs: &[Expr],
-    kinds: &[MetricKind],
-    measures: &[Measure],
 ) -> PolarsResult<()> {
+    let dims = query.dims;
     let Some((_, latest)) = data.iter().next_back() else {
         return Ok(());
     };
@@ -658,33 +737,13 @@ fn fold_top(
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
     let other_key: Key = Some(vec![OTHER_KEY.to_string(); dims.len()]);
-    for s in slices {
+    let rest = query.slices(slices, Some(&in_keep.not()), false)?;
+    for (s, rest) in slices.iter().zip(rest) {
         let Some(groups) = data.get_mut(&(s.year, s.month)) else {
             continue;
         };
         groups.retain(|k, _| k.as_ref().is_none_or(|k| keep.contains(k)));
-        let rest = run_slice(
-            parts.select(&s.rows)?.filter(in_keep.clone().not()),
-            &[],
-            aggs,
-            kinds,
-            measures,
-        )?;
-        let mut values = rest.get(&None).cloned().unwrap_or_default();
-        if let Some(minus) = &s.minus {
-            let before = run_slice(
-                parts.select(minus)?.filter(in_keep.clone().not()),
-                &[],
-                aggs,
-                kinds,
-                measures,
-            )?;
-            for (i, m) in measures.iter().enumerate() {
-                if additive(m) {
-                    values[i] = sub(values[i], before.get(&None).and_then(|b| b[i]));
-                }
-            }
-        }
+        let values = rest.get(&None).cloned().unwrap_or_default();
         if values.iter().any(|v| as_f64(*v).is_some_and(|x| x != 0.0)) {
             groups.insert(other_key.clone(), values);
         }
