@@ -429,16 +429,28 @@ fn write_outputs(
         }
         Ok((l, written))
     };
-    // The workbook and the tables' files are written side by side (charts dominate); paths
+    // The workbook, the clean data and the tables' files are written side by side; paths
     // and links keep table order, and the first error in that order is the one reported.
-    let (book, per_table) = rayon::join(write_book, || {
-        use rayon::prelude::*;
-        tables
-            .par_iter()
-            .enumerate()
-            .map(|(ti, t)| write_table(ti, t))
-            .collect::<Vec<_>>()
-    });
+    let write_data = || -> Result<Vec<PathBuf>, Error> {
+        let mut paths = Vec::new();
+        for (ds, frame) in pipeline.datasets.iter().zip(frames) {
+            let path = data_dir.join(format!("{}.parquet", ds.name));
+            crate::output::write_frame_parquet(frame, &path)?;
+            paths.push(path);
+        }
+        Ok(paths)
+    };
+    let ((book, data), per_table) = rayon::join(
+        || rayon::join(write_book, write_data),
+        || {
+            use rayon::prelude::*;
+            tables
+                .par_iter()
+                .enumerate()
+                .map(|(ti, t)| write_table(ti, t))
+                .collect::<Vec<_>>()
+        },
+    );
     let xlsx = book?.map(|path| {
         let shown = rel(&path);
         written.push(path);
@@ -453,11 +465,7 @@ fn write_outputs(
     let facts = dir.join("facts.csv");
     emit::write_facts(tables, &facts, bom).map_err(emit_err)?;
     written.push(facts);
-    for (ds, frame) in pipeline.datasets.iter().zip(frames) {
-        let path = data_dir.join(format!("{}.parquet", ds.name));
-        crate::output::write_frame_parquet(frame, &path)?;
-        written.push(path);
-    }
+    written.extend(data?);
     if let Some(frame) =
         aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
     {
