@@ -46,19 +46,24 @@ struct Parts {
 }
 
 impl Parts {
-    fn new(frame: DataFrame) -> PolarsResult<Parts> {
+    /// Indexes the rows of `frame` where `keep` holds (the reporting period and the
+    /// table's filters), without copying them; only the `used` columns are kept.
+    fn new(frame: &DataFrame, used: &[&str], keep: Expr) -> PolarsResult<Parts> {
+        let mask = no_cse(frame.clone().lazy())
+            .select([keep.alias("keep")])
+            .collect()?;
+        let mask = mask.column("keep")?.bool()?.clone();
+        let frame = frame.select(used.iter().copied())?;
         let year = frame.column(YEAR)?.i32()?.clone();
         let month = frame.column(MONTH)?.i32()?.clone();
         let cumulative = frame.column(CUMULATIVE)?.bool()?.clone();
         let mut rows: BTreeMap<Combo, Vec<IdxSize>> = BTreeMap::new();
-        for (i, ((y, m), c)) in year
-            .iter()
-            .zip(month.iter())
-            .zip(cumulative.iter())
-            .enumerate()
-        {
-            let combo = (y.unwrap_or(0), m.map(|m| m as u32), c.unwrap_or(false));
-            rows.entry(combo).or_default().push(i as IdxSize);
+        let flags = year.iter().zip(month.iter()).zip(cumulative.iter());
+        for (i, (((y, m), c), k)) in flags.zip(mask.iter()).enumerate() {
+            if k == Some(true) {
+                let combo = (y.unwrap_or(0), m.map(|m| m as u32), c.unwrap_or(false));
+                rows.entry(combo).or_default().push(i as IdxSize);
+            }
         }
         Ok(Parts { frame, rows })
     }
@@ -67,6 +72,11 @@ impl Parts {
         self.rows.keys().copied().collect()
     }
 }
+
+/// The fewest rows a batch of slices may gather (see `Query::run`); lowered by a test to show
+/// that batching does not change results.
+pub(super) static BATCH_ROWS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(1 << 16);
 
 /// Column of the slice number, while several slices are aggregated together.
 const SLICE: &str = "__slice";
@@ -118,12 +128,57 @@ impl Query<'_> {
         grouped: bool,
     ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
         let mut out = vec![BTreeMap::new(); sels.len()];
-        if sels.is_empty() {
-            return Ok(out);
+        // Slices share rows (a 1—N月 sum reads every month so far), so they are aggregated
+        // in batches of about the table's own height: a few queries, and memory bounded.
+        let min = BATCH_ROWS.load(std::sync::atomic::Ordering::Relaxed);
+        let budget = self.parts.frame.height().max(min);
+        let mut batch: Vec<(usize, &[Combo])> = Vec::new();
+        let mut rows = 0;
+        for (i, sel) in sels.iter().enumerate() {
+            let n: usize = sel
+                .iter()
+                .filter_map(|c| self.parts.rows.get(c))
+                .map(Vec::len)
+                .sum();
+            if !batch.is_empty() && rows + n > budget {
+                self.run_batch(&batch, keep, grouped, &mut out)?;
+                batch.clear();
+                rows = 0;
+            }
+            batch.push((i, sel));
+            rows += n;
         }
+        if !batch.is_empty() {
+            self.run_batch(&batch, keep, grouped, &mut out)?;
+        }
+        // A slice without rows has the totals of an empty frame (sums 0, means null).
+        if out.iter().any(|o| o.is_empty()) {
+            let empty = self
+                .parts
+                .frame
+                .clear()
+                .lazy()
+                .select(self.aggs)
+                .collect()?;
+            let values = read_values(&empty, 0, self.kinds, self.measures)?;
+            for o in out.iter_mut().filter(|o| o.is_empty()) {
+                o.insert(None, values.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Aggregates a batch of slices, each given with its number, into `out`.
+    fn run_batch(
+        &self,
+        batch: &[(usize, &[Combo])],
+        keep: Option<&Expr>,
+        grouped: bool,
+        out: &mut [BTreeMap<Key, Values>],
+    ) -> PolarsResult<()> {
         let mut idx: Vec<IdxSize> = Vec::new();
         let mut ids: Vec<u32> = Vec::new();
-        for (i, sel) in sels.iter().enumerate() {
+        for &(i, sel) in batch {
             let start = idx.len();
             idx.extend(sel.iter().filter_map(|c| self.parts.rows.get(c)).flatten());
             // Input order within a slice, as when it was aggregated alone.
@@ -145,22 +200,8 @@ impl Query<'_> {
             let values = read_values(&totals, row, self.kinds, self.measures)?;
             out[slice_of(&totals, row)?].insert(None, values);
         }
-        // A slice without rows has the totals of an empty frame (sums 0, means null).
-        if out.iter().any(|o| o.is_empty()) {
-            let empty = self
-                .parts
-                .frame
-                .clear()
-                .lazy()
-                .select(self.aggs)
-                .collect()?;
-            let values = read_values(&empty, 0, self.kinds, self.measures)?;
-            for o in out.iter_mut().filter(|o| o.is_empty()) {
-                o.insert(None, values.clone());
-            }
-        }
         if !grouped || self.dims.is_empty() {
-            return Ok(out);
+            return Ok(());
         }
         let dims = self.dims;
         let keyed = lf
@@ -188,7 +229,7 @@ impl Query<'_> {
             let values = read_values(&keyed, row, self.kinds, self.measures)?;
             out[slice_of(&keyed, row)?].insert(Some(key), values);
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -499,10 +540,10 @@ fn table(
     period: (i32, u32),
 ) -> PolarsResult<TableResult> {
     let ds = &pipeline.datasets[spec.dataset];
-    let mut lf = no_cse(frame.clone().lazy()).filter(period_expr(period));
-    for f in &spec.filters {
-        lf = lf.filter(filter_expr(ds, f));
-    }
+    let keep = spec
+        .filters
+        .iter()
+        .fold(period_expr(period), |e, f| e.and(filter_expr(ds, f)));
     let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
     let measures = &spec.measures;
     let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
@@ -518,10 +559,7 @@ fn table(
             used.push(name);
         }
     }
-    let parts = Parts::new(
-        lf.select(used.iter().map(|c| col(*c)).collect::<Vec<_>>())
-            .collect()?,
-    )?;
+    let parts = Parts::new(frame, &used, keep)?;
     let slices = slices(spec.period, &parts.combos());
 
     let query = Query {

@@ -372,3 +372,45 @@ top = 2
     assert_eq!(get(&m, 2022, None, "合计", "金额"), Some(98.0));
     assert!(!m.contains_key(&(2022, None, "丙".to_string(), "金额".to_string())));
 }
+
+#[test]
+fn slices_give_the_same_figures_whatever_their_batches() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "ytd"
+dataset = "d"
+by = ["kind"]
+measures = [
+  { name = "金额", op = "sum", field = "amount" },
+  { name = "户数", op = "count_distinct", field = "kind" },
+  { name = "均值", op = "mean", field = "n" },
+]
+period = "ytd"
+top = 1
+
+[[tables]]
+name = "monthly"
+dataset = "d"
+by = ["kind"]
+measures = [{ name = "当月金额", op = "sum", field = "amount" }]
+period = "monthly"
+"#,
+    );
+    let sheets = || {
+        vec![
+            sheet(Some(1), false, &[(2022, "甲", 10, 1), (2022, "乙", 5, 2)]),
+            sheet(Some(2), false, &[(2022, "甲", 20, 3), (2022, "丙", 7, 4)]),
+            sheet(Some(3), true, &[(2022, "甲", 40, 5), (2022, "", 9, 6)]),
+            sheet(Some(4), true, &[(2022, "乙", 50, 7)]),
+        ]
+    };
+    let whole = run(&p, sheets(), (2022, 12));
+    // One slice per batch (other tests running now only get smaller batches too).
+    engine::BATCH_ROWS.store(1, std::sync::atomic::Ordering::Relaxed);
+    let split = run(&p, sheets(), (2022, 12));
+    engine::BATCH_ROWS.store(1 << 16, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(whole, split);
+    assert_eq!(get(&whole, 2022, Some(2), "合计", "金额"), Some(42.0));
+    assert_eq!(get(&whole, 2022, Some(4), "合计", "当月金额"), Some(1.0));
+}
