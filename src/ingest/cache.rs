@@ -54,8 +54,8 @@ impl Cache {
             let dir = path.parent().unwrap_or(&self.dir);
             std::fs::create_dir_all(dir)?;
             let tmp = tempfile::NamedTempFile::new_in(dir)?;
-            let bytes = bincode::serde::encode_to_vec(report, config())
-                .map_err(std::io::Error::other)?;
+            let bytes =
+                bincode::serde::encode_to_vec(report, config()).map_err(std::io::Error::other)?;
             std::fs::write(tmp.path(), bytes)?;
             tmp.persist(&path).map_err(|e| e.error)?;
             Ok(())

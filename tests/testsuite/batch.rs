@@ -255,3 +255,32 @@ fn changed_ingestion_settings_invalidate_the_cache() {
     p.cmd().args(["run", "p.toml"]).assert().code(0);
     assert_eq!(cached(&p), vec![false, false]);
 }
+
+#[test]
+fn damaged_cache_entries_are_parsed_again() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let cold = p.read("out/t/2022-12/facts.csv");
+    // Cut one entry short and fill the other with noise, as a full disk or a stray edit might.
+    let cache = p.path("out/t/.cache");
+    let entries: Vec<_> = tree(&cache)
+        .into_iter()
+        .map(|(rel, _)| cache.join(rel))
+        .filter(|e| e.extension().is_some_and(|x| x == "bin"))
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let bytes = std::fs::read(&entries[0]).unwrap();
+    std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(&entries[1], vec![0xff; 4096]).unwrap();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let m: serde_json::Value =
+        serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).unwrap();
+    let cached: Vec<bool> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["cached"].as_bool().unwrap())
+        .collect();
+    assert_eq!(cached, vec![false, false]);
+    assert_eq!(cold, p.read("out/t/2022-12/facts.csv"));
+}
