@@ -150,20 +150,35 @@ pub fn read_list(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    let empty =
+        aggregate::clean_frames(pipeline, &[]).map_err(|e| Error::Aggregate(Box::new(e)))?;
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
     let per_file: Vec<(FileReport, Vec<DataFrame>)> = list
         .par_iter()
         .map(|(path, display)| {
-            let mut report = ingest::ingest_cached(pipeline, path, display, cache);
-            let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report));
-            for sh in &mut report.sheets {
-                if let Some(d) = &mut sh.data {
-                    d.rows = Vec::new();
+            let (mut report, cached) = ingest::ingest_cached(pipeline, path, display, cache);
+            let frames = match cached {
+                Some(frames) => frames
+                    .into_iter()
+                    .zip(&empty)
+                    .map(|(f, e)| f.unwrap_or_else(|| e.clone()))
+                    .collect(),
+                None => {
+                    let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report))?;
+                    for sh in &mut report.sheets {
+                        if let Some(d) = &mut sh.data {
+                            d.rows = Vec::new();
+                        }
+                    }
+                    if let Some(c) = cache {
+                        c.put(&report, &frames);
+                    }
+                    frames
                 }
-            }
+            };
             bar.inc(1);
-            frames.map(|f| (report, f))
+            Ok::<_, polars::prelude::PolarsError>((report, frames))
         })
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;

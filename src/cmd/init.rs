@@ -63,7 +63,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
             args.folder.display()
         )));
     }
-    let reports = ingest::ingest_all(&dict, &files, None);
+    let reports = ingest::ingest_all(&dict, &files);
     let mut found: BTreeMap<usize, usize> = BTreeMap::new();
     for sh in reports.iter().flat_map(|f| &f.sheets) {
         if let Some(l) = &sh.layout {

@@ -17,6 +17,7 @@ pub mod xlsx_parts;
 
 use crate::config::Pipeline;
 use crate::model::Value;
+use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -159,44 +160,38 @@ impl FileReport {
 }
 
 /// Reads every file in parallel; one file's failure never stops the others. Output order is
-/// the input order. With a cache, unchanged workbooks are not parsed again.
-pub fn ingest_all(
-    pipeline: &Pipeline,
-    files: &[(PathBuf, String)],
-    cache: Option<&cache::Cache>,
-) -> Vec<FileReport> {
+/// the input order.
+pub fn ingest_all(pipeline: &Pipeline, files: &[(PathBuf, String)]) -> Vec<FileReport> {
     files
         .par_iter()
-        .map(|(path, display)| ingest_cached(pipeline, path, display, cache))
+        .map(|(path, display)| ingest_file(pipeline, path, display))
         .collect()
 }
 
-/// Reads one file, through the cache when one is given.
+/// Reads one file, or takes its reading from the cache when one is given: then its clean
+/// columns (one frame per dataset, None where it has no rows) come with it. A fresh reading
+/// is not stored here; the caller stores it with its columns.
 pub fn ingest_cached(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
     cache: Option<&cache::Cache>,
-) -> FileReport {
+) -> (FileReport, Option<Vec<Option<DataFrame>>>) {
     let bytes = match read_stable(path, |p| std::fs::read(p)) {
         Ok(b) => b,
-        Err(e) => return failed(path, display, 0, String::new(), e),
+        Err(e) => return (failed(path, display, 0, String::new(), e), None),
     };
     let sha256 = crate::util::sha256_hex(&bytes);
-    if let Some(mut hit) = cache.and_then(|c| c.get(&sha256)) {
+    if let Some((mut hit, frames)) = cache.and_then(|c| c.get(&sha256, display)) {
         hit.display = display.to_string();
         hit.path = path.to_path_buf();
         hit.cached = true;
         for rej in hit.sheets.iter_mut().flat_map(|s| s.rejected.iter_mut()) {
             rej.file = display.to_string();
         }
-        return hit;
+        return (hit, Some(frames));
     }
-    let report = ingest_bytes(pipeline, path, display, &bytes, sha256);
-    if let Some(c) = cache {
-        c.put(&report);
-    }
-    report
+    (ingest_bytes(pipeline, path, display, &bytes, sha256), None)
 }
 
 /// Reads a whole file, and refuses it when it vanished since the folder was listed or changed
@@ -243,7 +238,7 @@ fn failed(path: &Path, display: &str, size: u64, sha256: String, err: FileError)
 
 /// Reads one file from disk.
 pub fn ingest_file(pipeline: &Pipeline, path: &Path, display: &str) -> FileReport {
-    ingest_cached(pipeline, path, display, None)
+    ingest_cached(pipeline, path, display, None).0
 }
 
 /// Reads one workbook held in memory. A panic inside a dependency becomes this file's error.

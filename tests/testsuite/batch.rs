@@ -284,3 +284,34 @@ fn damaged_cache_entries_are_parsed_again() {
     assert_eq!(cached, vec![false, false]);
     assert_eq!(cold, p.read("out/t/2022-12/facts.csv"));
 }
+
+#[test]
+fn a_renamed_workbook_comes_from_the_cache_under_its_new_name() {
+    use polars::prelude::*;
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    std::fs::rename(
+        p.path("data/2021年投资.xlsx"),
+        p.path("data/2021年投资（终）.xlsx"),
+    )
+    .unwrap();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let m: serde_json::Value =
+        serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).unwrap();
+    let first = &m["inputs"][0];
+    assert_eq!(first["path"], "data/2021年投资（终）.xlsx");
+    assert_eq!(first["cached"], true);
+    let file = std::fs::File::open(p.path("out/t/2022-12/data/investment.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let files: Vec<String> = df
+        .column("file")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(files.contains(&"data/2021年投资（终）.xlsx".to_string()), "{files:?}");
+    assert!(!files.contains(&"data/2021年投资.xlsx".to_string()), "{files:?}");
+}
