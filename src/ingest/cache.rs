@@ -85,7 +85,10 @@ impl Cache {
                     continue;
                 }
                 let mut image = Vec::new();
+                // Written on every first reading: the fast codec, no statistics.
                 ParquetWriter::new(&mut image)
+                    .with_compression(ParquetCompression::Lz4Raw)
+                    .with_statistics(StatisticsOptions::empty())
                     .finish(&mut df.clone())
                     .map_err(std::io::Error::other)?;
                 images.push(Some(image));
