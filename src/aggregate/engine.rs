@@ -1,5 +1,6 @@
-//! Table aggregation: polars (lazy) filters and groups each period slice of the clean data;
-//! growth, shares and contributions are then computed on the small aggregated result.
+//! Table aggregation: each table's rows are indexed once by (year, month, 1—N月); its period
+//! slices are gathered in batches and grouped by polars, a batch at a time. Growth, shares and
+//! contributions are then computed on the small aggregated result.
 
 use super::frame::{CUMULATIVE, MONTH, YEAR};
 use super::result::*;
@@ -248,7 +249,7 @@ pub fn aggregate(
     period: (i32, u32),
 ) -> Result<Vec<TableResult>, AggregateError> {
     use rayon::prelude::*;
-    // Tables are independent; each runs many small queries, so they run side by side. The
+    // Tables are independent and each runs a few queries, so they run side by side. The
     // results (and the first error, if any) keep pipeline order.
     let results: Vec<Result<TableResult, AggregateError>> = pipeline
         .tables
@@ -516,16 +517,6 @@ fn sub(a: Option<MetricValue>, b: Option<MetricValue>) -> Option<MetricValue> {
     }
 }
 
-fn add(a: Option<MetricValue>, b: Option<MetricValue>) -> Option<MetricValue> {
-    match (a, b) {
-        (Some(MetricValue::Fen(x)), Some(MetricValue::Fen(y))) => Some(MetricValue::Fen(x + y)),
-        (Some(MetricValue::Int(x)), Some(MetricValue::Int(y))) => Some(MetricValue::Int(x + y)),
-        (Some(x), Some(y)) => Some(MetricValue::Float(as_f64(Some(x))? + as_f64(Some(y))?)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
 pub fn as_f64(v: Option<MetricValue>) -> Option<f64> {
     match v? {
         MetricValue::Fen(x) | MetricValue::Int(x) => Some(x as f64),
@@ -786,6 +777,5 @@ fn fold_top(
             groups.insert(other_key.clone(), values);
         }
     }
-    let _ = add;
     Ok(())
 }
