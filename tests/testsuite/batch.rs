@@ -312,6 +312,12 @@ fn a_renamed_workbook_comes_from_the_cache_under_its_new_name() {
         .flatten()
         .map(str::to_string)
         .collect();
-    assert!(files.contains(&"data/2021年投资（终）.xlsx".to_string()), "{files:?}");
-    assert!(!files.contains(&"data/2021年投资.xlsx".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"data/2021年投资（终）.xlsx".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        !files.contains(&"data/2021年投资.xlsx".to_string()),
+        "{files:?}"
+    );
 }
