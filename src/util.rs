@@ -12,6 +12,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Writes a file whole or not at all: into a temporary file beside it, then renamed over it.
+/// Creates the folder if needed.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::fs::write(tmp.path(), bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A character of cell text as XML and HTML text allow it: C0 control characters other than
+/// tab and line breaks become U+FFFD, the replacement character.
+pub fn xml_text_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        c if (c as u32) < 0x20 => '\u{FFFD}',
+        c => c,
+    }
+}
+
 /// The message a panic carried, for reporting it as an error.
 pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic

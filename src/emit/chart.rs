@@ -628,9 +628,8 @@ pub fn render_svg(c: &ChartData) -> Result<String, String> {
 fn xml_safe(svg: &str) -> String {
     svg.chars()
         .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
-            c => c,
+            '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
+            c => crate::util::xml_text_char(c),
         })
         .collect()
 }
@@ -703,14 +702,7 @@ impl PngCache {
             }
         }
         let png = svg_to_png(svg, scale)?;
-        let store = || -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.dir)?;
-            let tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-            std::fs::write(tmp.path(), &png)?;
-            tmp.persist(&path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        if let Err(e) = store() {
+        if let Err(e) = crate::util::write_atomic(&path, &png) {
             tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
         }
         Ok(png)

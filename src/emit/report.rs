@@ -43,9 +43,7 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             // C0 control characters are not allowed in HTML text.
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => out.push('\u{FFFD}'),
-            _ => out.push(c),
+            _ => out.push(crate::util::xml_text_char(c)),
         }
     }
     out

@@ -99,12 +99,7 @@ impl Cache {
             };
             let bytes =
                 bincode::serde::encode_to_vec(&entry, config()).map_err(std::io::Error::other)?;
-            let dir = path.parent().unwrap_or(&self.dir);
-            std::fs::create_dir_all(dir)?;
-            let tmp = tempfile::NamedTempFile::new_in(dir)?;
-            std::fs::write(tmp.path(), bytes)?;
-            tmp.persist(&path).map_err(|e| e.error)?;
-            Ok(())
+            crate::util::write_atomic(&path, &bytes)
         };
         if let Err(e) = write() {
             warn!("cannot write the parse cache entry {}: {e}", path.display());
