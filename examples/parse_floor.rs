@@ -5,6 +5,10 @@
 //!     cargo run --release --example parse_floor -- DIR
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
+
+// The allocator `yearbook` itself uses, so that the floor and the run compare like for like.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use rayon::prelude::*;
 use std::io::Cursor;
 use std::path::PathBuf;
