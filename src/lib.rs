@@ -13,5 +13,6 @@ pub mod manifest;
 pub mod model;
 pub mod output;
 pub mod partitioned;
+pub mod reuse;
 pub mod run;
 pub mod util;

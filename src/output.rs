@@ -164,16 +164,20 @@ pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
 
 /// Writes a clean-data frame as Parquet.
 pub fn write_frame_parquet(frame: &polars::prelude::DataFrame, path: &Path) -> Result<(), Error> {
+    let bytes = frame_parquet(frame).map_err(|e| Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    std::fs::write(path, bytes).map_err(Error::output(path))
+}
+
+/// A clean-data frame as a Parquet file's bytes.
+pub fn frame_parquet(frame: &polars::prelude::DataFrame) -> polars::prelude::PolarsResult<Vec<u8>> {
     use polars::prelude::ParquetWriter;
-    let file = std::fs::File::create(path).map_err(Error::output(path))?;
     // One chunk per column, so the file's layout does not depend on how the rows arrived.
     let mut df = frame.clone();
     df.rechunk_mut();
-    ParquetWriter::new(file)
-        .finish(&mut df)
-        .map(|_| ())
-        .map_err(|e| Error::Output {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut df)?;
+    Ok(bytes)
 }

@@ -8,6 +8,7 @@ use crate::ingest::cache::Cache;
 use crate::ingest::{self, FileReport, SkipReason};
 use crate::inputs;
 use crate::model::Period;
+use crate::reuse::Reuse;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -29,6 +30,32 @@ pub struct Batch {
     /// The clean rows, one frame per dataset in pipeline order. The reports in `files` keep
     /// their row accounting but not their rows, which live here only.
     pub frames: Vec<DataFrame>,
+    /// Each file's clean columns until [`Batch::build_frames`] stacks them into `frames`.
+    columns: Vec<FileColumns>,
+}
+
+/// A file's clean columns: built from a fresh reading, or still encoded in the parse cache.
+enum FileColumns {
+    Built(Vec<DataFrame>),
+    Cached(ingest::cache::Columns),
+}
+
+impl FileColumns {
+    fn has_rows(&self, dataset: usize) -> bool {
+        match self {
+            FileColumns::Built(frames) => frames.get(dataset).is_some_and(|f| f.height() > 0),
+            FileColumns::Cached(c) => c.has_rows(dataset),
+        }
+    }
+}
+
+/// Which datasets' frames a batch builds from its files' columns.
+#[derive(Clone, Copy)]
+pub enum Build<'a> {
+    All,
+    /// Only those marked true; the others stay empty. The columns are kept until then.
+    Later,
+    Only(&'a [bool]),
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -82,6 +109,48 @@ impl Batch {
         out
     }
 
+    /// Whether the file at `index` has clean rows for `dataset`.
+    pub fn has_rows(&self, index: usize, dataset: usize) -> bool {
+        self.columns.get(index).is_some_and(|c| c.has_rows(dataset))
+    }
+
+    /// Stacks the files' columns into one frame per dataset, in file order; a dataset left
+    /// out gets an empty frame. Decoding happens here, so only what is used is decoded.
+    pub fn build_frames(&mut self, pipeline: &Pipeline, build: Build) -> Result<(), Error> {
+        let wanted = |d: usize| match build {
+            Build::All => true,
+            Build::Later => false,
+            Build::Only(w) => w.get(d).copied().unwrap_or(false),
+        };
+        if matches!(build, Build::Later) {
+            return Ok(());
+        }
+        let columns = std::mem::take(&mut self.columns);
+        let aggregate_err = |e| Error::Aggregate(Box::new(e));
+        let mut out = aggregate::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
+        for (d, acc) in out.iter_mut().enumerate().filter(|(d, _)| wanted(*d)) {
+            let parts: Vec<Option<DataFrame>> = columns
+                .par_iter()
+                .zip(&self.files)
+                .map(|(c, f)| match c {
+                    FileColumns::Built(frames) => Ok(frames.get(d).cloned()),
+                    FileColumns::Cached(c) => c.frame(d, &f.display),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| {
+                    Error::Data(format!(
+                        "the parse cache holds columns that cannot be read ({e}); run again with --no-cache"
+                    ))
+                })?;
+            for f in parts.iter().flatten().filter(|f| f.height() > 0) {
+                acc.vstack_mut(f).map_err(aggregate_err)?;
+            }
+        }
+        // Left in chunks: one copy less at the batch's peak; polars reads across chunks.
+        self.frames = out;
+        Ok(())
+    }
+
     pub fn rejections(&self) -> Vec<&ingest::Rejection> {
         self.files
             .iter()
@@ -96,6 +165,7 @@ pub fn read_batch(
     pipeline: &Pipeline,
     period: Option<Period>,
     cache: Option<&Cache>,
+    build: Build,
 ) -> Result<Batch, Error> {
     let t0 = Instant::now();
     let found =
@@ -125,7 +195,7 @@ pub fn read_batch(
         .iter()
         .map(|f| (f.path.clone(), f.display.clone()))
         .collect();
-    let mut batch = read_list(pipeline, &list, cache)?;
+    let mut batch = read_list(pipeline, &list, cache, build)?;
     batch.notes = notes;
     batch.input_warnings = input_warnings;
     batch.period = period.or(batch.period);
@@ -139,6 +209,7 @@ pub fn read_list(
     pipeline: &Pipeline,
     list: &[(PathBuf, String)],
     cache: Option<&Cache>,
+    build: Build,
 ) -> Result<Batch, Error> {
     let t0 = Instant::now();
     info!(files = list.len(), "reading workbooks");
@@ -150,20 +221,17 @@ pub fn read_list(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let empty =
-        aggregate::clean_frames(pipeline, &[]).map_err(|e| Error::Aggregate(Box::new(e)))?;
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
-    let per_file: Vec<(FileReport, Vec<DataFrame>)> = list
+    let per_file: Vec<(FileReport, FileColumns, Option<Period>)> = list
         .par_iter()
         .map(|(path, display)| {
             let (mut report, cached) = ingest::ingest_cached(pipeline, path, display, cache);
-            let frames = match cached {
-                Some(frames) => frames
-                    .into_iter()
-                    .zip(&empty)
-                    .map(|(f, e)| f.unwrap_or_else(|| e.clone()))
-                    .collect(),
+            let read = match cached {
+                Some(columns) => {
+                    let latest = columns.latest;
+                    (report, FileColumns::Cached(columns), latest)
+                }
                 None => {
                     let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report))?;
                     for sh in &mut report.sheets {
@@ -171,49 +239,41 @@ pub fn read_list(
                             d.rows = Vec::new();
                         }
                     }
+                    let latest = aggregate::frame::latest_period(&frames);
                     if let Some(c) = cache {
-                        c.put(&report, &frames);
+                        c.put(&report, &frames, latest);
                     }
-                    frames
+                    (report, FileColumns::Built(frames), latest)
                 }
             };
             bar.inc(1);
-            Ok::<_, polars::prelude::PolarsError>((report, frames))
+            Ok::<_, polars::prelude::PolarsError>(read)
         })
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();
-    let (files, parts): (Vec<FileReport>, Vec<Vec<DataFrame>>) = per_file.into_iter().unzip();
-    let frames = concat_frames(pipeline, parts).map_err(|e| Error::Aggregate(Box::new(e)))?;
-    let latest = aggregate::frame::latest_period(&frames);
+    let mut files = Vec::with_capacity(per_file.len());
+    let mut columns = Vec::with_capacity(per_file.len());
+    let mut latest = None;
+    for (report, c, l) in per_file {
+        files.push(report);
+        columns.push(c);
+        latest = latest.max(l);
+    }
     let parsed = files.iter().filter(|f| !f.cached).count();
     info!(parsed, cached = files.len() - parsed, "workbooks read");
-    let timings = vec![("read", t0.elapsed().as_secs_f64())];
-    Ok(Batch {
+    let mut batch = Batch {
         files,
         notes: Vec::new(),
         input_warnings: Vec::new(),
         period: latest,
-        timings,
-        frames,
-    })
-}
-
-/// Stacks each file's frames into one frame per dataset, in file order.
-fn concat_frames(
-    pipeline: &Pipeline,
-    parts: Vec<Vec<DataFrame>>,
-) -> polars::prelude::PolarsResult<Vec<DataFrame>> {
-    let mut out = aggregate::clean_frames(pipeline, &[])?;
-    for file_frames in parts {
-        for (acc, f) in out.iter_mut().zip(file_frames) {
-            if f.height() > 0 {
-                acc.vstack_mut(&f)?;
-            }
-        }
-    }
-    // Left in chunks: one copy less at the batch's peak; polars reads across chunks.
-    Ok(out)
+        timings: Vec::new(),
+        frames: Vec::new(),
+        columns,
+    };
+    batch.build_frames(pipeline, build)?;
+    batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
+    Ok(batch)
 }
 
 pub struct RunOptions {
@@ -237,24 +297,26 @@ pub struct RunSummary {
     pub seconds: f64,
 }
 
-/// Builds the clean frames of a batch and aggregates them into the pipeline's tables.
+/// Aggregates a batch's clean frames into the pipeline's tables.
 pub fn aggregate_batch(
     pipeline: &Pipeline,
     batch: &Batch,
     period: Period,
-) -> Result<(Vec<DataFrame>, Vec<TableResult>), Error> {
-    let tables = aggregate_frames(pipeline, &batch.frames, period)?;
-    Ok((batch.frames.clone(), tables))
+) -> Result<Vec<TableResult>, Error> {
+    let all = aggregate_frames(pipeline, &batch.frames, period, &|_| true)?;
+    Ok(all.into_iter().flatten().collect())
 }
 
-/// Aggregates clean frames; a panic inside polars becomes an error, not a crash.
+/// Aggregates the tables `wanted` selects; a panic inside polars becomes an error, not a
+/// crash.
 fn aggregate_frames(
     pipeline: &Pipeline,
     frames: &[DataFrame],
     period: Period,
-) -> Result<Vec<TableResult>, Error> {
+    wanted: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<Option<TableResult>>, Error> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        aggregate::aggregate(pipeline, frames, (period.year, period.month))
+        aggregate::aggregate_only(pipeline, frames, (period.year, period.month), wanted)
     }));
     match result {
         Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
@@ -265,6 +327,55 @@ fn aggregate_frames(
     }
 }
 
+/// Per dataset, the clean-data Parquet file's bytes kept from the last run, if still right.
+type KeptData = Vec<Option<Vec<u8>>>;
+
+/// A run's tables, and each dataset's clean-data Parquet where the last run's is still
+/// right. Tables the last run's results still hold are taken from them; the others are
+/// aggregated from frames built only for their datasets.
+fn tables_of(
+    pipeline: &Pipeline,
+    batch: &mut Batch,
+    period: Period,
+    reuse: Option<&Reuse>,
+) -> Result<(Vec<TableResult>, KeptData), Error> {
+    let Some(reuse) = reuse else {
+        batch.build_frames(pipeline, Build::All)?;
+        let tables = aggregate_batch(pipeline, batch, period)?;
+        return Ok((tables, vec![None; pipeline.datasets.len()]));
+    };
+    let mut kept: Vec<Option<TableResult>> = (0..pipeline.tables.len())
+        .into_par_iter()
+        .map(|ti| reuse.table(pipeline, ti, period))
+        .collect();
+    // A dataset's frame is built when one of its tables, or its clean-data file, is missing.
+    let data: Vec<Option<Vec<u8>>> = (0..pipeline.datasets.len())
+        .map(|d| {
+            let tables_kept = pipeline
+                .tables
+                .iter()
+                .zip(&kept)
+                .all(|(t, k)| t.dataset != d || k.is_some());
+            tables_kept.then(|| reuse.data(d)).flatten()
+        })
+        .collect();
+    let needed: Vec<bool> = data.iter().map(Option::is_none).collect();
+    batch.build_frames(pipeline, Build::Only(&needed))?;
+    let reused = kept.iter().filter(|k| k.is_some()).count();
+    let fresh = aggregate_frames(pipeline, &batch.frames, period, &|ti| kept[ti].is_none())?;
+    let mut tables = Vec::with_capacity(fresh.len());
+    for (ti, (k, f)) in kept.iter_mut().zip(fresh).enumerate() {
+        if let Some(t) = f {
+            reuse.keep_table(pipeline, ti, period, &t);
+            tables.push(t);
+        } else if let Some(t) = k.take() {
+            tables.push(t);
+        }
+    }
+    info!(reused, aggregated = tables.len() - reused, "tables ready");
+    Ok((tables, data))
+}
+
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
     let start = Instant::now();
     let out_root = opts
@@ -272,11 +383,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         .clone()
         .unwrap_or_else(|| pipeline.output.dir.clone())
         .join(&pipeline.name);
+    let cache = (opts.from_parquet.is_none() && !opts.no_cache)
+        .then(|| Cache::new(&out_root.join(".cache"), pipeline));
     let mut batch = match &opts.from_parquet {
-        None => {
-            let cache = (!opts.no_cache).then(|| Cache::new(&out_root.join(".cache"), pipeline));
-            read_batch(pipeline, opts.period, cache.as_ref())?
-        }
+        None => read_batch(pipeline, opts.period, cache.as_ref(), Build::Later)?,
         Some(dir) => {
             let t0 = Instant::now();
             let (files, frames) = crate::partitioned::read(pipeline, dir)?;
@@ -294,6 +404,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                     .or_else(|| aggregate::frame::latest_period(&frames)),
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
                 frames,
+                columns: Vec::new(),
             }
         }
     };
@@ -318,7 +429,20 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         )));
     }
     let t = Instant::now();
-    let (frames, tables) = aggregate_batch(pipeline, &batch, period)?;
+    let reuse = cache.as_ref().map(|c| {
+        Reuse::new(
+            &out_root.join(".cache").join("results"),
+            c.settings(),
+            pipeline,
+            &batch,
+        )
+    });
+    let (tables, data) = if opts.from_parquet.is_some() {
+        let tables = aggregate_batch(pipeline, &batch, period)?;
+        (tables, vec![None; pipeline.datasets.len()])
+    } else {
+        tables_of(pipeline, &mut batch, period, reuse.as_ref())?
+    };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
@@ -332,10 +456,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let mut written = write_outputs(
         pipeline,
         &batch,
-        (&tables, &frames),
+        (&tables, &data),
         period,
         staging.path(),
-        png_cache.as_ref(),
+        (png_cache.as_ref(), reuse.as_ref()),
     )?;
     batch.timings.push(("write", t.elapsed().as_secs_f64()));
     crate::output::fail_point("manifest")?;
@@ -352,6 +476,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     written.push(manifest_path);
     staging.commit(&target)?;
     crate::output::write_latest(&out_root, &period.to_string())?;
+    if let Some(r) = &reuse {
+        r.prune();
+    }
 
     let warnings = batch.warnings().len() + acc.rows_rejected.min(1) as usize;
     Ok(RunSummary {
@@ -369,10 +496,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
-    (tables, frames): (&[TableResult], &[DataFrame]),
+    (tables, kept_data): (&[TableResult], &KeptData),
     period: Period,
     dir: &Path,
-    png_cache: Option<&emit::chart::PngCache>,
+    (png_cache, reuse): (Option<&emit::chart::PngCache>, Option<&Reuse>),
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
@@ -448,9 +575,26 @@ fn write_outputs(
     // and links keep table order, and the first error in that order is the one reported.
     let write_data = || -> Result<Vec<PathBuf>, Error> {
         let mut paths = Vec::new();
-        for (ds, frame) in pipeline.datasets.iter().zip(frames) {
+        for (d, ds) in pipeline.datasets.iter().enumerate() {
             let path = data_dir.join(format!("{}.parquet", ds.name));
-            crate::output::write_frame_parquet(frame, &path)?;
+            let fresh;
+            let bytes = match kept_data.get(d).and_then(Option::as_deref) {
+                Some(kept) => kept,
+                None => {
+                    let frame = batch.frames.get(d).ok_or_else(|| {
+                        Error::Data(format!("internal error: no clean data for `{}`", ds.name))
+                    })?;
+                    fresh = crate::output::frame_parquet(frame).map_err(|e| Error::Output {
+                        path: path.clone(),
+                        source: std::io::Error::other(e.to_string()),
+                    })?;
+                    if let Some(r) = reuse {
+                        r.keep_data(d, &fresh);
+                    }
+                    &fresh
+                }
+            };
+            std::fs::write(&path, bytes).map_err(Error::output(&path))?;
             paths.push(path);
         }
         Ok(paths)

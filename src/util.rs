@@ -23,6 +23,24 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     Ok(())
 }
 
+/// The encoding of the cache files.
+pub fn bincode_config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Appends a CRC-32 of the bytes, so that a damaged cache file is noticed before use.
+pub fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
+    let crc = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    bytes
+}
+
+/// The bytes [`seal`] was given, or None when the CRC-32 does not match.
+pub fn unseal(sealed: &[u8]) -> Option<&[u8]> {
+    let (body, crc) = sealed.split_at_checked(sealed.len().checked_sub(4)?)?;
+    (crc32fast::hash(body).to_le_bytes() == crc).then_some(body)
+}
+
 /// A character of cell text as XML and HTML text allow it: C0 control characters other than
 /// tab and line breaks become U+FFFD, the replacement character.
 pub fn xml_text_char(c: char) -> char {

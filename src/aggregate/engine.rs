@@ -248,18 +248,35 @@ pub fn aggregate(
     frames: &[DataFrame],
     period: (i32, u32),
 ) -> Result<Vec<TableResult>, AggregateError> {
+    let all = aggregate_only(pipeline, frames, period, &|_| true)?;
+    Ok(all.into_iter().flatten().collect())
+}
+
+/// Aggregates the tables `wanted` selects (by index); the others are None.
+pub fn aggregate_only(
+    pipeline: &Pipeline,
+    frames: &[DataFrame],
+    period: (i32, u32),
+    wanted: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<Option<TableResult>>, AggregateError> {
     use rayon::prelude::*;
     // Tables are independent and each runs a few queries, so they run side by side. The
     // results (and the first error, if any) keep pipeline order.
-    let results: Vec<Result<TableResult, AggregateError>> = pipeline
+    let results: Vec<Result<Option<TableResult>, AggregateError>> = pipeline
         .tables
         .par_iter()
-        .map(|spec| {
+        .enumerate()
+        .map(|(ti, spec)| {
+            if !wanted(ti) {
+                return Ok(None);
+            }
             let frame = &frames[spec.dataset];
-            table(pipeline, spec, frame, period).map_err(|source| AggregateError {
-                table: spec.name.clone(),
-                source,
-            })
+            table(pipeline, spec, frame, period)
+                .map(Some)
+                .map_err(|source| AggregateError {
+                    table: spec.name.clone(),
+                    source,
+                })
         })
         .collect();
     results.into_iter().collect()

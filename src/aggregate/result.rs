@@ -3,7 +3,7 @@
 use crate::model::MoneyUnit;
 
 /// How a metric's values are stored and shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MetricKind {
     /// Fen (0.01 元); shown in the table's unit.
     Money,
@@ -17,7 +17,7 @@ pub enum MetricKind {
     Points,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricDef {
     /// The measure's name from the pipeline, or a derived name such as `金额同比`.
     pub name: String,
@@ -26,14 +26,14 @@ pub struct MetricDef {
     pub decimals: u8,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum MetricValue {
     Fen(i64),
     Int(i64),
     Float(f64),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AggRow {
     pub year: i32,
     /// None for annual rows.
@@ -46,7 +46,7 @@ pub struct AggRow {
     pub value: Option<MetricValue>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableResult {
     pub name: String,
     pub title: String,

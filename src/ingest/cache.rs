@@ -8,10 +8,13 @@
 //! An entry is the workbook's report without its rows (bincode) and its clean columns, one
 //! Parquet image per dataset it has rows for: on a re-run, loading entries is most of the
 //! reading, and columns load several times faster than typed rows rebuilt into columns.
+//! The images are decoded only for the datasets a run must aggregate again (see
+//! [`crate::reuse`]); a CRC-32 over the whole entry catches damage before anything is used.
 
 use super::FileReport;
 use crate::aggregate::frame::FILE;
 use crate::config::Pipeline;
+use crate::model::Period;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -26,7 +29,7 @@ impl Cache {
     pub fn new(dir: &Path, pipeline: &Pipeline) -> Cache {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
         let key = format!(
-            "yearbook {} cache 4 wide {}\n{settings}",
+            "yearbook {} cache 5 wide {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );
@@ -36,33 +39,30 @@ impl Cache {
         }
     }
 
+    /// A hash of the tool version and the ingestion settings.
+    pub fn settings(&self) -> &str {
+        &self.settings
+    }
+
     fn entry(&self, sha256: &str) -> PathBuf {
         self.dir.join(&self.settings).join(format!("{sha256}.bin"))
     }
 
-    /// The cached reading and columns of a workbook, its file column set to `display`.
-    pub fn get(&self, sha256: &str, display: &str) -> Option<(FileReport, Vec<Option<DataFrame>>)> {
+    /// The cached reading of a workbook, its columns still encoded.
+    pub fn get(&self, sha256: &str) -> Option<(FileReport, Columns)> {
         let bytes = std::fs::read(self.entry(sha256)).ok()?;
-        let load = || -> Option<(FileReport, Vec<Option<DataFrame>>)> {
+        let load = || -> Option<(FileReport, Columns)> {
+            let body = crate::util::unseal(&bytes)?;
             let (entry, read): (Entry, usize) =
-                bincode::serde::decode_from_slice(&bytes, config()).ok()?;
-            if entry.report.sha256 != sha256 || read != bytes.len() {
+                bincode::serde::decode_from_slice(body, crate::util::bincode_config()).ok()?;
+            if entry.report.sha256 != sha256 || read != body.len() {
                 return None;
             }
-            let mut frames = Vec::with_capacity(entry.frames.len());
-            for image in entry.frames {
-                let Some(image) = image else {
-                    frames.push(None);
-                    continue;
-                };
-                let mut df = ParquetReader::new(std::io::Cursor::new(image))
-                    .finish()
-                    .ok()?;
-                let file = StringChunked::full(FILE.into(), display, df.height());
-                df.with_column(file.into_column()).ok()?;
-                frames.push(Some(df));
-            }
-            Some((entry.report, frames))
+            let columns = Columns {
+                latest: entry.latest.map(|(year, month)| Period { year, month }),
+                images: entry.frames,
+            };
+            Some((entry.report, columns))
         };
         let hit = load();
         if hit.is_none() {
@@ -72,7 +72,7 @@ impl Cache {
     }
 
     /// Stores a fresh reading (its rows already dropped) with its clean columns.
-    pub fn put(&self, report: &FileReport, frames: &[DataFrame]) {
+    pub fn put(&self, report: &FileReport, frames: &[DataFrame], latest: Option<Period>) {
         if report.sha256.is_empty() {
             return;
         }
@@ -95,11 +95,12 @@ impl Cache {
             }
             let entry = EntryRef {
                 report,
+                latest: latest.map(|p| (p.year, p.month)),
                 frames: images,
             };
-            let bytes =
-                bincode::serde::encode_to_vec(&entry, config()).map_err(std::io::Error::other)?;
-            crate::util::write_atomic(&path, &bytes)
+            let bytes = bincode::serde::encode_to_vec(&entry, crate::util::bincode_config())
+                .map_err(std::io::Error::other)?;
+            crate::util::write_atomic(&path, &crate::util::seal(bytes))
         };
         if let Err(e) = write() {
             warn!("cannot write the parse cache entry {}: {e}", path.display());
@@ -107,18 +108,41 @@ impl Cache {
     }
 }
 
+/// A cached workbook's clean columns as Parquet images, one per dataset (None where it has
+/// no rows), and the latest month in them.
+pub struct Columns {
+    pub latest: Option<Period>,
+    images: Vec<Option<Vec<u8>>>,
+}
+
+impl Columns {
+    pub fn has_rows(&self, dataset: usize) -> bool {
+        self.images.get(dataset).is_some_and(Option::is_some)
+    }
+
+    /// One dataset's columns, the file column set to `display` (so a renamed workbook is
+    /// still a hit); None where the workbook has no rows for it.
+    pub fn frame(&self, dataset: usize, display: &str) -> PolarsResult<Option<DataFrame>> {
+        let Some(Some(image)) = self.images.get(dataset) else {
+            return Ok(None);
+        };
+        let mut df = ParquetReader::new(std::io::Cursor::new(image.as_slice())).finish()?;
+        let file = StringChunked::full(FILE.into(), display, df.height());
+        df.with_column(file.into_column())?;
+        Ok(Some(df))
+    }
+}
+
 #[derive(Deserialize)]
 struct Entry {
     report: FileReport,
+    latest: Option<(i32, u32)>,
     frames: Vec<Option<Vec<u8>>>,
 }
 
 #[derive(Serialize)]
 struct EntryRef<'a> {
     report: &'a FileReport,
+    latest: Option<(i32, u32)>,
     frames: Vec<Option<Vec<u8>>>,
-}
-
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
 }

@@ -17,7 +17,6 @@ pub mod xlsx_parts;
 
 use crate::config::Pipeline;
 use crate::model::Value;
-use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -176,20 +175,20 @@ pub fn ingest_cached(
     path: &Path,
     display: &str,
     cache: Option<&cache::Cache>,
-) -> (FileReport, Option<Vec<Option<DataFrame>>>) {
+) -> (FileReport, Option<cache::Columns>) {
     let bytes = match read_stable(path, |p| std::fs::read(p)) {
         Ok(b) => b,
         Err(e) => return (failed(path, display, 0, String::new(), e), None),
     };
     let sha256 = crate::util::sha256_hex(&bytes);
-    if let Some((mut hit, frames)) = cache.and_then(|c| c.get(&sha256, display)) {
+    if let Some((mut hit, columns)) = cache.and_then(|c| c.get(&sha256)) {
         hit.display = display.to_string();
         hit.path = path.to_path_buf();
         hit.cached = true;
         for rej in hit.sheets.iter_mut().flat_map(|s| s.rejected.iter_mut()) {
             rej.file = display.to_string();
         }
-        return (hit, Some(frames));
+        return (hit, Some(columns));
     }
     (ingest_bytes(pipeline, path, display, &bytes, sha256), None)
 }

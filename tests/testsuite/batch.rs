@@ -233,6 +233,8 @@ fn changed_ingestion_settings_invalidate_the_cache() {
         INVESTMENT_PIPELINE.replace("title = \"项目情况\"", "title = \"项目情况表\""),
     );
     p.cmd().args(["run", "p.toml"]).assert().code(0);
+    // The table's kept result is not reused under its old title.
+    assert!(p.read("out/t/2022-12/index.html").contains("项目情况表"));
     let cached = |p: &Project| -> Vec<bool> {
         let m: serde_json::Value =
             serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).unwrap();
@@ -320,4 +322,98 @@ fn a_renamed_workbook_comes_from_the_cache_under_its_new_name() {
         !files.contains(&"data/2021年投资.xlsx".to_string()),
         "{files:?}"
     );
+}
+
+/// The sample pipeline and its workbooks, copied into a fresh project.
+fn sample_project() -> Project {
+    let p = Project::new();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    p.file(
+        "pipelines/erdao.toml",
+        std::fs::read(repo.join("pipelines/erdao.toml")).unwrap(),
+    );
+    for (rel, bytes) in tree(&repo.join("sample-data")) {
+        p.file(&format!("sample-data/{rel}"), bytes);
+    }
+    p
+}
+
+/// Every output file but the manifest (which records timings and cache hits).
+fn outputs(p: &Project, dir: &str) -> Vec<(String, Vec<u8>)> {
+    tree(&p.path(dir))
+        .into_iter()
+        .filter(|(rel, _)| rel != "manifest.json")
+        .collect()
+}
+
+#[test]
+fn a_re_run_aggregates_only_the_datasets_whose_workbooks_changed() {
+    let p = sample_project();
+    let run = |args: &[&str]| {
+        let out = p
+            .cmd()
+            .args(["run", "pipelines/erdao.toml"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}"); // the sample's three bad cells
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    run(&[]);
+    // Nothing changed: every table comes from the last run.
+    let log = run(&[]);
+    assert!(log.contains("reused=14 aggregated=0"), "{log}");
+    // One subsidy workbook renamed: its dataset's key changes, the others' do not.
+    std::fs::rename(
+        p.path("sample-data/2021/2021年中小微企业房租水电费补助发放情况.xlsx"),
+        p.path("sample-data/2021/2021年房租水电费补助.xlsx"),
+    )
+    .unwrap();
+    let log = run(&[]);
+    assert!(log.contains("reused=12 aggregated=2"), "{log}");
+    let warm = outputs(&p, "out/erdao/2022-12");
+    run(&["--no-cache", "--out", "cold"]);
+    let cold = outputs(&p, "cold/erdao/2022-12");
+    assert_eq!(
+        warm.iter().map(|(r, _)| r).collect::<Vec<_>>(),
+        cold.iter().map(|(r, _)| r).collect::<Vec<_>>()
+    );
+    for ((rel, w), (_, c)) in warm.iter().zip(&cold) {
+        assert!(w == c, "{rel} differs between the re-run and a cold run");
+    }
+    // The store holds this run's results only: one per table and per dataset.
+    let kept = tree(&p.path("out/erdao/.cache/results"));
+    assert_eq!(
+        kept.len(),
+        14 + 7,
+        "{:?}",
+        kept.iter().map(|k| &k.0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn damaged_results_are_computed_again() {
+    let p = sample_project();
+    let run = |out: &str, args: &[&str]| {
+        p.cmd()
+            .args(["run", "pipelines/erdao.toml", "--out", out])
+            .args(args)
+            .assert()
+            .code(1);
+    };
+    run("out", &[]);
+    let results = p.path("out/erdao/.cache/results");
+    for (i, (rel, bytes)) in tree(&results).into_iter().enumerate() {
+        let damaged = if i % 2 == 0 {
+            bytes[..bytes.len() / 2].to_vec()
+        } else {
+            let mut b = bytes;
+            b[0] ^= 0xff;
+            b
+        };
+        std::fs::write(results.join(rel), damaged).unwrap();
+    }
+    run("out", &[]);
+    run("cold", &["--no-cache"]);
+    assert!(outputs(&p, "out/erdao/2022-12") == outputs(&p, "cold/erdao/2022-12"));
 }

@@ -1,0 +1,130 @@
+//! Results kept from the last run, so that a re-run after a few workbooks changed aggregates
+//! and writes again only the datasets those workbooks feed.
+//!
+//! A dataset's key hashes the ingestion settings and, in input order, the name and sha256 of
+//! every workbook with rows for it: the same key means the same clean frame. A table's result
+//! is kept under a hash of its dataset's key, the pipeline file, the table and the period; a
+//! dataset's clean-data Parquet under the dataset's key. Entries are sealed with a CRC-32 and
+//! a damaged one is a miss. After a run is written, the entries it did not use are removed,
+//! so the store holds one run's results.
+
+use crate::aggregate::TableResult;
+use crate::config::Pipeline;
+use crate::model::Period;
+use crate::run::Batch;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tracing::{debug, warn};
+
+pub struct Reuse {
+    dir: PathBuf,
+    /// sha256 of the pipeline file.
+    pipeline: String,
+    /// One key per dataset.
+    datasets: Vec<String>,
+    /// Entry file names this run looked up or stored.
+    used: Mutex<BTreeSet<String>>,
+}
+
+impl Reuse {
+    /// `settings` is the parse cache's hash of the tool version and ingestion settings.
+    pub fn new(dir: &Path, settings: &str, pipeline: &Pipeline, batch: &Batch) -> Reuse {
+        let datasets = (0..pipeline.datasets.len())
+            .map(|d| {
+                let mut text = format!(
+                    "yearbook {} dataset {d} {settings}\n",
+                    env!("CARGO_PKG_VERSION")
+                );
+                for (i, f) in batch.files.iter().enumerate() {
+                    if batch.has_rows(i, d) {
+                        text.push_str(&format!("{}\0{}\n", f.display, f.sha256));
+                    }
+                }
+                crate::util::sha256_hex(text.as_bytes())
+            })
+            .collect();
+        Reuse {
+            dir: dir.to_path_buf(),
+            pipeline: pipeline.hash.clone(),
+            datasets,
+            used: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    fn table_entry(&self, pipeline: &Pipeline, ti: usize, period: Period) -> String {
+        let spec = &pipeline.tables[ti];
+        let text = format!(
+            "table {ti} {}\n{}\n{}\n{period}",
+            spec.name, self.pipeline, self.datasets[spec.dataset]
+        );
+        format!("{}.table", &crate::util::sha256_hex(text.as_bytes())[..32])
+    }
+
+    fn data_entry(&self, dataset: usize) -> String {
+        format!("{}.parquet", &self.datasets[dataset][..32])
+    }
+
+    fn load(&self, name: String) -> Option<Vec<u8>> {
+        let path = self.dir.join(&name);
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name);
+        }
+        let bytes = std::fs::read(&path).ok()?;
+        let body = crate::util::unseal(&bytes);
+        if body.is_none() {
+            debug!("ignoring damaged result {}", path.display());
+        }
+        body.map(<[u8]>::to_vec)
+    }
+
+    fn store(&self, name: String, bytes: Vec<u8>) {
+        let path = self.dir.join(&name);
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name);
+        }
+        if let Err(e) = crate::util::write_atomic(&path, &crate::util::seal(bytes)) {
+            warn!("cannot keep a result in {}: {e}", path.display());
+        }
+    }
+
+    /// The table's result from the last run, if its data, pipeline and period are the same.
+    pub fn table(&self, pipeline: &Pipeline, ti: usize, period: Period) -> Option<TableResult> {
+        let bytes = self.load(self.table_entry(pipeline, ti, period))?;
+        let (t, read): (TableResult, usize) =
+            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
+        (read == bytes.len()).then_some(t)
+    }
+
+    pub fn keep_table(&self, pipeline: &Pipeline, ti: usize, period: Period, t: &TableResult) {
+        match bincode::serde::encode_to_vec(t, crate::util::bincode_config()) {
+            Ok(bytes) => self.store(self.table_entry(pipeline, ti, period), bytes),
+            Err(e) => warn!("cannot keep table {}: {e}", t.name),
+        }
+    }
+
+    /// The dataset's clean-data Parquet from the last run, if its rows are the same.
+    pub fn data(&self, dataset: usize) -> Option<Vec<u8>> {
+        self.load(self.data_entry(dataset))
+    }
+
+    pub fn keep_data(&self, dataset: usize, parquet: &[u8]) {
+        self.store(self.data_entry(dataset), parquet.to_vec());
+    }
+
+    /// Removes the entries this run did not use.
+    pub fn prune(&self) {
+        let Ok(used) = self.used.lock() else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if !used.contains(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
