@@ -5,8 +5,8 @@
 //! settings): changing either starts a fresh cache. Entries are written atomically; an entry
 //! that cannot be read is treated as a miss.
 //!
-//! An entry is the workbook's report without its rows (bincode) and its clean columns, one
-//! Parquet image per dataset it has rows for: on a re-run, loading entries is most of the
+//! An entry is the workbook's report without its rows (bincode) followed by its clean
+//! columns, one Parquet image per dataset it has rows for: on a re-run, loading entries is most of the
 //! reading, and columns load several times faster than typed rows rebuilt into columns.
 //! The images are decoded only for the datasets a run must aggregate again (see
 //! [`crate::reuse`]); a CRC-32 over the whole entry catches damage before anything is used.
@@ -29,7 +29,7 @@ impl Cache {
     pub fn new(dir: &Path, pipeline: &Pipeline) -> Cache {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
         let key = format!(
-            "yearbook {} cache 5 wide {}\n{settings}",
+            "yearbook {} cache 6 wide {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );
@@ -53,18 +53,37 @@ impl Cache {
         let bytes = std::fs::read(self.entry(sha256)).ok()?;
         let load = || -> Option<(FileReport, Columns)> {
             let body = crate::util::unseal(&bytes)?;
-            let (entry, read): (Entry, usize) =
+            let (head, mut at): (Head, usize) =
                 bincode::serde::decode_from_slice(body, crate::util::bincode_config()).ok()?;
-            if entry.report.sha256 != sha256 || read != body.len() {
+            if head.report.sha256 != sha256 {
+                return None;
+            }
+            let mut images = Vec::with_capacity(head.images.len());
+            for len in head.images {
+                images.push(match len {
+                    Some(len) => {
+                        let end = at.checked_add(usize::try_from(len).ok()?)?;
+                        let range = at..end;
+                        at = end;
+                        Some(range)
+                    }
+                    None => None,
+                });
+            }
+            if at != body.len() {
                 return None;
             }
             let columns = Columns {
-                latest: entry.latest.map(|(year, month)| Period { year, month }),
-                images: entry.frames,
+                latest: head.latest.map(|(year, month)| Period { year, month }),
+                bytes: Vec::new(),
+                images,
             };
-            Some((entry.report, columns))
+            Some((head.report, columns))
         };
-        let hit = load();
+        let hit = load().map(|(report, mut columns)| {
+            columns.bytes = bytes;
+            (report, columns)
+        });
         if hit.is_none() {
             debug!("ignoring unreadable cache entry for {sha256}");
         }
@@ -93,13 +112,19 @@ impl Cache {
                     .map_err(std::io::Error::other)?;
                 images.push(Some(image));
             }
-            let entry = EntryRef {
+            let head = HeadRef {
                 report,
                 latest: latest.map(|p| (p.year, p.month)),
-                frames: images,
+                images: images
+                    .iter()
+                    .map(|i| i.as_ref().map(|i| i.len() as u64))
+                    .collect(),
             };
-            let bytes = bincode::serde::encode_to_vec(&entry, crate::util::bincode_config())
+            let mut bytes = bincode::serde::encode_to_vec(&head, crate::util::bincode_config())
                 .map_err(std::io::Error::other)?;
+            for image in images.into_iter().flatten() {
+                bytes.extend_from_slice(&image);
+            }
             crate::util::write_atomic(&path, &crate::util::seal(bytes))
         };
         if let Err(e) = write() {
@@ -112,7 +137,9 @@ impl Cache {
 /// no rows), and the latest month in them.
 pub struct Columns {
     pub latest: Option<Period>,
-    images: Vec<Option<Vec<u8>>>,
+    /// The whole entry; the images are ranges of it, decoded only when asked for.
+    bytes: Vec<u8>,
+    images: Vec<Option<std::ops::Range<usize>>>,
 }
 
 impl Columns {
@@ -123,26 +150,29 @@ impl Columns {
     /// One dataset's columns, the file column set to `display` (so a renamed workbook is
     /// still a hit); None where the workbook has no rows for it.
     pub fn frame(&self, dataset: usize, display: &str) -> PolarsResult<Option<DataFrame>> {
-        let Some(Some(image)) = self.images.get(dataset) else {
+        let Some(Some(range)) = self.images.get(dataset) else {
             return Ok(None);
         };
-        let mut df = ParquetReader::new(std::io::Cursor::new(image.as_slice())).finish()?;
+        let image = self.bytes.get(range.clone()).unwrap_or_default();
+        let mut df = ParquetReader::new(std::io::Cursor::new(image)).finish()?;
         let file = StringChunked::full(FILE.into(), display, df.height());
         df.with_column(file.into_column())?;
         Ok(Some(df))
     }
 }
 
+/// An entry starts with this, followed by the images it gives the lengths of, in order,
+/// and ends with a CRC-32 of everything before it.
 #[derive(Deserialize)]
-struct Entry {
+struct Head {
     report: FileReport,
     latest: Option<(i32, u32)>,
-    frames: Vec<Option<Vec<u8>>>,
+    images: Vec<Option<u64>>,
 }
 
 #[derive(Serialize)]
-struct EntryRef<'a> {
+struct HeadRef<'a> {
     report: &'a FileReport,
     latest: Option<(i32, u32)>,
-    frames: Vec<Option<Vec<u8>>>,
+    images: Vec<Option<u64>>,
 }
