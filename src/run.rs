@@ -122,9 +122,7 @@ impl Batch {
             Build::Later => false,
             Build::Only(w) => w.get(d).copied().unwrap_or(false),
         };
-        // A batch read from clean data comes with its frames.
-        let built = self.columns.is_empty() && self.frames.len() == pipeline.datasets.len();
-        if matches!(build, Build::Later) || built {
+        if matches!(build, Build::Later) {
             return Ok(());
         }
         let columns = std::mem::take(&mut self.columns);
@@ -329,67 +327,52 @@ fn aggregate_frames(
     }
 }
 
-/// A run's tables and each dataset's clean-data Parquet file. With `reuse`, what the last
-/// run's results still hold is taken from them, and frames are built only for the datasets
-/// one of whose tables, or whose file, is missing. Files are encoded while tables aggregate.
-fn tables_and_data(
+/// Per dataset, the clean-data Parquet file's bytes kept from the last run, if still right.
+type KeptData = Vec<Option<Vec<u8>>>;
+
+/// A run's tables, and each dataset's clean-data Parquet where the last run's is still
+/// right. Tables the last run's results still hold are taken from them; the others are
+/// aggregated from frames built only for their datasets.
+fn tables_of(
     pipeline: &Pipeline,
     batch: &mut Batch,
     period: Period,
     reuse: Option<&Reuse>,
-) -> Result<(Vec<TableResult>, Vec<Vec<u8>>), Error> {
+) -> Result<(Vec<TableResult>, KeptData), Error> {
+    let Some(reuse) = reuse else {
+        batch.build_frames(pipeline, Build::All)?;
+        let tables = aggregate_batch(pipeline, batch, period)?;
+        return Ok((tables, vec![None; pipeline.datasets.len()]));
+    };
     let mut kept: Vec<Option<TableResult>> = (0..pipeline.tables.len())
         .into_par_iter()
-        .map(|ti| reuse.and_then(|r| r.table(pipeline, ti, period)))
+        .map(|ti| reuse.table(pipeline, ti, period))
         .collect();
-    let kept_data: Vec<Option<Vec<u8>>> = (0..pipeline.datasets.len())
+    // A dataset's frame is built when one of its tables, or its clean-data file, is missing.
+    let data: Vec<Option<Vec<u8>>> = (0..pipeline.datasets.len())
         .map(|d| {
             let tables_kept = pipeline
                 .tables
                 .iter()
                 .zip(&kept)
                 .all(|(t, k)| t.dataset != d || k.is_some());
-            reuse.and_then(|r| tables_kept.then(|| r.data(d)).flatten())
+            tables_kept.then(|| reuse.data(d)).flatten()
         })
         .collect();
-    let needed: Vec<bool> = kept_data.iter().map(Option::is_none).collect();
+    let needed: Vec<bool> = data.iter().map(Option::is_none).collect();
     batch.build_frames(pipeline, Build::Only(&needed))?;
-    let frames = &batch.frames;
-    let (fresh, encoded) = rayon::join(
-        || aggregate_frames(pipeline, frames, period, &|ti| kept[ti].is_none()),
-        || {
-            needed
-                .par_iter()
-                .zip(frames)
-                .map(|(&n, f)| n.then(|| crate::output::frame_parquet(f)).transpose())
-                .collect::<Result<Vec<_>, _>>()
-        },
-    );
-    let encoded = encoded.map_err(|e| Error::Data(format!("cannot encode clean data: {e}")))?;
-    let reused = kept.iter().flatten().count();
-    let mut tables = Vec::with_capacity(kept.len());
-    for (ti, (k, f)) in kept.iter_mut().zip(fresh?).enumerate() {
+    let reused = kept.iter().filter(|k| k.is_some()).count();
+    let fresh = aggregate_frames(pipeline, &batch.frames, period, &|ti| kept[ti].is_none())?;
+    let mut tables = Vec::with_capacity(fresh.len());
+    for (ti, (k, f)) in kept.iter_mut().zip(fresh).enumerate() {
         if let Some(t) = f {
-            if let Some(r) = reuse {
-                r.keep_table(pipeline, ti, period, &t);
-            }
+            reuse.keep_table(pipeline, ti, period, &t);
             tables.push(t);
         } else if let Some(t) = k.take() {
             tables.push(t);
         }
     }
-    let mut data = Vec::with_capacity(kept_data.len());
-    for (d, (k, e)) in kept_data.into_iter().zip(encoded).enumerate() {
-        if let (Some(r), Some(e)) = (reuse, &e) {
-            r.keep_data(d, e);
-        }
-        data.push(k.or(e).ok_or_else(|| {
-            Error::Data(format!("internal error: no clean data for dataset {d}"))
-        })?);
-    }
-    if reuse.is_some() {
-        info!(reused, aggregated = tables.len() - reused, "tables ready");
-    }
+    info!(reused, aggregated = tables.len() - reused, "tables ready");
     Ok((tables, data))
 }
 
@@ -454,7 +437,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             &batch,
         )
     });
-    let (tables, data) = tables_and_data(pipeline, &mut batch, period, reuse.as_ref())?;
+    let (tables, data) = if opts.from_parquet.is_some() {
+        let tables = aggregate_batch(pipeline, &batch, period)?;
+        (tables, vec![None; pipeline.datasets.len()])
+    } else {
+        tables_of(pipeline, &mut batch, period, reuse.as_ref())?
+    };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
@@ -471,7 +459,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         (&tables, &data),
         period,
         staging.path(),
-        png_cache.as_ref(),
+        (png_cache.as_ref(), reuse.as_ref()),
     )?;
     batch.timings.push(("write", t.elapsed().as_secs_f64()));
     crate::output::fail_point("manifest")?;
@@ -508,10 +496,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
-    (tables, data): (&[TableResult], &[Vec<u8>]),
+    (tables, kept_data): (&[TableResult], &KeptData),
     period: Period,
     dir: &Path,
-    png_cache: Option<&emit::chart::PngCache>,
+    (png_cache, reuse): (Option<&emit::chart::PngCache>, Option<&Reuse>),
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
@@ -587,8 +575,25 @@ fn write_outputs(
     // and links keep table order, and the first error in that order is the one reported.
     let write_data = || -> Result<Vec<PathBuf>, Error> {
         let mut paths = Vec::new();
-        for (ds, bytes) in pipeline.datasets.iter().zip(data) {
+        for (d, ds) in pipeline.datasets.iter().enumerate() {
             let path = data_dir.join(format!("{}.parquet", ds.name));
+            let fresh;
+            let bytes = match kept_data.get(d).and_then(Option::as_deref) {
+                Some(kept) => kept,
+                None => {
+                    let frame = batch.frames.get(d).ok_or_else(|| {
+                        Error::Data(format!("internal error: no clean data for `{}`", ds.name))
+                    })?;
+                    fresh = crate::output::frame_parquet(frame).map_err(|e| Error::Output {
+                        path: path.clone(),
+                        source: std::io::Error::other(e.to_string()),
+                    })?;
+                    if let Some(r) = reuse {
+                        r.keep_data(d, &fresh);
+                    }
+                    &fresh
+                }
+            };
             std::fs::write(&path, bytes).map_err(Error::output(&path))?;
             paths.push(path);
         }
