@@ -65,8 +65,9 @@ fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<
     let mut year: Vec<i32> = Vec::new();
     let mut month: Vec<Option<i32>> = Vec::new();
     let mut cumulative: Vec<bool> = Vec::new();
-    let mut file: Vec<String> = Vec::new();
-    let mut sheet: Vec<String> = Vec::new();
+    // A sheet's rows share one copy of its file and sheet names (a column chunk per sheet).
+    let mut file = StringChunked::full_null(FILE.into(), 0);
+    let mut sheet = StringChunked::full_null(SHEET.into(), 0);
     let mut row: Vec<u32> = Vec::new();
     let mut fields: Vec<Builder> = ds.fields.iter().map(|f| Builder::new(f.kind)).collect();
     for f in files {
@@ -74,12 +75,13 @@ fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<
             let Some(data) = sh.data.as_ref().filter(|d| d.dataset == di) else {
                 continue;
             };
+            let n = data.rows.len();
+            file.append(&StringChunked::full(FILE.into(), &f.display, n))?;
+            sheet.append(&StringChunked::full(SHEET.into(), &sh.name, n))?;
             for (r, y, values) in &data.rows {
                 year.push(*y);
                 month.push(data.month.map(|m| m as i32));
                 cumulative.push(data.cumulative);
-                file.push(f.display.clone());
-                sheet.push(sh.name.clone());
                 row.push(*r);
                 for (b, v) in fields.iter_mut().zip(values) {
                     b.push(v);
@@ -96,8 +98,8 @@ fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<
     for (b, f) in fields.into_iter().zip(&ds.fields) {
         cols.push(b.finish(&f.name)?);
     }
-    cols.push(Column::new(FILE.into(), file));
-    cols.push(Column::new(SHEET.into(), sheet));
+    cols.push(file.into_column());
+    cols.push(sheet.into_column());
     cols.push(Column::new(ROW.into(), row));
     DataFrame::new(height, cols)
 }
