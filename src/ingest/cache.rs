@@ -1,15 +1,15 @@
 //! The parse cache: a workbook's reading, keyed by the sha256 of its bytes, so that next
 //! month's run parses only new or changed workbooks.
 //!
-//! The key also holds a hash of the tool version and the pipeline's datasets (the ingestion
-//! settings): changing either starts a fresh cache. Entries are written atomically; an entry
-//! that cannot be read is treated as a miss.
+//! The key also holds a hash of the tool version, its dependencies (Cargo.lock) and the
+//! pipeline's datasets (the ingestion settings): changing any starts a fresh cache. Entries
+//! are written atomically, and end with a CRC-32 of the rest; an entry that cannot be read
+//! is treated as a miss.
 //!
-//! An entry is the workbook's report without its rows (bincode) followed by its clean
-//! columns, one Parquet image per dataset it has rows for: on a re-run, loading entries is most of the
-//! reading, and columns load several times faster than typed rows rebuilt into columns.
-//! The images are decoded only for the datasets a run must aggregate again (see
-//! [`crate::reuse`]); a CRC-32 over the whole entry catches damage before anything is used.
+//! An entry is the workbook's report without its rows (bincode), followed by its clean
+//! columns, one Parquet image per dataset it has rows for. Columns load several times faster
+//! than typed rows rebuilt into columns, and they are decoded only for the datasets a run
+//! aggregates again (see [`crate::reuse`]).
 
 use super::FileReport;
 use crate::aggregate::frame::FILE;
@@ -28,8 +28,10 @@ pub struct Cache {
 impl Cache {
     pub fn new(dir: &Path, pipeline: &Pipeline) -> Cache {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
+        // The lock file stands for the exact dependencies (polars' Parquet among them).
+        let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
-            "yearbook {} cache 6 wide {}\n{settings}",
+            "yearbook {} {lock} cache 6 wide {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );

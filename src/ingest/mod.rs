@@ -181,7 +181,10 @@ pub fn ingest_cached(
         Err(e) => return (failed(path, display, 0, String::new(), e), None),
     };
     let sha256 = crate::util::sha256_hex(&bytes);
-    if let Some((mut hit, columns)) = cache.and_then(|c| c.get(&sha256)) {
+    let hit = cache
+        .and_then(|c| c.get(&sha256))
+        .filter(|(hit, _)| reading_fits_name(hit, path));
+    if let Some((mut hit, columns)) = hit {
         hit.display = display.to_string();
         hit.path = path.to_path_buf();
         hit.cached = true;
@@ -191,6 +194,26 @@ pub fn ingest_cached(
         return (hit, Some(columns));
     }
     (ingest_bytes(pipeline, path, display, &bytes, sha256), None)
+}
+
+/// Whether a cached reading of the same bytes holds for the file under its current name. A
+/// renamed workbook is a hit unless its reading took a sheet's year or month from the file
+/// name, or its extension (which the format is checked against) changed.
+fn reading_fits_name(cached: &FileReport, path: &Path) -> bool {
+    let before = Path::new(&cached.display);
+    if before.file_name() == path.file_name() {
+        return true;
+    }
+    let ext = |p: &Path| p.extension().map(|e| e.to_string_lossy().to_lowercase());
+    let from_name = cached
+        .sheets
+        .iter()
+        .filter_map(|s| s.layout.as_ref())
+        .any(|l| {
+            matches!(l.year, Some((_, layout::Source::FileName)))
+                || matches!(l.month, Some((_, layout::Source::FileName)))
+        });
+    ext(before) == ext(path) && !from_name
 }
 
 /// Reads a whole file, and refuses it when it vanished since the folder was listed or changed

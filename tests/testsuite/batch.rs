@@ -389,6 +389,45 @@ fn a_re_run_aggregates_only_the_datasets_whose_workbooks_changed() {
         "{:?}",
         kept.iter().map(|k| &k.0).collect::<Vec<_>>()
     );
+    // Another period aggregates every table again, from the same data.
+    let log = run(&["--period", "2021-12"]);
+    assert!(log.contains("reused=0 aggregated=14"), "{log}");
+    run(&["--no-cache", "--out", "cold", "--period", "2021-12"]);
+    assert!(outputs(&p, "out/erdao/2021-12") == outputs(&p, "cold/erdao/2021-12"));
+}
+
+#[test]
+fn a_renamed_workbook_whose_year_came_from_its_name_is_read_again() {
+    let p = project();
+    // No year in the sheet name or the title: it comes from the file name.
+    p.xlsx(
+        "data/2020年投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("丁项目"), S("新建"), N(3000.0)],
+            ],
+        )],
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert!(p.read("out/t/2022-12/facts.csv").contains("\n2020,"));
+    std::fs::rename(
+        p.path("data/2020年投资.xlsx"),
+        p.path("data/2019年投资.xlsx"),
+    )
+    .unwrap();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let m: serde_json::Value =
+        serde_json::from_str(&p.read("out/t/2022-12/manifest.json")).unwrap();
+    let first = &m["inputs"][0];
+    assert_eq!(first["path"], "data/2019年投资.xlsx");
+    assert_eq!(first["cached"], false);
+    let facts = p.read("out/t/2022-12/facts.csv");
+    assert!(
+        facts.contains("\n2019,") && !facts.contains("\n2020,"),
+        "{facts}"
+    );
 }
 
 #[test]
