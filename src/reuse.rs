@@ -37,7 +37,7 @@ impl Reuse {
                     env!("CARGO_PKG_VERSION")
                 );
                 for (i, f) in batch.files.iter().enumerate() {
-                    if batch.has_rows(i, d) {
+                    if batch.rows_in(i, d) {
                         text.push_str(&format!("{}\0{}\n", f.display, f.sha256));
                     }
                 }
@@ -70,12 +70,13 @@ impl Reuse {
         if let Ok(mut used) = self.used.lock() {
             used.insert(name);
         }
-        let bytes = std::fs::read(&path).ok()?;
-        let body = crate::util::unseal(&bytes);
-        if body.is_none() {
+        let mut bytes = std::fs::read(&path).ok()?;
+        let Some(len) = crate::util::unseal(&bytes).map(<[u8]>::len) else {
             debug!("ignoring damaged result {}", path.display());
-        }
-        body.map(<[u8]>::to_vec)
+            return None;
+        };
+        bytes.truncate(len);
+        Some(bytes)
     }
 
     fn store(&self, name: String, bytes: Vec<u8>) {
@@ -112,7 +113,8 @@ impl Reuse {
         self.store(self.data_entry(dataset), parquet.to_vec());
     }
 
-    /// Removes the entries this run did not use.
+    /// Removes the entries this run did not use (not the temporary files of entries being
+    /// written).
     pub fn prune(&self) {
         let Ok(used) = self.used.lock() else {
             return;
@@ -122,7 +124,7 @@ impl Reuse {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if !used.contains(&name) {
+            if !used.contains(&name) && !name.starts_with(".tmp") {
                 let _ = std::fs::remove_file(e.path());
             }
         }

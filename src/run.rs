@@ -27,11 +27,14 @@ pub struct Batch {
     pub input_warnings: Vec<String>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
-    /// The clean rows, one frame per dataset in pipeline order. The reports in `files` keep
-    /// their row accounting but not their rows, which live here only.
+    /// The clean rows, one frame per dataset in pipeline order, once [`Batch::build_frames`]
+    /// has built them (empty for a dataset it was not asked for). The reports in `files`
+    /// keep their row accounting but not their rows, which live here only.
     pub frames: Vec<DataFrame>,
     /// Each file's clean columns until [`Batch::build_frames`] stacks them into `frames`.
     columns: Vec<FileColumns>,
+    /// Per file, per dataset: whether the file has clean rows for it.
+    rows_in: Vec<Vec<bool>>,
 }
 
 /// A file's clean columns: built from a fresh reading, or still encoded in the parse cache.
@@ -53,8 +56,9 @@ impl FileColumns {
 #[derive(Clone, Copy)]
 pub enum Build<'a> {
     All,
-    /// Only those marked true; the others stay empty. The columns are kept until then.
+    /// None yet: the columns are kept until a later call.
     Later,
+    /// Only those marked true; the others stay empty.
     Only(&'a [bool]),
 }
 
@@ -110,8 +114,10 @@ impl Batch {
     }
 
     /// Whether the file at `index` has clean rows for `dataset`.
-    pub fn has_rows(&self, index: usize, dataset: usize) -> bool {
-        self.columns.get(index).is_some_and(|c| c.has_rows(dataset))
+    pub fn rows_in(&self, index: usize, dataset: usize) -> bool {
+        self.rows_in
+            .get(index)
+            .is_some_and(|r| r.get(dataset).copied().unwrap_or(false))
     }
 
     /// Stacks the files' columns into one frame per dataset, in file order; a dataset left
@@ -134,14 +140,16 @@ impl Batch {
                 .zip(&self.files)
                 .map(|(c, f)| match c {
                     FileColumns::Built(frames) => Ok(frames.get(d).cloned()),
-                    FileColumns::Cached(c) => c.frame(d, &f.display),
+                    // The entry passed its CRC check, so this is not damage on disk.
+                    FileColumns::Cached(c) => c.frame(d, &f.display).map_err(|e| {
+                        Error::Data(format!(
+                            "{}: the parse cache entry for this workbook cannot be decoded ({e}); \
+                             delete the pipeline's .cache folder and run again",
+                            f.display
+                        ))
+                    }),
                 })
-                .collect::<Result<_, _>>()
-                .map_err(|e| {
-                    Error::Data(format!(
-                        "the parse cache holds columns that cannot be read ({e}); run again with --no-cache"
-                    ))
-                })?;
+                .collect::<Result<_, _>>()?;
             for f in parts.iter().flatten().filter(|f| f.height() > 0) {
                 acc.vstack_mut(f).map_err(aggregate_err)?;
             }
@@ -254,9 +262,15 @@ pub fn read_list(
     bar.finish_and_clear();
     let mut files = Vec::with_capacity(per_file.len());
     let mut columns = Vec::with_capacity(per_file.len());
+    let mut rows_in = Vec::with_capacity(per_file.len());
     let mut latest = None;
     for (report, c, l) in per_file {
         files.push(report);
+        rows_in.push(
+            (0..pipeline.datasets.len())
+                .map(|d| c.has_rows(d))
+                .collect(),
+        );
         columns.push(c);
         latest = latest.max(l);
     }
@@ -270,6 +284,7 @@ pub fn read_list(
         timings: Vec::new(),
         frames: Vec::new(),
         columns,
+        rows_in,
     };
     batch.build_frames(pipeline, build)?;
     batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
@@ -348,18 +363,21 @@ fn tables_of(
         .into_par_iter()
         .map(|ti| reuse.table(pipeline, ti, period))
         .collect();
-    // A dataset's frame is built when one of its tables, or its clean-data file, is missing.
+    // A dataset's frame is built when one of its tables, or its clean-data file, is missing
+    // (a new period re-aggregates every table, but the data files still hold).
     let data: Vec<Option<Vec<u8>>> = (0..pipeline.datasets.len())
+        .map(|d| reuse.data(d))
+        .collect();
+    let needed: Vec<bool> = (0..pipeline.datasets.len())
         .map(|d| {
-            let tables_kept = pipeline
+            let table_missing = pipeline
                 .tables
                 .iter()
                 .zip(&kept)
-                .all(|(t, k)| t.dataset != d || k.is_some());
-            tables_kept.then(|| reuse.data(d)).flatten()
+                .any(|(t, k)| t.dataset == d && k.is_none());
+            table_missing || data[d].is_none()
         })
         .collect();
-    let needed: Vec<bool> = data.iter().map(Option::is_none).collect();
     batch.build_frames(pipeline, Build::Only(&needed))?;
     let reused = kept.iter().filter(|k| k.is_some()).count();
     let fresh = aggregate_frames(pipeline, &batch.frames, period, &|ti| kept[ti].is_none())?;
@@ -405,6 +423,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
                 frames,
                 columns: Vec::new(),
+                rows_in: Vec::new(),
             }
         }
     };

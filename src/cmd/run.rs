@@ -20,8 +20,9 @@ pub struct RunArgs {
     /// Fail, writing nothing, if any row is rejected or any file is unreadable.
     #[arg(long)]
     pub strict: bool,
-    /// Parse every workbook and render every chart again, instead of using the caches in the
-    /// output folder's `.cache` (parsed workbooks by content, rendered charts by their SVG).
+    /// Parse, aggregate and render everything again, instead of using the caches in the output
+    /// folder's `.cache` (parsed workbooks by content, rendered charts by their SVG, and the
+    /// last run's tables and clean data by the workbooks they came from).
     #[arg(long)]
     pub no_cache: bool,
     /// Aggregate the clean data that `yearbook ingest` wrote to this folder (possibly from
