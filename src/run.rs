@@ -380,7 +380,20 @@ fn tables_of(
         .collect();
     batch.build_frames(pipeline, Build::Only(&needed))?;
     let reused = kept.iter().filter(|k| k.is_some()).count();
-    let fresh = aggregate_frames(pipeline, &batch.frames, period, &|ti| kept[ti].is_none())?;
+    // When some datasets are reused, the missing data files are encoded while the tables
+    // aggregate. A full build leaves them to the write stage: encoding beside the aggregation
+    // of every dataset would add to the run's peak memory.
+    let frames = &batch.frames;
+    let (fresh, data) = if needed.iter().all(|n| *n) {
+        let fresh = aggregate_frames(pipeline, frames, period, &|ti| kept[ti].is_none())?;
+        (fresh, data)
+    } else {
+        let (fresh, encoded) = rayon::join(
+            || aggregate_frames(pipeline, frames, period, &|ti| kept[ti].is_none()),
+            || encode_missing(frames, data, reuse),
+        );
+        (fresh?, encoded?)
+    };
     let mut tables = Vec::with_capacity(fresh.len());
     for (ti, (k, f)) in kept.iter_mut().zip(fresh).enumerate() {
         if let Some(t) = f {
@@ -392,6 +405,23 @@ fn tables_of(
     }
     info!(reused, aggregated = tables.len() - reused, "tables ready");
     Ok((tables, data))
+}
+
+/// Fills in the data files `data` lacks from the frames, one dataset at a time, and keeps them.
+fn encode_missing(frames: &[DataFrame], data: KeptData, reuse: &Reuse) -> Result<KeptData, Error> {
+    let mut out = Vec::with_capacity(data.len());
+    for (d, (kept, frame)) in data.into_iter().zip(frames).enumerate() {
+        out.push(Some(match kept {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = crate::output::frame_parquet(frame)
+                    .map_err(|e| Error::Data(format!("cannot encode clean data: {e}")))?;
+                reuse.keep_data(d, &bytes);
+                bytes
+            }
+        }));
+    }
+    Ok(out)
 }
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
