@@ -345,9 +345,9 @@ fn aggregate_frames(
 /// Per dataset, the clean-data Parquet file's bytes kept from the last run, if still right.
 type KeptData = Vec<Option<Vec<u8>>>;
 
-/// A run's tables, and each dataset's clean-data Parquet where the last run's is still
-/// right. Tables the last run's results still hold are taken from them; the others are
-/// aggregated from frames built only for their datasets.
+/// A run's tables, and each dataset's clean-data Parquet where it is already known (kept from
+/// the last run, or encoded here). Tables the last run's results still hold are taken from
+/// them; the others are aggregated from frames built only for their datasets.
 fn tables_of(
     pipeline: &Pipeline,
     batch: &mut Batch,
