@@ -28,7 +28,7 @@ pub struct Reuse {
 }
 
 impl Reuse {
-    /// `settings` is the parse cache's hash of the tool version and ingestion settings.
+    /// `settings` is the parse cache's hash of the yearbook version, its dependencies and the ingestion settings.
     pub fn new(dir: &Path, settings: &str, pipeline: &Pipeline, batch: &Batch) -> Reuse {
         let datasets = (0..pipeline.datasets.len())
             .map(|d| {

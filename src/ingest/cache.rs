@@ -1,7 +1,7 @@
 //! The parse cache: a workbook's reading, keyed by the sha256 of its bytes, so that next
 //! month's run parses only new or changed workbooks.
 //!
-//! The key also holds a hash of the tool version, its dependencies (Cargo.lock) and the
+//! The key also holds a hash of the yearbook version, its dependencies (Cargo.lock) and the
 //! pipeline's datasets (the ingestion settings): changing any starts a fresh cache. Entries
 //! are written atomically, and end with a CRC-32 of the rest; an entry that cannot be read
 //! is treated as a miss.
@@ -41,7 +41,7 @@ impl Cache {
         }
     }
 
-    /// A hash of the tool version and the ingestion settings.
+    /// A hash of the yearbook version, its dependencies and the ingestion settings.
     pub fn settings(&self) -> &str {
         &self.settings
     }
