@@ -70,13 +70,11 @@ impl Reuse {
         if let Ok(mut used) = self.used.lock() {
             used.insert(name);
         }
-        let mut bytes = std::fs::read(&path).ok()?;
-        let Some(len) = crate::util::unseal(&bytes).map(<[u8]>::len) else {
+        let bytes = crate::util::read_sealed(&path);
+        if bytes.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
-            return None;
-        };
-        bytes.truncate(len);
-        Some(bytes)
+        }
+        bytes
     }
 
     fn store(&self, name: String, bytes: Vec<u8>) {
@@ -84,7 +82,7 @@ impl Reuse {
         if let Ok(mut used) = self.used.lock() {
             used.insert(name);
         }
-        if let Err(e) = crate::util::write_atomic(&path, &crate::util::seal(bytes)) {
+        if let Err(e) = crate::util::write_sealed(&path, bytes) {
             warn!("cannot keep a result in {}: {e}", path.display());
         }
     }

@@ -28,17 +28,25 @@ pub fn bincode_config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
-/// Appends a CRC-32 of the bytes, so that a damaged cache file is noticed before use.
-pub fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
+/// Writes a cache file atomically, followed by a CRC-32 of its bytes, so that a damaged file
+/// is noticed before use.
+pub fn write_sealed(path: &std::path::Path, mut bytes: Vec<u8>) -> std::io::Result<()> {
     let crc = crc32fast::hash(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
-    bytes
+    write_atomic(path, &bytes)
 }
 
-/// The bytes [`seal`] was given, or None when the CRC-32 does not match.
-pub fn unseal(sealed: &[u8]) -> Option<&[u8]> {
-    let (body, crc) = sealed.split_at_checked(sealed.len().checked_sub(4)?)?;
-    (crc32fast::hash(body).to_le_bytes() == crc).then_some(body)
+/// The bytes [`write_sealed`] was given; None when the file is missing, unreadable or
+/// damaged (its CRC-32 does not match).
+pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
+    let mut bytes = std::fs::read(path).ok()?;
+    let len = bytes.len().checked_sub(4)?;
+    let (body, crc) = bytes.split_at(len);
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return None;
+    }
+    bytes.truncate(len);
+    Some(bytes)
 }
 
 /// A character of cell text as XML and HTML text allow it: C0 control characters other than

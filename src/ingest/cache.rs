@@ -52,9 +52,13 @@ impl Cache {
 
     /// The cached reading of a workbook, its columns still encoded.
     pub fn get(&self, sha256: &str) -> Option<(FileReport, Columns)> {
-        let bytes = std::fs::read(self.entry(sha256)).ok()?;
+        let path = self.entry(sha256);
+        let bytes = crate::util::read_sealed(&path);
+        if bytes.is_none() && !path.exists() {
+            return None;
+        }
         let load = || -> Option<(FileReport, Columns)> {
-            let body = crate::util::unseal(&bytes)?;
+            let body = bytes.as_deref()?;
             let (head, mut at): (Head, usize) =
                 bincode::serde::decode_from_slice(body, crate::util::bincode_config()).ok()?;
             if head.report.sha256 != sha256 {
@@ -83,7 +87,7 @@ impl Cache {
             Some((head.report, columns))
         };
         let hit = load().map(|(report, mut columns)| {
-            columns.bytes = bytes;
+            columns.bytes = bytes.unwrap_or_default();
             (report, columns)
         });
         if hit.is_none() {
@@ -127,7 +131,7 @@ impl Cache {
             for image in images.into_iter().flatten() {
                 bytes.extend_from_slice(&image);
             }
-            crate::util::write_atomic(&path, &crate::util::seal(bytes))
+            crate::util::write_sealed(&path, bytes)
         };
         if let Err(e) = write() {
             warn!("cannot write the parse cache entry {}: {e}", path.display());
