@@ -684,7 +684,7 @@ impl PngCache {
 
     fn entry(&self, svg: &str, scale: f32) -> std::path::PathBuf {
         let key = format!(
-            "yearbook {} png {}\n{svg}",
+            "yearbook {} png 2 {}\n{svg}",
             env!("CARGO_PKG_VERSION"),
             scale.to_bits()
         );
@@ -696,13 +696,12 @@ impl PngCache {
     /// read or written only costs the rendering.
     fn png(&self, svg: &str, scale: f32) -> Result<Vec<u8>, String> {
         let path = self.entry(svg, scale);
-        if let Ok(bytes) = std::fs::read(&path) {
-            if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Ok(bytes);
-            }
+        // Sealed, so that a PNG cut short is rendered again rather than published.
+        if let Some(bytes) = crate::util::read_sealed(&path) {
+            return Ok(bytes);
         }
         let png = svg_to_png(svg, scale)?;
-        if let Err(e) = crate::util::write_atomic(&path, &png) {
+        if let Err(e) = crate::util::write_sealed(&path, png.clone()) {
             tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
         }
         Ok(png)
@@ -780,13 +779,16 @@ mod tests {
         assert!(entry.is_file());
         // What is in the cache is what a re-run writes, without rendering again.
         let marker = b"\x89PNG\r\n\x1a\nmarker".to_vec();
-        std::fs::write(&entry, &marker).unwrap();
+        crate::util::write_sealed(&entry, marker.clone()).unwrap();
         assert_eq!(cache.png(&svg, 0.25).unwrap(), marker);
         assert_ne!(cache.png(&svg, 0.2).unwrap(), marker);
         let other = svg.replace("新建", "扩建");
         assert_ne!(cache.png(&other, 0.25).unwrap(), marker);
-        // A damaged entry is rendered again.
+        // A damaged entry, or one cut short, is rendered again.
         std::fs::write(&entry, b"not a png").unwrap();
+        assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
+        let whole = std::fs::read(&entry).unwrap();
+        std::fs::write(&entry, &whole[..whole.len() / 2]).unwrap();
         assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
     }
 
