@@ -32,6 +32,17 @@ fn project() -> Project {
     p
 }
 
+/// A workbook with one 项目 sheet: the plain header and one project row, no title rows.
+fn one_project(p: &Project, rel: &str, row: Vec<C>) {
+    p.xlsx(
+        rel,
+        &[SheetSpec::new(
+            "项目",
+            vec![vec![S("项目名称"), S("建设性质"), S("总投资")], row],
+        )],
+    );
+}
+
 #[test]
 fn run_writes_the_period_folder_and_latest() {
     let p = project();
@@ -190,15 +201,10 @@ fn only_changed_workbooks_are_parsed_again() {
 #[test]
 fn strict_turns_a_rejected_row_into_a_failed_run() {
     let p = project();
-    p.xlsx(
+    one_project(
+        &p,
         "data/2020年投资.xlsx",
-        &[SheetSpec::new(
-            "项目",
-            vec![
-                vec![S("项目名称"), S("建设性质"), S("总投资")],
-                vec![S("戊项目"), S("新建"), S("待核实")],
-            ],
-        )],
+        vec![S("戊项目"), S("新建"), S("待核实")],
     );
     p.cmd().args(["run", "p.toml"]).assert().code(1);
     p.cmd()
@@ -403,15 +409,10 @@ fn a_re_run_aggregates_only_the_datasets_whose_workbooks_changed() {
 fn a_renamed_workbook_whose_year_came_from_its_name_is_read_again() {
     let p = project();
     // No year in the sheet name or the title: it comes from the file name.
-    p.xlsx(
+    one_project(
+        &p,
         "data/2020年投资.xlsx",
-        &[SheetSpec::new(
-            "项目",
-            vec![
-                vec![S("项目名称"), S("建设性质"), S("总投资")],
-                vec![S("丁项目"), S("新建"), N(3000.0)],
-            ],
-        )],
+        vec![S("丁项目"), S("新建"), N(3000.0)],
     );
     let first = run_renamed(&p, "data/2020年投资.xlsx", "data/2019年投资.xlsx");
     assert_eq!(first["cached"], false);
