@@ -1,6 +1,7 @@
-//! Table aggregation: each table's rows are indexed once by (year, month, 1—N月); its period
-//! slices are gathered in batches and grouped by polars, a batch at a time. Growth, shares and
-//! contributions are then computed on the small aggregated result.
+//! Table aggregation: each table's rows are indexed once by (year, month, 1—N月). When every
+//! measure adds up exactly, each combination is grouped once and a period's figures add up
+//! its combinations; otherwise its slices are gathered in batches and grouped by polars, a
+//! batch at a time. Growth, shares and contributions are then computed on the small result.
 
 use super::frame::{CUMULATIVE, MONTH, YEAR};
 use super::result::*;
@@ -79,6 +80,11 @@ impl Parts {
 pub(super) static BATCH_ROWS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(1 << 16);
 
+/// Whether accumulable measures are added up by combination (see `Query::by_combo`); cleared
+/// by a test to compare with gathering every slice's rows.
+pub(super) static BY_COMBO: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(true);
+
 /// Column of the slice number, while several slices are aggregated together.
 const SLICE: &str = "__slice";
 
@@ -89,6 +95,8 @@ struct Query<'a> {
     aggs: &'a [Expr],
     kinds: &'a [MetricKind],
     measures: &'a [Measure],
+    /// Every measure adds up exactly across rows (see [`accumulable`]).
+    accumulable: bool,
 }
 
 impl Query<'_> {
@@ -128,6 +136,83 @@ impl Query<'_> {
         keep: Option<&Expr>,
         grouped: bool,
     ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
+        let parts = if self.accumulable && BY_COMBO.load(std::sync::atomic::Ordering::Relaxed) {
+            self.by_combo(sels, keep, grouped)?
+        } else {
+            self.gathered(sels, keep, grouped)?
+        };
+        let mut out: Vec<BTreeMap<Key, Values>> = parts
+            .into_iter()
+            .map(|groups| {
+                let finish = |p: Vec<Partial>| finish(&p, self.measures);
+                groups.into_iter().map(|(k, p)| (k, finish(p))).collect()
+            })
+            .collect();
+        // A slice without rows has the totals of an empty frame (sums 0, means null).
+        if out.iter().any(|o| o.is_empty()) {
+            let empty = self
+                .parts
+                .frame
+                .clear()
+                .lazy()
+                .select(self.aggs)
+                .collect()?;
+            let values = finish(
+                &read_partials(&empty, 0, self.kinds, self.measures)?,
+                self.measures,
+            );
+            for o in out.iter_mut().filter(|o| o.is_empty()) {
+                o.insert(None, values.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each row aggregated once, by its (year, month, 1—N月) combination; a selection then
+    /// adds up its combinations. A 1—N月 sum over single months would otherwise read every
+    /// month so far again.
+    fn by_combo(
+        &self,
+        sels: &[&[Combo]],
+        keep: Option<&Expr>,
+        grouped: bool,
+    ) -> PolarsResult<Vec<BTreeMap<Key, Vec<Partial>>>> {
+        let combos: BTreeSet<Combo> = sels
+            .iter()
+            .flat_map(|s| s.iter())
+            .filter(|c| self.parts.rows.contains_key(c))
+            .copied()
+            .collect();
+        let combos: Vec<Combo> = combos.into_iter().collect();
+        let single: Vec<&[Combo]> = combos.iter().map(std::slice::from_ref).collect();
+        let per_combo = self.gathered(&single, keep, grouped)?;
+        let at: BTreeMap<Combo, usize> = combos.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        Ok(sels
+            .iter()
+            .map(|sel| {
+                let mut acc: BTreeMap<Key, Vec<Partial>> = BTreeMap::new();
+                for i in sel.iter().filter_map(|c| at.get(c)) {
+                    for (key, p) in &per_combo[*i] {
+                        match acc.get_mut(key) {
+                            Some(a) => combine(a, p, self.measures),
+                            None => {
+                                acc.insert(key.clone(), p.clone());
+                            }
+                        }
+                    }
+                }
+                acc
+            })
+            .collect())
+    }
+
+    /// Each selection's rows gathered (a row can be in several) and aggregated.
+    fn gathered(
+        &self,
+        sels: &[&[Combo]],
+        keep: Option<&Expr>,
+        grouped: bool,
+    ) -> PolarsResult<Vec<BTreeMap<Key, Vec<Partial>>>> {
         let mut out = vec![BTreeMap::new(); sels.len()];
         // Slices share rows (a 1—N月 sum reads every month so far), so they are aggregated
         // in batches of about the table's own height: a few queries, and memory bounded.
@@ -152,20 +237,6 @@ impl Query<'_> {
         if !batch.is_empty() {
             self.run_batch(&batch, keep, grouped, &mut out)?;
         }
-        // A slice without rows has the totals of an empty frame (sums 0, means null).
-        if out.iter().any(|o| o.is_empty()) {
-            let empty = self
-                .parts
-                .frame
-                .clear()
-                .lazy()
-                .select(self.aggs)
-                .collect()?;
-            let values = read_values(&empty, 0, self.kinds, self.measures)?;
-            for o in out.iter_mut().filter(|o| o.is_empty()) {
-                o.insert(None, values.clone());
-            }
-        }
         Ok(out)
     }
 
@@ -175,7 +246,7 @@ impl Query<'_> {
         batch: &[(usize, &[Combo])],
         keep: Option<&Expr>,
         grouped: bool,
-        out: &mut [BTreeMap<Key, Values>],
+        out: &mut [BTreeMap<Key, Vec<Partial>>],
     ) -> PolarsResult<()> {
         let mut idx: Vec<IdxSize> = Vec::new();
         let mut ids: Vec<u32> = Vec::new();
@@ -198,7 +269,7 @@ impl Query<'_> {
             Ok(any_i64(df.column(SLICE)?.get(row)?).unwrap_or(0) as usize)
         };
         for row in 0..totals.height() {
-            let values = read_values(&totals, row, self.kinds, self.measures)?;
+            let values = read_partials(&totals, row, self.kinds, self.measures)?;
             out[slice_of(&totals, row)?].insert(None, values);
         }
         if !grouped || self.dims.is_empty() {
@@ -227,7 +298,7 @@ impl Query<'_> {
             for d in dims {
                 key.push(any_text(keyed.column(d)?.get(row)?));
             }
-            let values = read_values(&keyed, row, self.kinds, self.measures)?;
+            let values = read_partials(&keyed, row, self.kinds, self.measures)?;
             out[slice_of(&keyed, row)?].insert(Some(key), values);
         }
         Ok(())
@@ -423,30 +494,92 @@ fn any_text(v: AnyValue) -> String {
     }
 }
 
-/// Reads one aggregated row into typed metric values.
-fn read_values(
+/// One measure over some rows, in a form that adds up: a rate keeps its hits (`value`) and
+/// its row count apart until [`finish`].
+#[derive(Debug, Clone, Copy)]
+struct Partial {
+    value: Option<MetricValue>,
+    rows: i64,
+}
+
+/// Reads one aggregated row into typed partial values.
+fn read_partials(
     df: &DataFrame,
     row: usize,
     kinds: &[MetricKind],
     measures: &[Measure],
-) -> PolarsResult<Values> {
+) -> PolarsResult<Vec<Partial>> {
     let mut out = Vec::with_capacity(measures.len());
     for (i, m) in measures.iter().enumerate() {
         let a = df.column(&format!("a{i}"))?.get(row)?;
-        let v = if m.op == Op::Rate {
-            let n = any_f64(df.column(&format!("n{i}"))?.get(row)?).unwrap_or(0.0);
-            let hits = any_f64(a).unwrap_or(0.0);
-            (n > 0.0).then(|| MetricValue::Float(hits / n * 100.0))
+        out.push(if m.op == Op::Rate {
+            let n = df.column(&format!("n{i}"))?.get(row)?;
+            Partial {
+                value: Some(MetricValue::Int(any_i64(a).unwrap_or(0))),
+                rows: any_i64(n).unwrap_or(0),
+            }
         } else {
-            match kinds[i] {
+            let value = match kinds[i] {
                 MetricKind::Money => any_i64(a).map(MetricValue::Fen),
                 MetricKind::Count => any_i64(a).map(MetricValue::Int),
                 _ => any_f64(a).map(MetricValue::Float),
-            }
-        };
-        out.push(v);
+            };
+            Partial { value, rows: 0 }
+        });
     }
     Ok(out)
+}
+
+/// The metric values of partials: a rate becomes its percentage.
+fn finish(parts: &[Partial], measures: &[Measure]) -> Values {
+    parts
+        .iter()
+        .zip(measures)
+        .map(|(p, m)| {
+            if m.op == Op::Rate {
+                let hits = as_f64(p.value).unwrap_or(0.0);
+                (p.rows > 0).then(|| MetricValue::Float(hits / p.rows as f64 * 100.0))
+            } else {
+                p.value
+            }
+        })
+        .collect()
+}
+
+/// Measures whose partials over disjoint rows combine exactly into the value over all of
+/// them: counts, rates, and sums, minima and maxima of whole numbers (fen or counts).
+/// Float sums are left out: their last bits depend on the order of addition.
+fn accumulable(ds: &Dataset, measures: &[Measure]) -> bool {
+    measures.iter().all(|m| {
+        let whole = m
+            .field
+            .is_some_and(|f| matches!(ds.fields[f].kind, FieldKind::Money | FieldKind::Count));
+        match m.op {
+            Op::Count | Op::Rate => true,
+            Op::Sum | Op::Min | Op::Max => whole,
+            Op::Mean | Op::CountDistinct => false,
+        }
+    })
+}
+
+/// Adds the partials `b` of other rows into `a` (only for [`accumulable`] measures).
+fn combine(a: &mut [Partial], b: &[Partial], measures: &[Measure]) {
+    use MetricValue::{Fen, Int};
+    for ((a, b), m) in a.iter_mut().zip(b).zip(measures) {
+        let pick = |x: i64, y: i64| match m.op {
+            Op::Min => x.min(y),
+            Op::Max => x.max(y),
+            _ => x + y,
+        };
+        a.value = match (a.value, b.value) {
+            (Some(Fen(x)), Some(Fen(y))) => Some(Fen(pick(x, y))),
+            (Some(Int(x)), Some(Int(y))) => Some(Int(pick(x, y))),
+            (None, v) => v,
+            // `b` had no value (a minimum over nulls); floats never reach here.
+            (v, _) => v,
+        };
+        a.rows += b.rows;
+    }
 }
 
 /// The slices a table reports, by period mode.
@@ -576,6 +709,7 @@ fn table(
         aggs: &aggs,
         kinds: &kinds,
         measures,
+        accumulable: accumulable(ds, measures),
     };
     // (year, month) -> key -> base values
     let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = slices

@@ -414,3 +414,59 @@ period = "monthly"
     assert_eq!(get(&whole, 2022, Some(2), "合计", "金额"), Some(42.0));
     assert_eq!(get(&whole, 2022, Some(4), "合计", "当月金额"), Some(1.0));
 }
+
+#[test]
+fn summing_by_month_gives_the_figures_of_gathering_every_slice() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "ytd"
+dataset = "d"
+by = ["kind"]
+measures = [
+  { name = "金额", op = "sum", field = "amount" },
+  { name = "笔数", op = "count" },
+  { name = "甲笔数", op = "count", field = "kind", values = ["甲"] },
+  { name = "甲占比", op = "rate", field = "kind", values = ["甲"] },
+  { name = "最少", op = "min", field = "n" },
+  { name = "最多", op = "max", field = "amount" },
+]
+period = "ytd"
+growth = true
+top = 1
+
+[[tables]]
+name = "monthly"
+dataset = "d"
+by = ["kind"]
+measures = [{ name = "当月金额", op = "sum", field = "amount" }, { name = "户数", op = "sum", field = "n" }]
+period = "monthly"
+
+[[tables]]
+name = "annual"
+dataset = "d"
+measures = [{ name = "金额", op = "sum", field = "amount" }, { name = "最多", op = "max", field = "n" }]
+period = "annual"
+"#,
+    );
+    let sheets = || {
+        vec![
+            sheet(
+                Some(1),
+                false,
+                &[(2021, "甲", 3, 9), (2022, "甲", 10, 1), (2022, "乙", 5, 2)],
+            ),
+            sheet(Some(2), false, &[(2022, "甲", 20, 3), (2022, "丙", 7, 4)]),
+            sheet(Some(3), true, &[(2022, "甲", 40, 5), (2022, "", 9, 6)]),
+            sheet(Some(4), true, &[(2022, "乙", 50, 7)]),
+            sheet(Some(5), false, &[(2022, "乙", -2, 0)]),
+        ]
+    };
+    let by_month = run(&p, sheets(), (2022, 12));
+    engine::BY_COMBO.store(false, std::sync::atomic::Ordering::Relaxed);
+    let gathered = run(&p, sheets(), (2022, 12));
+    engine::BY_COMBO.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(by_month, gathered);
+    assert_eq!(get(&by_month, 2022, Some(2), "合计", "金额"), Some(42.0));
+    assert_eq!(get(&by_month, 2022, Some(2), "合计", "最多"), Some(20.0));
+}
