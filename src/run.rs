@@ -9,7 +9,7 @@ use crate::ingest::{self, FileReport, SkipReason};
 use crate::inputs;
 use crate::model::Period;
 use crate::reuse::Reuse;
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, PolarsResult};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,24 +31,54 @@ pub struct Batch {
     /// has built them (empty for a dataset it was not asked for). The reports in `files`
     /// keep their row accounting but not their rows, which live here only.
     pub frames: Vec<DataFrame>,
-    /// Each file's clean columns until [`Batch::build_frames`] stacks them into `frames`.
+    /// Each file's clean columns, which [`Batch::build_frames`] stacks into `frames`, and
+    /// their Parquet images, which the clean-data files are joined from.
     columns: Vec<FileColumns>,
     /// Per file, per dataset: whether the file has clean rows for it.
     rows_in: Vec<Vec<bool>>,
 }
 
-/// A file's clean columns: built from a fresh reading, or still encoded in the parse cache.
+/// A file's clean columns: built from a fresh reading (with their images once the parse cache
+/// has asked for them), or still encoded in the parse cache.
 enum FileColumns {
-    Built(Vec<DataFrame>),
+    Built {
+        frames: Vec<DataFrame>,
+        images: Option<Vec<Option<Vec<u8>>>>,
+    },
     Cached(ingest::cache::Columns),
 }
 
 impl FileColumns {
     fn has_rows(&self, dataset: usize) -> bool {
         match self {
-            FileColumns::Built(frames) => frames.get(dataset).is_some_and(|f| f.height() > 0),
+            FileColumns::Built { frames, .. } => {
+                frames.get(dataset).is_some_and(|f| f.height() > 0)
+            }
             FileColumns::Cached(c) => c.has_rows(dataset),
         }
+    }
+
+    /// The file's part of a dataset's clean-data file, its image encoded now into `fresh` if
+    /// there is none yet; None where the file has no rows.
+    fn part<'a>(
+        &'a self,
+        dataset: usize,
+        file: &'a str,
+        fresh: &'a Option<Vec<u8>>,
+    ) -> Option<emit::clean::Part<'a>> {
+        let (image, written_as) = match self {
+            FileColumns::Built {
+                images: Some(images),
+                ..
+            } => (images.get(dataset)?.as_deref()?, file),
+            FileColumns::Built { images: None, .. } => (fresh.as_deref()?, file),
+            FileColumns::Cached(c) => (c.image(dataset)?, c.file.as_str()),
+        };
+        Some(emit::clean::Part {
+            image,
+            file,
+            written_as,
+        })
     }
 }
 
@@ -131,7 +161,7 @@ impl Batch {
         if matches!(build, Build::Later) {
             return Ok(());
         }
-        let columns = std::mem::take(&mut self.columns);
+        let columns = &self.columns;
         let aggregate_err = |e| Error::Aggregate(Box::new(e));
         let mut out = aggregate::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
         for (d, acc) in out.iter_mut().enumerate().filter(|(d, _)| wanted(*d)) {
@@ -139,7 +169,7 @@ impl Batch {
                 .par_iter()
                 .zip(&self.files)
                 .map(|(c, f)| match c {
-                    FileColumns::Built(frames) => Ok(frames.get(d).cloned()),
+                    FileColumns::Built { frames, .. } => Ok(frames.get(d).cloned()),
                     // The entry passed its CRC check, so this is not damage on disk.
                     FileColumns::Cached(c) => c.frame(d, &f.display).map_err(|e| {
                         Error::Data(format!(
@@ -157,6 +187,40 @@ impl Batch {
         // Left in chunks: one copy less at the batch's peak; polars reads across chunks.
         self.frames = out;
         Ok(())
+    }
+
+    /// The clean-data file of a dataset: joined from the files' images when the batch read
+    /// workbooks, encoded from its frame when it came from a clean-data folder.
+    fn data_file(&self, pipeline: &Pipeline, dataset: usize) -> PolarsResult<Vec<u8>> {
+        if self.columns.is_empty() {
+            let frame = self.frames.get(dataset).cloned().unwrap_or_default();
+            return crate::output::frame_parquet(&frame);
+        }
+        // Images not made for the parse cache (a run without it) are encoded here.
+        let fresh: Vec<Option<Vec<u8>>> = self
+            .columns
+            .par_iter()
+            .map(|c| match c {
+                FileColumns::Built {
+                    frames,
+                    images: None,
+                } => frames
+                    .get(dataset)
+                    .filter(|f| f.height() > 0)
+                    .map(emit::clean::image)
+                    .transpose(),
+                _ => Ok(None),
+            })
+            .collect::<PolarsResult<_>>()?;
+        let parts: Vec<emit::clean::Part> = self
+            .columns
+            .iter()
+            .zip(&self.files)
+            .zip(&fresh)
+            .filter_map(|((c, f), fresh)| c.part(dataset, &f.display, fresh))
+            .collect();
+        let empty = aggregate::clean_frames(pipeline, &[])?;
+        emit::clean::join(&parts, &empty[dataset])
     }
 
     pub fn rejections(&self) -> Vec<&ingest::Rejection> {
@@ -248,10 +312,21 @@ pub fn read_list(
                         }
                     }
                     let latest = aggregate::frame::latest_period(&frames);
-                    if let Some(c) = cache {
-                        c.put(&report, &frames, latest);
-                    }
-                    (report, FileColumns::Built(frames), latest)
+                    // Encoded now for the cache, and joined into the clean-data files later.
+                    let images = match cache {
+                        None => None,
+                        Some(c) => {
+                            let images = frames
+                                .iter()
+                                .map(|f| {
+                                    (f.height() > 0).then(|| emit::clean::image(f)).transpose()
+                                })
+                                .collect::<Result<Vec<_>, _>>()?;
+                            c.put(&report, &images, latest);
+                            Some(images)
+                        }
+                    };
+                    (report, FileColumns::Built { frames, images }, latest)
                 }
             };
             bar.inc(1);
@@ -342,58 +417,34 @@ fn aggregate_frames(
     }
 }
 
-/// Per dataset, the clean-data Parquet file's bytes kept from the last run, if still right.
-type KeptData = Vec<Option<Vec<u8>>>;
-
-/// A run's tables, and each dataset's clean-data Parquet where it is already known (kept from
-/// the last run, or encoded here). Tables the last run's results still hold are taken from
-/// them; the others are aggregated from frames built only for their datasets.
+/// A run's tables. Tables the last run's results still hold are taken from them; the others
+/// are aggregated from frames built only for their datasets.
 fn tables_of(
     pipeline: &Pipeline,
     batch: &mut Batch,
     period: Period,
     reuse: Option<&Reuse>,
-) -> Result<(Vec<TableResult>, KeptData), Error> {
+) -> Result<Vec<TableResult>, Error> {
     let Some(reuse) = reuse else {
         batch.build_frames(pipeline, Build::All)?;
-        let tables = aggregate_batch(pipeline, batch, period)?;
-        return Ok((tables, vec![None; pipeline.datasets.len()]));
+        return aggregate_batch(pipeline, batch, period);
     };
     let mut kept: Vec<Option<TableResult>> = (0..pipeline.tables.len())
         .into_par_iter()
         .map(|ti| reuse.table(pipeline, ti, period))
         .collect();
-    // A dataset's frame is built when one of its tables, or its clean-data file, is missing
-    // (a new period re-aggregates every table, but the data files still hold).
-    let data: Vec<Option<Vec<u8>>> = (0..pipeline.datasets.len())
-        .map(|d| reuse.data(d))
-        .collect();
     let needed: Vec<bool> = (0..pipeline.datasets.len())
         .map(|d| {
-            let table_missing = pipeline
+            pipeline
                 .tables
                 .iter()
                 .zip(&kept)
-                .any(|(t, k)| t.dataset == d && k.is_none());
-            table_missing || data[d].is_none()
+                .any(|(t, k)| t.dataset == d && k.is_none())
         })
         .collect();
     batch.build_frames(pipeline, Build::Only(&needed))?;
     let reused = kept.iter().filter(|k| k.is_some()).count();
-    // When some datasets are reused, the missing data files are encoded while the tables
-    // aggregate. A full build leaves them to the write stage: encoding beside the aggregation
-    // of every dataset would add to the run's peak memory.
-    let frames = &batch.frames;
-    let (fresh, data) = if needed.iter().all(|n| *n) {
-        let fresh = aggregate_frames(pipeline, frames, period, &|ti| kept[ti].is_none())?;
-        (fresh, data)
-    } else {
-        let (fresh, encoded) = rayon::join(
-            || aggregate_frames(pipeline, frames, period, &|ti| kept[ti].is_none()),
-            || encode_missing(frames, data, reuse),
-        );
-        (fresh?, encoded?)
-    };
+    let fresh = aggregate_frames(pipeline, &batch.frames, period, &|ti| kept[ti].is_none())?;
     let mut tables = Vec::with_capacity(fresh.len());
     for (ti, (k, f)) in kept.iter_mut().zip(fresh).enumerate() {
         if let Some(t) = f {
@@ -404,24 +455,7 @@ fn tables_of(
         }
     }
     info!(reused, aggregated = tables.len() - reused, "tables ready");
-    Ok((tables, data))
-}
-
-/// Fills in the data files `data` lacks from the frames, one dataset at a time, and keeps them.
-fn encode_missing(frames: &[DataFrame], data: KeptData, reuse: &Reuse) -> Result<KeptData, Error> {
-    let mut out = Vec::with_capacity(data.len());
-    for (d, (kept, frame)) in data.into_iter().zip(frames).enumerate() {
-        out.push(Some(match kept {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = crate::output::frame_parquet(frame)
-                    .map_err(|e| Error::Data(format!("cannot encode clean data: {e}")))?;
-                reuse.keep_data(d, &bytes);
-                bytes
-            }
-        }));
-    }
-    Ok(out)
+    Ok(tables)
 }
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
@@ -486,9 +520,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             &batch,
         )
     });
-    let (tables, data) = if opts.from_parquet.is_some() {
-        let tables = aggregate_batch(pipeline, &batch, period)?;
-        (tables, vec![None; pipeline.datasets.len()])
+    let tables = if opts.from_parquet.is_some() {
+        aggregate_batch(pipeline, &batch, period)?
     } else {
         tables_of(pipeline, &mut batch, period, reuse.as_ref())?
     };
@@ -505,10 +538,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let mut written = write_outputs(
         pipeline,
         &batch,
-        (&tables, &data),
+        &tables,
         period,
         staging.path(),
-        (png_cache.as_ref(), reuse.as_ref()),
+        png_cache.as_ref(),
     )?;
     batch.timings.push(("write", t.elapsed().as_secs_f64()));
     crate::output::fail_point("manifest")?;
@@ -545,10 +578,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
-    (tables, kept_data): (&[TableResult], &KeptData),
+    tables: &[TableResult],
     period: Period,
     dir: &Path,
-    (png_cache, reuse): (Option<&emit::chart::PngCache>, Option<&Reuse>),
+    png_cache: Option<&emit::chart::PngCache>,
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
@@ -626,24 +659,11 @@ fn write_outputs(
         let mut paths = Vec::new();
         for (d, ds) in pipeline.datasets.iter().enumerate() {
             let path = data_dir.join(format!("{}.parquet", ds.name));
-            let fresh;
-            let bytes = match kept_data.get(d).and_then(Option::as_deref) {
-                Some(kept) => kept,
-                None => {
-                    let frame = batch.frames.get(d).ok_or_else(|| {
-                        Error::Data(format!("internal error: no clean data for `{}`", ds.name))
-                    })?;
-                    fresh = crate::output::frame_parquet(frame).map_err(|e| Error::Output {
-                        path: path.clone(),
-                        source: std::io::Error::other(e.to_string()),
-                    })?;
-                    if let Some(r) = reuse {
-                        r.keep_data(d, &fresh);
-                    }
-                    &fresh
-                }
-            };
-            std::fs::write(&path, bytes).map_err(Error::output(&path))?;
+            let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
+                path: path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
             paths.push(path);
         }
         Ok(paths)

@@ -3,6 +3,7 @@
 //! the same tables give the same bytes on every run.
 
 pub mod chart;
+pub mod clean;
 pub mod csv;
 pub mod facts;
 pub mod layout;

@@ -9,7 +9,8 @@
 //! An entry is the workbook's report without its rows (bincode), followed by its clean
 //! columns, one Parquet image per dataset it has rows for. Columns load several times faster
 //! than typed rows rebuilt into columns, and they are decoded only for the datasets a run
-//! aggregates again (see [`crate::reuse`]).
+//! aggregates again (see [`crate::reuse`]); the clean-data files are joined from the images
+//! without decoding them (see [`crate::emit::clean`]).
 
 use super::FileReport;
 use crate::aggregate::frame::FILE;
@@ -31,7 +32,7 @@ impl Cache {
         // The lock file stands for the exact dependencies (polars' Parquet among them).
         let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
-            "yearbook {} {lock} cache 6 wide {}\n{settings}",
+            "yearbook {} {lock} cache 7 wide {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );
@@ -80,6 +81,7 @@ impl Cache {
                 return None;
             }
             let columns = Columns {
+                file: head.report.display.clone(),
                 latest: head.latest.map(|(year, month)| Period { year, month }),
                 bytes: Vec::new(),
                 images,
@@ -96,28 +98,14 @@ impl Cache {
         hit
     }
 
-    /// Stores a fresh reading (its rows already dropped) with its clean columns.
-    pub fn put(&self, report: &FileReport, frames: &[DataFrame], latest: Option<Period>) {
+    /// Stores a fresh reading (its rows already dropped) with its clean columns, one Parquet
+    /// image per dataset (see [`crate::emit::clean::image`]).
+    pub fn put(&self, report: &FileReport, images: &[Option<Vec<u8>>], latest: Option<Period>) {
         if report.sha256.is_empty() {
             return;
         }
         let path = self.entry(&report.sha256);
         let write = || -> std::io::Result<()> {
-            let mut images = Vec::with_capacity(frames.len());
-            for df in frames {
-                if df.height() == 0 {
-                    images.push(None);
-                    continue;
-                }
-                let mut image = Vec::new();
-                // Written on every first reading: the fast codec, no statistics.
-                ParquetWriter::new(&mut image)
-                    .with_compression(ParquetCompression::Lz4Raw)
-                    .with_statistics(StatisticsOptions::empty())
-                    .finish(&mut df.clone())
-                    .map_err(std::io::Error::other)?;
-                images.push(Some(image));
-            }
             let head = HeadRef {
                 report,
                 latest: latest.map(|p| (p.year, p.month)),
@@ -128,8 +116,8 @@ impl Cache {
             };
             let mut bytes = bincode::serde::encode_to_vec(&head, crate::util::bincode_config())
                 .map_err(std::io::Error::other)?;
-            for image in images.into_iter().flatten() {
-                bytes.extend_from_slice(&image);
+            for image in images.iter().flatten() {
+                bytes.extend_from_slice(image);
             }
             crate::util::write_sealed(&path, bytes)
         };
@@ -142,6 +130,8 @@ impl Cache {
 /// A cached workbook's clean columns as Parquet images, one per dataset (None where it has
 /// no rows), and the latest month in them.
 pub struct Columns {
+    /// The name the images' `file` column holds: the workbook's name when it was read.
+    pub file: String,
     pub latest: Option<Period>,
     /// The whole entry; the images are ranges of it, decoded only when asked for.
     bytes: Vec<u8>,
@@ -153,13 +143,18 @@ impl Columns {
         self.images.get(dataset).is_some_and(Option::is_some)
     }
 
+    /// One dataset's Parquet image, as the clean-data file takes it.
+    pub fn image(&self, dataset: usize) -> Option<&[u8]> {
+        let range = self.images.get(dataset)?.as_ref()?;
+        self.bytes.get(range.clone())
+    }
+
     /// One dataset's columns, the file column set to `display` (so a renamed workbook is
     /// still a hit); None where the workbook has no rows for it.
     pub fn frame(&self, dataset: usize, display: &str) -> PolarsResult<Option<DataFrame>> {
-        let Some(Some(range)) = self.images.get(dataset) else {
+        let Some(image) = self.image(dataset) else {
             return Ok(None);
         };
-        let image = self.bytes.get(range.clone()).unwrap_or_default();
         let mut df = ParquetReader::new(std::io::Cursor::new(image)).finish()?;
         let file = StringChunked::full(FILE.into(), display, df.height());
         df.with_column(file.into_column())?;

@@ -390,11 +390,11 @@ fn a_re_run_aggregates_only_the_datasets_whose_workbooks_changed() {
     for ((rel, w), (_, c)) in warm.iter().zip(&cold) {
         assert!(w == c, "{rel} differs between the re-run and a cold run");
     }
-    // The store holds this run's results only: one per table and per dataset.
+    // The store holds this run's results only: one per table.
     let kept = tree(&p.path("out/erdao/.cache/results"));
     assert_eq!(
         kept.len(),
-        14 + 7,
+        14,
         "{:?}",
         kept.iter().map(|k| &k.0).collect::<Vec<_>>()
     );
