@@ -656,17 +656,19 @@ fn write_outputs(
     // The workbook, the clean data and the tables' files are written side by side; paths
     // and links keep table order, and the first error in that order is the one reported.
     let write_data = || -> Result<Vec<PathBuf>, Error> {
-        let mut paths = Vec::new();
-        for (d, ds) in pipeline.datasets.iter().enumerate() {
-            let path = data_dir.join(format!("{}.parquet", ds.name));
-            let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
-                path: path.clone(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
-            std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
-            paths.push(path);
-        }
-        Ok(paths)
+        let paths: Vec<Result<PathBuf, Error>> = (0..pipeline.datasets.len())
+            .into_par_iter()
+            .map(|d| {
+                let path = data_dir.join(format!("{}.parquet", pipeline.datasets[d].name));
+                let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
+                    path: path.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
+                Ok(path)
+            })
+            .collect();
+        paths.into_iter().collect()
     };
     let ((book, data), per_table) = rayon::join(
         || rayon::join(write_book, write_data),
