@@ -66,8 +66,9 @@ fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<
     let mut month: Vec<Option<i32>> = Vec::new();
     let mut cumulative: Vec<bool> = Vec::new();
     // A sheet's rows share one copy of its file and sheet names (a column chunk per sheet).
-    let mut file = StringChunked::full_null(FILE.into(), 0);
-    let mut sheet = StringChunked::full_null(SHEET.into(), 0);
+    // Not `full_null`: its first call builds polars' 8 MiB page of zeroes.
+    let mut file = StringChunked::from_slice(FILE.into(), &[] as &[&str]);
+    let mut sheet = StringChunked::from_slice(SHEET.into(), &[] as &[&str]);
     let mut row: Vec<u32> = Vec::new();
     let mut fields: Vec<Builder> = ds.fields.iter().map(|f| Builder::new(f.kind)).collect();
     for f in files {
