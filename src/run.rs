@@ -204,11 +204,10 @@ impl Batch {
                 FileColumns::Built {
                     frames,
                     images: None,
-                } => frames
-                    .get(dataset)
-                    .filter(|f| f.height() > 0)
-                    .map(emit::clean::image)
-                    .transpose(),
+                } => match frames.get(dataset) {
+                    Some(f) => emit::clean::image_of(f),
+                    None => Ok(None),
+                },
                 _ => Ok(None),
             })
             .collect::<PolarsResult<_>>()?;
@@ -318,9 +317,7 @@ pub fn read_list(
                         Some(c) => {
                             let images = frames
                                 .iter()
-                                .map(|f| {
-                                    (f.height() > 0).then(|| emit::clean::image(f)).transpose()
-                                })
+                                .map(emit::clean::image_of)
                                 .collect::<Result<Vec<_>, _>>()?;
                             c.put(&report, &images, latest);
                             Some(images)

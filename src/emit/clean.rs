@@ -33,6 +33,12 @@ pub fn image(frame: &DataFrame) -> PolarsResult<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The image of a frame with rows; None for an empty one (a workbook without rows for the
+/// dataset).
+pub fn image_of(frame: &DataFrame) -> PolarsResult<Option<Vec<u8>>> {
+    (frame.height() > 0).then(|| image(frame)).transpose()
+}
+
 /// One workbook's part of a dataset: its image and the name its `file` column shows.
 pub struct Part<'a> {
     pub image: &'a [u8],
