@@ -29,6 +29,9 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(213, 94, 0),
 ];
 const LINE_COLOR: RGBColor = RGBColor(213, 94, 0);
+/// The height of a value label (12 px text with its line spacing).
+const VALUE_LABEL_HEIGHT: i32 = 15;
+
 /// At most this many bars carry value labels.
 const LABELLED_BARS: usize = 24;
 /// At most this many categories are drawn; beyond it the smallest are summed into 其他.
@@ -481,6 +484,15 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
     let label_width = ((slot / 14.0).floor() as usize).clamp(2, 12);
     let center = |i: usize| (left as f64 + slot * (i as f64 + 0.5)).round() as i32;
     let value_style = font(12.0).pos(Pos::new(HPos::Center, VPos::Bottom));
+    // Per category, the top of its highest value label, so that a growth label above the
+    // bars can keep clear of it.
+    let mut label_top: Vec<Option<i32>> = vec![None; n];
+    let mut note_label = |i: usize, bottom: i32| {
+        if let Some(t) = label_top.get_mut(i) {
+            let top = bottom - VALUE_LABEL_HEIGHT;
+            *t = Some(t.map_or(top, |t: i32| t.min(top)));
+        }
+    };
     for (i, cat) in c.categories.iter().enumerate() {
         let x0 = left as f64 + slot * i as f64 + group_pad;
         let (mut up, mut down) = (0.0f64, 0.0f64);
@@ -517,6 +529,7 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
                     ((bx + bar_w / 2.0).round() as i32, y1.min(y2) - 3),
                 )
                 .map_err(e)?;
+                note_label(i, y1.min(y2) - 3);
             }
         }
         if label_bars && stacked && c.kind == ChartKind::Stacked {
@@ -526,6 +539,7 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
                 (center(i), y_of(up) - 3),
             )
             .map_err(e)?;
+            note_label(i, y_of(up) - 3);
         }
         for (li, line) in wrap(cat, label_width).iter().enumerate() {
             let style = small.pos(Pos::new(HPos::Center, VPos::Top));
@@ -566,15 +580,20 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
             .collect();
         root.draw(&PathElement::new(pts.clone(), LINE_COLOR.stroke_width(2)))
             .map_err(e)?;
-        for (p, v) in pts.iter().zip(vals.iter().flatten()) {
+        let cats = vals.iter().enumerate().filter_map(|(i, v)| v.map(|_| i));
+        for ((p, v), i) in pts.iter().zip(vals.iter().flatten()).zip(cats) {
             root.draw(&Circle::new(*p, 4, LINE_COLOR.filled()))
                 .map_err(e)?;
-            root.draw_text(
-                &format!("{}%", number_label(*v)),
-                &value_style,
-                (p.0, p.1 - 6),
-            )
-            .map_err(e)?;
+            // Above its point; moved up above the category's value label where they would
+            // overlap.
+            let mut y = p.1 - 6;
+            if let Some(top) = label_top.get(i).copied().flatten() {
+                if y > top && y - VALUE_LABEL_HEIGHT < top + VALUE_LABEL_HEIGHT {
+                    y = top - 2;
+                }
+            }
+            root.draw_text(&format!("{}%", number_label(*v)), &value_style, (p.0, y))
+                .map_err(e)?;
         }
     }
 
@@ -766,6 +785,62 @@ mod tests {
                 vec![Some(25.0), Some(-8.2), None],
             )),
         }
+    }
+
+    /// (x, y, text) of every text element of an SVG that plotters wrote.
+    fn texts(svg: &str) -> Vec<(i32, i32, String)> {
+        let attr = |line: &str, name: &str| -> Option<i32> {
+            let at = line.find(&format!(" {name}=\""))? + name.len() + 3;
+            line[at..].split('"').next()?.parse().ok()
+        };
+        let lines: Vec<&str> = svg.lines().collect();
+        lines
+            .windows(2)
+            .filter(|w| w[0].starts_with("<text"))
+            .filter_map(|w| Some((attr(w[0], "x")?, attr(w[0], "y")?, w[1].to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn growth_labels_keep_clear_of_the_bar_labels() {
+        // 减免退税 1—N月, 2022: the 9月 growth point sits on top of its bar.
+        let bars = [
+            0.52, 1.12, 1.85, 4.41, 6.17, 7.62, 8.36, 9.02, 9.57, 10.14, 10.66, 11.2,
+        ];
+        let growth = [
+            39.54, 54.7, 171.26, 191.31, 208.82, 189.46, 168.61, 155.44, 140.96, 134.37, 123.37,
+        ];
+        let c = ChartData {
+            kind: ChartKind::BarLine,
+            title: "减免退税累计进度".into(),
+            unit_line: "单位：亿元".into(),
+            categories: (1..=12).map(|m| format!("2022年{m}月")).collect(),
+            series: vec![("减免退税额".into(), bars.iter().map(|&v| Some(v)).collect())],
+            line: Some((
+                "减免退税额同比增长(%)".into(),
+                std::iter::once(None)
+                    .chain(growth.iter().map(|&v| Some(v)))
+                    .collect(),
+            )),
+        };
+        let t = texts(&render_svg(&c).unwrap());
+        let mut checked = 0;
+        for (x, y, label) in t.iter().filter(|t| t.2.ends_with('%')) {
+            let Some(bar) = t
+                .iter()
+                .find(|b| b.0 == *x && !b.2.ends_with('%') && b.2.contains('.'))
+            else {
+                continue;
+            };
+            assert!(
+                (y - bar.1).abs() >= VALUE_LABEL_HEIGHT,
+                "{label} at y={y} overlaps {} at y={}",
+                bar.2,
+                bar.1
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 11);
     }
 
     #[test]
