@@ -14,8 +14,9 @@ use polars::prelude::*;
 use polars_buffer::Buffer;
 use polars_parquet::arrow::write::FallibleStreamingIterator;
 use polars_parquet::parquet::error::{ParquetError, ParquetResult};
+use polars_parquet::parquet::metadata::ColumnChunkMetadata;
 use polars_parquet::parquet::page::CompressedPage;
-use polars_parquet::parquet::read::{get_page_iterator, read_metadata, PageReader};
+use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
 use polars_parquet::parquet::write::{
     DynIter, DynStreamingIterator, FileWriter, Version, WriteOptions,
 };
@@ -86,17 +87,7 @@ fn join_parts(first: &Part, parts: &[Part]) -> PolarsResult<Vec<u8>> {
             for (i, chunk) in group.parquet_columns().iter().enumerate() {
                 let pages: Vec<CompressedPage> = match file_pages.take_if(|_| i == file_col) {
                     Some(pages) => pages,
-                    None => {
-                        let reader: PageReader = get_page_iterator(
-                            chunk,
-                            Cursor::new(buffer.clone()),
-                            Vec::new(),
-                            usize::MAX,
-                        )?;
-                        reader
-                            .map(|p| p.map(with_rows))
-                            .collect::<ParquetResult<_>>()?
-                    }
+                    None => chunk_pages(chunk, &buffer)?,
                 };
                 columns.push(Ok(DynStreamingIterator::new(Pages {
                     pages: pages.into_iter(),
@@ -150,14 +141,19 @@ fn file_column(name: &str, rows: usize) -> PolarsResult<Vec<CompressedPage>> {
     let mut pages = Vec::new();
     for group in &meta.row_groups {
         for chunk in group.parquet_columns() {
-            let reader =
-                get_page_iterator(chunk, Cursor::new(buffer.clone()), Vec::new(), usize::MAX)?;
-            for page in reader {
-                pages.push(with_rows(page?));
-            }
+            pages.extend(chunk_pages(chunk, &buffer)?);
         }
     }
     Ok(pages)
+}
+
+/// The pages of one column chunk of the Parquet file in `buffer`, as they are stored.
+fn chunk_pages(
+    chunk: &ColumnChunkMetadata,
+    buffer: &Buffer<u8>,
+) -> ParquetResult<Vec<CompressedPage>> {
+    let reader = get_page_iterator(chunk, Cursor::new(buffer.clone()), Vec::new(), usize::MAX)?;
+    reader.map(|p| p.map(with_rows)).collect()
 }
 
 #[cfg(test)]
