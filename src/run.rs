@@ -193,8 +193,10 @@ impl Batch {
     /// workbooks, encoded from its frame when it came from a clean-data folder.
     fn data_file(&self, pipeline: &Pipeline, dataset: usize) -> PolarsResult<Vec<u8>> {
         if self.columns.is_empty() {
-            let frame = self.frames.get(dataset).cloned().unwrap_or_default();
-            return crate::output::frame_parquet(&frame);
+            let frame = self.frames.get(dataset).ok_or_else(|| {
+                polars::prelude::polars_err!(ComputeError: "internal error: no clean data for dataset {dataset}")
+            })?;
+            return crate::output::frame_parquet(frame);
         }
         // Images not made for the parse cache (a run without it) are encoded here.
         let fresh: Vec<Option<Vec<u8>>> = self
