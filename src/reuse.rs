@@ -3,10 +3,11 @@
 //!
 //! A dataset's key hashes the ingestion settings and, in input order, the name and sha256 of
 //! every workbook with rows for it: the same key means the same clean frame. A table's result
-//! is kept under a hash of its dataset's key, the pipeline file, the table and the period.
-//! Entries are sealed with a CRC-32 and a damaged one is a miss. After a run is written, the
-//! entries it did not use are removed, so the store holds one run's results. Clean-data
-//! files need no entry: they are joined from the parse cache's images.
+//! is kept under a hash of its dataset's key, the pipeline file, the table and the period; a
+//! dataset's clean-data file under the dataset's key, so that an unchanged dataset's file is
+//! copied rather than joined again from the parse cache's images. Entries are sealed with a
+//! CRC-32 and a damaged one is a miss. After a run is written, the entries it did not use are
+//! removed, so the store holds one run's results.
 
 use crate::aggregate::TableResult;
 use crate::config::Pipeline;
@@ -61,6 +62,10 @@ impl Reuse {
         format!("{}.table", &crate::util::sha256_hex(text.as_bytes())[..32])
     }
 
+    fn data_entry(&self, dataset: usize) -> String {
+        format!("{}.parquet", &self.datasets[dataset][..32])
+    }
+
     fn load(&self, name: String) -> Option<Vec<u8>> {
         let path = self.dir.join(&name);
         if let Ok(mut used) = self.used.lock() {
@@ -96,6 +101,15 @@ impl Reuse {
             Ok(bytes) => self.store(self.table_entry(pipeline, ti, period), bytes),
             Err(e) => warn!("cannot keep table {}: {e}", t.name),
         }
+    }
+
+    /// The dataset's clean-data file from the last run, if its rows are the same.
+    pub fn data(&self, dataset: usize) -> Option<Vec<u8>> {
+        self.load(self.data_entry(dataset))
+    }
+
+    pub fn keep_data(&self, dataset: usize, parquet: Vec<u8>) {
+        self.store(self.data_entry(dataset), parquet);
     }
 
     /// Removes the entries this run did not use (not the temporary files of entries being

@@ -541,6 +541,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         period,
         staging.path(),
         png_cache.as_ref(),
+        reuse.as_ref(),
     )?;
     batch.timings.push(("write", t.elapsed().as_secs_f64()));
     crate::output::fail_point("manifest")?;
@@ -581,6 +582,7 @@ fn write_outputs(
     period: Period,
     dir: &Path,
     png_cache: Option<&emit::chart::PngCache>,
+    reuse: Option<&Reuse>,
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
@@ -659,10 +661,20 @@ fn write_outputs(
             .into_par_iter()
             .map(|d| {
                 let path = data_dir.join(format!("{}.parquet", pipeline.datasets[d].name));
-                let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
-                    path: path.clone(),
-                    source: std::io::Error::other(e.to_string()),
-                })?;
+                // An unchanged dataset's file is the last run's, byte for byte.
+                let bytes = match reuse.and_then(|r| r.data(d)) {
+                    Some(kept) => kept,
+                    None => {
+                        let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
+                            path: path.clone(),
+                            source: std::io::Error::other(e.to_string()),
+                        })?;
+                        if let Some(r) = reuse {
+                            r.keep_data(d, bytes.clone());
+                        }
+                        bytes
+                    }
+                };
                 std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
                 Ok(path)
             })
