@@ -5,21 +5,27 @@
 //! every workbook with rows for it: the same key means the same clean frame. A table's result
 //! is kept under a hash of its dataset's key, the pipeline file, the table and the period; a
 //! dataset's clean-data file under the dataset's key, so that an unchanged dataset's file is
-//! copied rather than joined again from the parse cache's images. Entries are sealed with a
+//! copied rather than joined again from the parse cache's images. A table whose measures add
+//! up exactly also keeps its partials per workbook, under a hash of the pipeline file, the
+//! table and the ingestion settings: when a workbook changes, only its rows are aggregated
+//! again and added to the others' partials. Entries are sealed with a
 //! CRC-32 and a damaged one is a miss. After a run is written, the entries it did not use are
 //! removed, so the store holds one run's results.
 
-use crate::aggregate::TableResult;
+use crate::aggregate::{Partials, TableResult};
 use crate::config::Pipeline;
 use crate::model::Period;
 use crate::run::Batch;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tracing::{debug, warn};
 
 pub struct Reuse {
     dir: PathBuf,
+    /// The parse cache's hash of the yearbook version, its dependencies and the ingestion
+    /// settings.
+    settings: String,
     /// sha256 of the pipeline file.
     pipeline: String,
     /// One key per dataset.
@@ -47,6 +53,7 @@ impl Reuse {
             .collect();
         Reuse {
             dir: dir.to_path_buf(),
+            settings: settings.to_string(),
             pipeline: pipeline.hash.clone(),
             datasets,
             used: Mutex::new(BTreeSet::new()),
@@ -60,6 +67,18 @@ impl Reuse {
             spec.name, self.pipeline, self.datasets[spec.dataset]
         );
         format!("{}.table", &crate::util::sha256_hex(text.as_bytes())[..32])
+    }
+
+    fn partials_entry(&self, pipeline: &Pipeline, ti: usize) -> String {
+        let spec = &pipeline.tables[ti];
+        let text = format!(
+            "partials {ti} {}\n{}\n{}",
+            spec.name, self.pipeline, self.settings
+        );
+        format!(
+            "{}.partials",
+            &crate::util::sha256_hex(text.as_bytes())[..32]
+        )
     }
 
     fn data_entry(&self, dataset: usize) -> String {
@@ -101,6 +120,39 @@ impl Reuse {
             Ok(bytes) => self.store(self.table_entry(pipeline, ti, period), bytes),
             Err(e) => warn!("cannot keep table {}: {e}", t.name),
         }
+    }
+
+    /// A table's partials per workbook from the last run (see
+    /// [`crate::aggregate::made_of_partials`]), keyed by [`Reuse::source`].
+    pub fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
+        let bytes = self.load(self.partials_entry(pipeline, ti))?;
+        let (p, read): (BTreeMap<String, Partials>, usize) =
+            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
+        (read == bytes.len()).then_some(p)
+    }
+
+    /// Keeps a table's partials from the last run for the next, unread: the table itself
+    /// was reused, so its workbooks are the same.
+    pub fn hold_partials(&self, pipeline: &Pipeline, ti: usize) {
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(self.partials_entry(pipeline, ti));
+        }
+    }
+
+    pub fn keep_partials(&self, pipeline: &Pipeline, ti: usize, p: &BTreeMap<String, Partials>) {
+        match bincode::serde::encode_to_vec(p, crate::util::bincode_config()) {
+            Ok(bytes) => self.store(self.partials_entry(pipeline, ti), bytes),
+            Err(e) => warn!(
+                "cannot keep the partials of table {}: {e}",
+                pipeline.tables[ti].name
+            ),
+        }
+    }
+
+    /// The key of a workbook's partials: its name (a year or month may come from it) and the
+    /// sha256 of its bytes.
+    pub fn source(file: &crate::ingest::FileReport) -> String {
+        format!("{}\0{}", file.display, file.sha256)
     }
 
     /// The dataset's clean-data file from the last run, if its rows are the same.

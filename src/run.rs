@@ -88,8 +88,18 @@ pub enum Build<'a> {
     All,
     /// None yet: the columns are kept until a later call.
     Later,
-    /// Only those marked true; the others stay empty.
-    Only(&'a [bool]),
+    /// Per dataset, as given.
+    Only(&'a [Frame]),
+}
+
+/// What a dataset's frame is built from.
+#[derive(Clone, PartialEq)]
+pub enum Frame {
+    /// Nothing: the frame stays empty.
+    Empty,
+    Whole,
+    /// The rows of the files marked true only.
+    Files(Vec<bool>),
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -154,9 +164,9 @@ impl Batch {
     /// out gets an empty frame. Decoding happens here, so only what is used is decoded.
     pub fn build_frames(&mut self, pipeline: &Pipeline, build: Build) -> Result<(), Error> {
         let wanted = |d: usize| match build {
-            Build::All => true,
-            Build::Later => false,
-            Build::Only(w) => w.get(d).copied().unwrap_or(false),
+            Build::All => &Frame::Whole,
+            Build::Later => &Frame::Empty,
+            Build::Only(w) => w.get(d).unwrap_or(&Frame::Empty),
         };
         if matches!(build, Build::Later) {
             return Ok(());
@@ -164,11 +174,19 @@ impl Batch {
         let columns = &self.columns;
         let aggregate_err = |e| Error::Aggregate(Box::new(e));
         let mut out = aggregate::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
-        for (d, acc) in out.iter_mut().enumerate().filter(|(d, _)| wanted(*d)) {
+        for (d, acc) in out.iter_mut().enumerate() {
+            let want = wanted(d);
+            if *want == Frame::Empty {
+                continue;
+            }
             let parts: Vec<Option<DataFrame>> = columns
                 .par_iter()
                 .zip(&self.files)
-                .map(|(c, f)| match c {
+                .enumerate()
+                .map(|(i, (c, f))| match c {
+                    _ if matches!(want, Frame::Files(w) if !w.get(i).copied().unwrap_or(false)) => {
+                        Ok(None)
+                    }
                     FileColumns::Built { frames, .. } => Ok(frames.get(d).cloned()),
                     // The entry passed its CRC check, so this is not damage on disk.
                     FileColumns::Cached(c) => c.frame(d, &f.display).map_err(|e| {
@@ -416,8 +434,10 @@ fn aggregate_frames(
     }
 }
 
-/// A run's tables. Tables the last run's results still hold are taken from them; the others
-/// are aggregated from frames built only for their datasets.
+/// A run's tables. Tables the last run's results still hold are taken from them. A table
+/// made of partials adds up the kept partials of unchanged workbooks and those of the others,
+/// aggregated from their rows alone; the other tables are aggregated from frames built only
+/// for their datasets.
 fn tables_of(
     pipeline: &Pipeline,
     batch: &mut Batch,
@@ -432,21 +452,82 @@ fn tables_of(
         .into_par_iter()
         .map(|ti| reuse.table(pipeline, ti, period))
         .collect();
-    let needed: Vec<bool> = (0..pipeline.datasets.len())
+    // Per dataset, the files with rows for it: their index and the key of their partials.
+    let sources: Vec<Vec<(usize, String)>> = (0..pipeline.datasets.len())
         .map(|d| {
-            pipeline
-                .tables
-                .iter()
-                .zip(&kept)
-                .any(|(t, k)| t.dataset == d && k.is_none())
+            (0..batch.files.len())
+                .filter(|&i| batch.rows_in(i, d))
+                .map(|i| (i, Reuse::source(&batch.files[i])))
+                .collect()
         })
         .collect();
-    batch.build_frames(pipeline, Build::Only(&needed))?;
+    // Partials are told apart by the file column, which needs one name per file.
+    let names_unique = {
+        let mut seen = std::collections::BTreeSet::new();
+        batch.files.iter().all(|f| seen.insert(f.display.as_str()))
+    };
+    let mut stored: Vec<Option<BTreeMap<String, aggregate::Partials>>> = (0..pipeline.tables.len())
+        .into_par_iter()
+        .map(|ti| {
+            if !names_unique || !aggregate::made_of_partials(pipeline, ti) {
+                return None;
+            }
+            match kept[ti] {
+                Some(_) => {
+                    reuse.hold_partials(pipeline, ti);
+                    None
+                }
+                None => Some(reuse.partials(pipeline, ti).unwrap_or_default()),
+            }
+        })
+        .collect();
+    let frames: Vec<Frame> = (0..pipeline.datasets.len())
+        .map(|d| {
+            let mut files = vec![false; batch.files.len()];
+            for (ti, t) in pipeline.tables.iter().enumerate() {
+                if t.dataset != d || kept[ti].is_some() {
+                    continue;
+                }
+                let Some(stored) = &stored[ti] else {
+                    return Frame::Whole;
+                };
+                for (i, key) in &sources[d] {
+                    files[*i] |= !stored.contains_key(key);
+                }
+            }
+            match files.iter().any(|&f| f) {
+                true => Frame::Files(files),
+                false => Frame::Empty,
+            }
+        })
+        .collect();
+    batch.build_frames(pipeline, Build::Only(&frames))?;
     let reused = kept.iter().filter(|k| k.is_some()).count();
-    let fresh = aggregate_frames(pipeline, &batch.frames, period, &|ti| kept[ti].is_none())?;
+    let from_rows = |ti: usize| kept[ti].is_none() && stored[ti].is_none();
+    let fresh = aggregate_frames(pipeline, &batch.frames, period, &from_rows)?;
+    let added = (0..pipeline.tables.len())
+        .into_par_iter()
+        .zip(stored.par_iter_mut())
+        .map(|(ti, stored)| {
+            let Some(stored) = stored.take() else {
+                return Ok(None);
+            };
+            let d = pipeline.tables[ti].dataset;
+            add_partials(
+                pipeline,
+                ti,
+                &batch.frames[d],
+                &sources[d],
+                stored,
+                period,
+                reuse,
+            )
+            .map(Some)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     let mut tables = Vec::with_capacity(fresh.len());
-    for (ti, (k, f)) in kept.iter_mut().zip(fresh).enumerate() {
-        if let Some(t) = f {
+    for (ti, ((k, f), a)) in kept.iter_mut().zip(fresh).zip(added).enumerate() {
+        if let Some(t) = f.or(a) {
             reuse.keep_table(pipeline, ti, period, &t);
             tables.push(t);
         } else if let Some(t) = k.take() {
@@ -455,6 +536,49 @@ fn tables_of(
     }
     info!(reused, aggregated = tables.len() - reused, "tables ready");
     Ok(tables)
+}
+
+/// Table `ti` from the partials of each of its dataset's files: kept in `stored`, or
+/// aggregated from the file's rows in `frame`. Keeps this run's partials for the next.
+fn add_partials(
+    pipeline: &Pipeline,
+    ti: usize,
+    frame: &DataFrame,
+    sources: &[(usize, String)],
+    mut stored: BTreeMap<String, aggregate::Partials>,
+    period: Period,
+    reuse: &Reuse,
+) -> Result<TableResult, Error> {
+    let aggregate_err = |e| Error::Aggregate(Box::new(e));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut fresh = match frame.height() {
+            0 => BTreeMap::new(),
+            _ => aggregate::file_partials(pipeline, ti, frame)?,
+        };
+        let mut all = BTreeMap::new();
+        let mut sum = aggregate::Partials::default();
+        for (_, key) in sources {
+            let p = match stored.remove(key) {
+                Some(p) => p,
+                None => {
+                    // The key starts with the file's name, as in the file column.
+                    let name = key.split('\0').next().unwrap_or_default();
+                    fresh.remove(name).unwrap_or_default()
+                }
+            };
+            sum.add(&p, pipeline, ti);
+            all.insert(key.clone(), p);
+        }
+        reuse.keep_partials(pipeline, ti, &all);
+        aggregate::table_of_partials(pipeline, ti, frame, sum, (period.year, period.month))
+    }));
+    match result {
+        Ok(r) => r.map_err(aggregate_err),
+        Err(panic) => {
+            let msg = crate::util::panic_message(panic.as_ref());
+            Err(Error::Aggregate(format!("internal error: {msg}").into()))
+        }
+    }
 }
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {

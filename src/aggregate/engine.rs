@@ -3,7 +3,7 @@
 //! its combinations; otherwise its slices are gathered in batches and grouped by polars, a
 //! batch at a time. Growth, shares and contributions are then computed on the small result.
 
-use super::frame::{CUMULATIVE, MONTH, YEAR};
+use super::frame::{CUMULATIVE, FILE, MONTH, YEAR};
 use super::result::*;
 use crate::config::{
     CmpOp, Dataset, Filter, FilterValue, Measure, Op, PeriodMode, Pipeline, TableSpec,
@@ -80,7 +80,7 @@ impl Parts {
 pub(super) static BATCH_ROWS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(1 << 16);
 
-/// Whether accumulable measures are added up by combination (see `Query::by_combo`); cleared
+/// Whether accumulable measures are added up by combination (see `Query::added`); cleared
 /// by a test to compare with gathering every slice's rows.
 pub(super) static BY_COMBO: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(true);
@@ -88,15 +88,28 @@ pub(super) static BY_COMBO: std::sync::atomic::AtomicBool =
 /// Column of the slice number, while several slices are aggregated together.
 const SLICE: &str = "__slice";
 
-/// What a table aggregates: its rows split by period, dimensions and measures.
+/// What a table aggregates: its rows split by period, or the partials of its combinations
+/// when every measure adds up exactly; its dimensions and measures.
 struct Query<'a> {
-    parts: &'a Parts,
+    rows: Rows<'a>,
+    /// A frame of the table's dataset, for the figures of a slice without rows.
+    schema: &'a DataFrame,
     dims: &'a [String],
     aggs: &'a [Expr],
     kinds: &'a [MetricKind],
     measures: &'a [Measure],
-    /// Every measure adds up exactly across rows (see [`accumulable`]).
-    accumulable: bool,
+}
+
+enum Rows<'a> {
+    Gathered(&'a Parts),
+    Partials(&'a Partials),
+}
+
+/// Groups left out of a selection (those kept by `top`): the filter over rows, and their keys
+/// for partials.
+struct Except<'a> {
+    rows: &'a Expr,
+    keys: &'a BTreeSet<Vec<String>>,
 }
 
 impl Query<'_> {
@@ -106,18 +119,18 @@ impl Query<'_> {
     fn slices(
         &self,
         slices: &[Slice],
-        keep: Option<&Expr>,
+        except: Option<&Except>,
         grouped: bool,
     ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
         let rows: Vec<&[Combo]> = slices.iter().map(|s| s.rows.as_slice()).collect();
-        let mut out = self.run(&rows, keep, grouped)?;
+        let mut out = self.run(&rows, except, grouped)?;
         let minus: Vec<(usize, &[Combo])> = slices
             .iter()
             .enumerate()
             .filter_map(|(i, s)| s.minus.as_deref().map(|m| (i, m)))
             .collect();
         let sels: Vec<&[Combo]> = minus.iter().map(|m| m.1).collect();
-        let before = self.run(&sels, keep, grouped)?;
+        let before = self.run(&sels, except, grouped)?;
         for ((i, _), before) in minus.iter().zip(before) {
             for (key, v) in out[*i].iter_mut() {
                 for (j, m) in self.measures.iter().enumerate() {
@@ -133,13 +146,12 @@ impl Query<'_> {
     fn run(
         &self,
         sels: &[&[Combo]],
-        keep: Option<&Expr>,
+        except: Option<&Except>,
         grouped: bool,
     ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
-        let parts = if self.accumulable && BY_COMBO.load(std::sync::atomic::Ordering::Relaxed) {
-            self.by_combo(sels, keep, grouped)?
-        } else {
-            self.gathered(sels, keep, grouped)?
+        let parts = match self.rows {
+            Rows::Partials(p) => self.added(p, sels, except.map(|e| e.keys), grouped),
+            Rows::Gathered(parts) => self.gathered(parts, sels, except.map(|e| e.rows), grouped)?,
         };
         let mut out: Vec<BTreeMap<Key, Values>> = parts
             .into_iter()
@@ -150,13 +162,7 @@ impl Query<'_> {
             .collect();
         // A slice without rows has the totals of an empty frame (sums 0, means null).
         if out.iter().any(|o| o.is_empty()) {
-            let empty = self
-                .parts
-                .frame
-                .clear()
-                .lazy()
-                .select(self.aggs)
-                .collect()?;
+            let empty = self.schema.clear().lazy().select(self.aggs).collect()?;
             let values = finish(
                 &read_partials(&empty, 0, self.kinds, self.measures)?,
                 self.measures,
@@ -168,47 +174,46 @@ impl Query<'_> {
         Ok(out)
     }
 
-    /// Each row aggregated once, by its (year, month, 1—N月) combination; a selection then
-    /// adds up its combinations. A 1—N月 sum over single months would otherwise read every
-    /// month so far again.
-    fn by_combo(
+    /// Each selection's combinations added up from their partials, groups in `except` left
+    /// out. A 1—N月 sum over single months would otherwise read every month so far again.
+    fn added(
         &self,
+        partials: &Partials,
         sels: &[&[Combo]],
-        keep: Option<&Expr>,
+        except: Option<&BTreeSet<Vec<String>>>,
         grouped: bool,
-    ) -> PolarsResult<Vec<BTreeMap<Key, Vec<Partial>>>> {
-        let combos: BTreeSet<Combo> = sels
-            .iter()
-            .flat_map(|s| s.iter())
-            .filter(|c| self.parts.rows.contains_key(c))
-            .copied()
-            .collect();
-        let combos: Vec<Combo> = combos.into_iter().collect();
-        let single: Vec<&[Combo]> = combos.iter().map(std::slice::from_ref).collect();
-        let per_combo = self.gathered(&single, keep, grouped)?;
-        let at: BTreeMap<Combo, usize> = combos.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-        Ok(sels
-            .iter()
+    ) -> Vec<BTreeMap<Key, Vec<Partial>>> {
+        sels.iter()
             .map(|sel| {
                 let mut acc: BTreeMap<Key, Vec<Partial>> = BTreeMap::new();
-                for i in sel.iter().filter_map(|c| at.get(c)) {
-                    for (key, p) in &per_combo[*i] {
-                        match acc.get_mut(key) {
-                            Some(a) => combine(a, p, self.measures),
-                            None => {
-                                acc.insert(key.clone(), p.clone());
+                let mut put = |key: Key, p: &[Partial]| match acc.get_mut(&key) {
+                    Some(a) => combine(a, p, self.measures),
+                    None => {
+                        acc.insert(key, p.to_vec());
+                    }
+                };
+                for groups in sel.iter().filter_map(|c| partials.0.get(c)) {
+                    for (key, p) in groups {
+                        if let (Some(k), Some(except)) = (key, except) {
+                            if except.contains(k) {
+                                continue;
                             }
                         }
+                        if grouped && key.is_some() {
+                            put(key.clone(), p);
+                        }
+                        put(None, p);
                     }
                 }
                 acc
             })
-            .collect())
+            .collect()
     }
 
     /// Each selection's rows gathered (a row can be in several) and aggregated.
     fn gathered(
         &self,
+        parts: &Parts,
         sels: &[&[Combo]],
         keep: Option<&Expr>,
         grouped: bool,
@@ -217,17 +222,17 @@ impl Query<'_> {
         // Slices share rows (a 1—N月 sum reads every month so far), so they are aggregated
         // in batches of about the table's own height: a few queries, and memory bounded.
         let min = BATCH_ROWS.load(std::sync::atomic::Ordering::Relaxed);
-        let budget = self.parts.frame.height().max(min);
+        let budget = parts.frame.height().max(min);
         let mut batch: Vec<(usize, &[Combo])> = Vec::new();
         let mut rows = 0;
         for (i, sel) in sels.iter().enumerate() {
             let n: usize = sel
                 .iter()
-                .filter_map(|c| self.parts.rows.get(c))
+                .filter_map(|c| parts.rows.get(c))
                 .map(Vec::len)
                 .sum();
             if !batch.is_empty() && rows + n > budget {
-                self.run_batch(&batch, keep, grouped, &mut out)?;
+                self.run_batch(parts, &batch, keep, grouped, &mut out)?;
                 batch.clear();
                 rows = 0;
             }
@@ -235,7 +240,7 @@ impl Query<'_> {
             rows += n;
         }
         if !batch.is_empty() {
-            self.run_batch(&batch, keep, grouped, &mut out)?;
+            self.run_batch(parts, &batch, keep, grouped, &mut out)?;
         }
         Ok(out)
     }
@@ -243,6 +248,7 @@ impl Query<'_> {
     /// Aggregates a batch of slices, each given with its number, into `out`.
     fn run_batch(
         &self,
+        parts: &Parts,
         batch: &[(usize, &[Combo])],
         keep: Option<&Expr>,
         grouped: bool,
@@ -252,13 +258,13 @@ impl Query<'_> {
         let mut ids: Vec<u32> = Vec::new();
         for &(i, sel) in batch {
             let start = idx.len();
-            idx.extend(sel.iter().filter_map(|c| self.parts.rows.get(c)).flatten());
+            idx.extend(sel.iter().filter_map(|c| parts.rows.get(c)).flatten());
             // Input order within a slice, as when it was aggregated alone.
             idx[start..].sort_unstable();
             ids.resize(idx.len(), i as u32);
         }
         let idx = IdxCa::from_vec(PlSmallStr::EMPTY, idx);
-        let mut frame = self.parts.frame.take(&idx)?;
+        let mut frame = parts.frame.take(&idx)?;
         frame.with_column(Column::new(SLICE.into(), ids))?;
         let mut lf = no_cse(frame.lazy());
         if let Some(keep) = keep {
@@ -342,7 +348,7 @@ pub fn aggregate_only(
                 return Ok(None);
             }
             let frame = &frames[spec.dataset];
-            table(pipeline, spec, frame, period)
+            table(pipeline, spec, frame, period, None)
                 .map(Some)
                 .map_err(|source| AggregateError {
                     table: spec.name.clone(),
@@ -496,7 +502,7 @@ fn any_text(v: AnyValue) -> String {
 
 /// One measure over some rows, in a form that adds up: a rate keeps its hits (`value`) and
 /// its row count apart until [`finish`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Partial {
     value: Option<MetricValue>,
     rows: i64,
@@ -580,6 +586,149 @@ fn combine(a: &mut [Partial], b: &[Partial], measures: &[Measure]) {
         };
         a.rows += b.rows;
     }
+}
+
+/// Whether a table with these measures is made from the partials of its combinations.
+fn by_combo(ds: &Dataset, measures: &[Measure]) -> bool {
+    accumulable(ds, measures) && BY_COMBO.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether the table of pipeline table `ti` is made from partials, which a re-run can keep
+/// per workbook (see [`table_partials`]).
+pub fn made_of_partials(pipeline: &Pipeline, ti: usize) -> bool {
+    let spec = &pipeline.tables[ti];
+    by_combo(&pipeline.datasets[spec.dataset], &spec.measures)
+}
+
+/// Per (year, month, 1—N月) combination and group (None when the table has no dimensions),
+/// the partials of some rows of a table whose measures all add up exactly. Such a table is
+/// made of these alone, so partials of disjoint rows (one workbook's, another's) add up to
+/// the partials of all of them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Partials(BTreeMap<Combo, BTreeMap<Key, Vec<Partial>>>);
+
+impl Partials {
+    /// Adds the partials of other rows of table `ti` into these.
+    pub fn add(&mut self, other: &Partials, pipeline: &Pipeline, ti: usize) {
+        let measures = &pipeline.tables[ti].measures;
+        for (combo, groups) in &other.0 {
+            let mine = self.0.entry(*combo).or_default();
+            for (key, p) in groups {
+                match mine.get_mut(key) {
+                    Some(a) => combine(a, p, measures),
+                    None => {
+                        mine.insert(key.clone(), p.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a combination is in the reporting period (see [`period_expr`]).
+fn in_period(c: &Combo, period: (i32, u32)) -> bool {
+    c.0 < period.0 || (c.0 == period.0 && c.1.is_none_or(|m| m <= period.1))
+}
+
+/// The partials of a table over the rows of `frame` that pass its filters, every period
+/// included; per file (keyed by the frame's file column) when `by_file`, else under "".
+fn table_partials(
+    pipeline: &Pipeline,
+    spec: &TableSpec,
+    frame: &DataFrame,
+    by_file: bool,
+) -> PolarsResult<BTreeMap<String, Partials>> {
+    let ds = &pipeline.datasets[spec.dataset];
+    let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
+    let measures = &spec.measures;
+    let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
+    // A row without a year is in no period (the period filter drops it).
+    let keep = spec
+        .filters
+        .iter()
+        .fold(col(YEAR).is_not_null(), |e, f| e.and(filter_expr(ds, f)));
+    let mut keys: Vec<Expr> = Vec::new();
+    if by_file {
+        keys.push(col(FILE));
+    }
+    keys.extend([col(YEAR), col(MONTH), col(CUMULATIVE)]);
+    keys.extend(dims.iter().map(|d| col(d.as_str())));
+    let grouped = no_cse(frame.clone().lazy())
+        .filter(keep)
+        .with_columns(
+            dims.iter()
+                .map(|d| {
+                    col(d.as_str())
+                        .cast(DataType::String)
+                        .fill_null(lit(BLANK_KEY))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .group_by(keys)
+        .agg(measure_aggs(ds, measures))
+        .collect()?;
+    let mut out: BTreeMap<String, Partials> = BTreeMap::new();
+    let (year, month, cumulative) = (
+        grouped.column(YEAR)?,
+        grouped.column(MONTH)?,
+        grouped.column(CUMULATIVE)?,
+    );
+    for row in 0..grouped.height() {
+        let file = match by_file {
+            true => any_text(grouped.column(FILE)?.get(row)?),
+            false => String::new(),
+        };
+        let combo = (
+            any_i64(year.get(row)?).unwrap_or(0) as i32,
+            any_i64(month.get(row)?).map(|m| m as u32),
+            matches!(cumulative.get(row)?, AnyValue::Boolean(true)),
+        );
+        let key = match dims.is_empty() {
+            true => None,
+            false => Some(
+                dims.iter()
+                    .map(|d| Ok(any_text(grouped.column(d)?.get(row)?)))
+                    .collect::<PolarsResult<Vec<_>>>()?,
+            ),
+        };
+        let values = read_partials(&grouped, row, &kinds, measures)?;
+        out.entry(file)
+            .or_default()
+            .0
+            .entry(combo)
+            .or_default()
+            .insert(key, values);
+    }
+    Ok(out)
+}
+
+/// Per file (by its name in the frame's file column), the partials of pipeline table `ti`
+/// over the rows of `frame` (see [`made_of_partials`]).
+pub fn file_partials(
+    pipeline: &Pipeline,
+    ti: usize,
+    frame: &DataFrame,
+) -> Result<BTreeMap<String, Partials>, AggregateError> {
+    let spec = &pipeline.tables[ti];
+    table_partials(pipeline, spec, frame, true).map_err(|source| AggregateError {
+        table: spec.name.clone(),
+        source,
+    })
+}
+
+/// Pipeline table `ti` from the partials of all its rows; `schema` is a frame of its dataset.
+pub fn table_of_partials(
+    pipeline: &Pipeline,
+    ti: usize,
+    schema: &DataFrame,
+    partials: Partials,
+    period: (i32, u32),
+) -> Result<TableResult, AggregateError> {
+    let spec = &pipeline.tables[ti];
+    table(pipeline, spec, schema, period, Some(partials)).map_err(|source| AggregateError {
+        table: spec.name.clone(),
+        source,
+    })
 }
 
 /// The slices a table reports, by period mode.
@@ -674,42 +823,67 @@ pub fn as_f64(v: Option<MetricValue>) -> Option<f64> {
     }
 }
 
+/// A table's figures, from the rows of `frame`, or from `partials` (the table's partials
+/// over all its rows, see [`table_partials`]) where given; `frame` then only lends its schema.
 fn table(
     pipeline: &Pipeline,
     spec: &TableSpec,
     frame: &DataFrame,
     period: (i32, u32),
+    partials: Option<Partials>,
 ) -> PolarsResult<TableResult> {
     let ds = &pipeline.datasets[spec.dataset];
-    let keep = spec
-        .filters
-        .iter()
-        .fold(period_expr(period), |e, f| e.and(filter_expr(ds, f)));
     let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
     let measures = &spec.measures;
     let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
     let aggs = measure_aggs(ds, measures);
-    // Only the columns the measures and dimensions read are gathered into the slices.
-    let mut used: Vec<&str> = vec![YEAR, MONTH, CUMULATIVE];
-    for name in dims.iter().map(String::as_str).chain(
-        measures
-            .iter()
-            .filter_map(|m| m.field.map(|f| ds.fields[f].name.as_str())),
-    ) {
-        if !used.contains(&name) {
-            used.push(name);
+    let partials = match partials {
+        Some(p) => Some(p),
+        None if by_combo(ds, measures) => {
+            let mut all = table_partials(pipeline, spec, frame, false)?;
+            Some(all.remove("").unwrap_or_default())
         }
-    }
-    let parts = Parts::new(frame, &used, keep)?;
-    let slices = slices(spec.period, &parts.combos());
+        None => None,
+    };
+    let parts;
+    let (rows, combos) = match &partials {
+        Some(p) => {
+            let combos: Vec<Combo> =
+                p.0.keys()
+                    .copied()
+                    .filter(|c| in_period(c, period))
+                    .collect();
+            (Rows::Partials(p), combos)
+        }
+        None => {
+            let keep = spec
+                .filters
+                .iter()
+                .fold(period_expr(period), |e, f| e.and(filter_expr(ds, f)));
+            // Only the columns the measures and dimensions read are gathered into the slices.
+            let mut used: Vec<&str> = vec![YEAR, MONTH, CUMULATIVE];
+            for name in dims.iter().map(String::as_str).chain(
+                measures
+                    .iter()
+                    .filter_map(|m| m.field.map(|f| ds.fields[f].name.as_str())),
+            ) {
+                if !used.contains(&name) {
+                    used.push(name);
+                }
+            }
+            parts = Parts::new(frame, &used, keep)?;
+            (Rows::Gathered(&parts), parts.combos())
+        }
+    };
+    let slices = slices(spec.period, &combos);
 
     let query = Query {
-        parts: &parts,
+        rows,
+        schema: frame,
         dims: &dims,
         aggs: &aggs,
         kinds: &kinds,
         measures,
-        accumulable: accumulable(ds, measures),
     };
     // (year, month) -> key -> base values
     let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = slices
@@ -917,7 +1091,11 @@ fn fold_top(
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
     let other_key: Key = Some(vec![OTHER_KEY.to_string(); dims.len()]);
-    let rest = query.slices(slices, Some(&in_keep.not()), false)?;
+    let except = Except {
+        rows: &in_keep.not(),
+        keys: &keep,
+    };
+    let rest = query.slices(slices, Some(&except), false)?;
     for (s, rest) in slices.iter().zip(rest) {
         let Some(groups) = data.get_mut(&(s.year, s.month)) else {
             continue;

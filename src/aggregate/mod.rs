@@ -4,7 +4,10 @@ pub(crate) mod engine;
 pub mod frame;
 pub mod result;
 
-pub use engine::{aggregate, aggregate_only, AggregateError, BLANK_KEY, OTHER_KEY};
+pub use engine::{
+    aggregate, aggregate_only, file_partials, made_of_partials, table_of_partials, AggregateError,
+    Partials, BLANK_KEY, OTHER_KEY,
+};
 pub use frame::clean_frames;
 pub use result::*;
 

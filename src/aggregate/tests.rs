@@ -415,10 +415,8 @@ period = "monthly"
     assert_eq!(get(&whole, 2022, Some(4), "合计", "当月金额"), Some(1.0));
 }
 
-#[test]
-fn summing_by_month_gives_the_figures_of_gathering_every_slice() {
-    let p = pipeline(
-        r#"
+/// Tables of every period mode whose measures all add up exactly.
+const ACCUMULABLE: &str = r#"
 [[tables]]
 name = "ytd"
 dataset = "d"
@@ -447,26 +445,54 @@ name = "annual"
 dataset = "d"
 measures = [{ name = "金额", op = "sum", field = "amount" }, { name = "最多", op = "max", field = "n" }]
 period = "annual"
-"#,
-    );
-    let sheets = || {
-        vec![
-            sheet(
-                Some(1),
-                false,
-                &[(2021, "甲", 3, 9), (2022, "甲", 10, 1), (2022, "乙", 5, 2)],
-            ),
-            sheet(Some(2), false, &[(2022, "甲", 20, 3), (2022, "丙", 7, 4)]),
-            sheet(Some(3), true, &[(2022, "甲", 40, 5), (2022, "", 9, 6)]),
-            sheet(Some(4), true, &[(2022, "乙", 50, 7)]),
-            sheet(Some(5), false, &[(2022, "乙", -2, 0)]),
-        ]
-    };
-    let by_month = run(&p, sheets(), (2022, 12));
+"#;
+
+/// Single months and 1—N月 sheets over two years, with a blank key.
+fn accumulable_sheets() -> Vec<SheetReport> {
+    vec![
+        sheet(
+            Some(1),
+            false,
+            &[(2021, "甲", 3, 9), (2022, "甲", 10, 1), (2022, "乙", 5, 2)],
+        ),
+        sheet(Some(2), false, &[(2022, "甲", 20, 3), (2022, "丙", 7, 4)]),
+        sheet(Some(3), true, &[(2022, "甲", 40, 5), (2022, "", 9, 6)]),
+        sheet(Some(4), true, &[(2022, "乙", 50, 7)]),
+        sheet(Some(5), false, &[(2022, "乙", -2, 0)]),
+    ]
+}
+
+#[test]
+fn summing_by_month_gives_the_figures_of_gathering_every_slice() {
+    let p = pipeline(ACCUMULABLE);
+    let by_month = run(&p, accumulable_sheets(), (2022, 12));
     engine::BY_COMBO.store(false, std::sync::atomic::Ordering::Relaxed);
-    let gathered = run(&p, sheets(), (2022, 12));
+    let gathered = run(&p, accumulable_sheets(), (2022, 12));
     engine::BY_COMBO.store(true, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(by_month, gathered);
     assert_eq!(get(&by_month, 2022, Some(2), "合计", "金额"), Some(42.0));
     assert_eq!(get(&by_month, 2022, Some(2), "合计", "最多"), Some(20.0));
+}
+
+#[test]
+fn the_partials_of_each_file_add_up_to_the_table() {
+    let p = pipeline(ACCUMULABLE);
+    // The 3月 sheet is in both files, so their partials share combinations and keys.
+    let mut two = files(accumulable_sheets()[..3].to_vec());
+    two.extend(files(accumulable_sheets()[2..].to_vec()));
+    two[1].display = "g.xlsx".into();
+    let frames = clean_frames(&p, &two).expect("frames");
+    for period in [(2022, 12), (2022, 3), (2021, 12)] {
+        let whole = aggregate(&p, &frames, period).expect("aggregate");
+        for (ti, t) in whole.iter().enumerate() {
+            let per_file = file_partials(&p, ti, &frames[0]).expect("partials");
+            assert_eq!(per_file.keys().collect::<Vec<_>>(), ["f.xlsx", "g.xlsx"]);
+            let mut sum = Partials::default();
+            for part in per_file.values() {
+                sum.add(part, &p, ti);
+            }
+            let added = table_of_partials(&p, ti, &frames[0].clear(), sum, period);
+            assert_eq!(&added.expect("table"), t, "{} at {period:?}", t.name);
+        }
+    }
 }
