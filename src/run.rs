@@ -352,6 +352,9 @@ pub fn read_list(
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();
+    if let Some(c) = cache {
+        c.save_stamps();
+    }
     let mut files = Vec::with_capacity(per_file.len());
     let mut columns = Vec::with_capacity(per_file.len());
     let mut rows_in = Vec::with_capacity(per_file.len());

@@ -1,6 +1,9 @@
 //! The parse cache: a workbook's reading, keyed by the sha256 of its bytes, so that next
 //! month's run parses only new or changed workbooks.
 //!
+//! A file whose metadata is as it was when it was last hashed (see [`Stamp`]) is not read
+//! or hashed again: its sha256 is taken from the stamps the last run kept.
+//!
 //! The key also holds a hash of the yearbook version, its dependencies (Cargo.lock) and the
 //! pipeline's datasets (the ingestion settings): changing any starts a fresh cache. Entries
 //! are written atomically, and end with a CRC-32 of the rest; an entry that cannot be read
@@ -18,12 +21,66 @@ use crate::config::Pipeline;
 use crate::model::Period;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use tracing::{debug, warn};
+
+/// The inputs' stamps, beside the entries.
+const STAMPS: &str = "input-stamps";
 
 pub struct Cache {
     dir: PathBuf,
     settings: String,
+    /// Per input path, its metadata when its bytes were last hashed, and their sha256.
+    stamps: BTreeMap<PathBuf, (Stamp, String)>,
+    /// The same for this run's inputs, saved for the next by [`Cache::save_stamps`].
+    seen: Mutex<BTreeMap<PathBuf, (Stamp, String)>>,
+}
+
+/// What a file's metadata says of its bytes: an unchanged stamp means unchanged bytes, as
+/// in git's index. The change time moves with every write and cannot be set back, so a
+/// rewrite that keeps the size and the modification time still shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    modified_ns: i128,
+    changed_ns: i128,
+    inode: u64,
+    device: u64,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    pub fn of(m: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        Some(Stamp {
+            len: m.size(),
+            modified_ns: ns(m.mtime(), m.mtime_nsec()),
+            changed_ns: ns(m.ctime(), m.ctime_nsec()),
+            inode: m.ino(),
+            device: m.dev(),
+        })
+    }
+
+    /// Elsewhere every input is hashed on every run.
+    #[cfg(not(unix))]
+    pub fn of(_: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Whether the file was last written well before now. A file written again within the
+    /// clock's granularity of its last write could keep its stamp, so a stamp is trusted
+    /// only once the file has been left alone for a while.
+    fn settled(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
+        let margin = 2_000_000_000;
+        self.modified_ns < now - margin && self.changed_ns < now - margin
+    }
 }
 
 impl Cache {
@@ -36,9 +93,48 @@ impl Cache {
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );
+        let stamps = crate::util::read_sealed(&dir.join(STAMPS))
+            .and_then(|b| bincode::serde::decode_from_slice(&b, crate::util::bincode_config()).ok())
+            .map(|(stamps, _)| stamps)
+            .unwrap_or_default();
         Cache {
             dir: dir.to_path_buf(),
             settings: crate::util::sha256_hex(key.as_bytes())[..16].to_string(),
+            stamps,
+            seen: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The sha256 of the file at `path` when its stamp is the one it had when last hashed.
+    pub fn known(&self, path: &Path, stamp: &Stamp) -> Option<&str> {
+        let (was, sha256) = self.stamps.get(path)?;
+        (was == stamp).then_some(sha256.as_str())
+    }
+
+    /// Notes the sha256 of a file's bytes, hashed when it had this stamp.
+    pub fn saw(&self, path: &Path, stamp: Option<Stamp>, sha256: &str) {
+        let Some(stamp) = stamp.filter(Stamp::settled) else {
+            return;
+        };
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.insert(path.to_path_buf(), (stamp, sha256.to_string()));
+        }
+    }
+
+    /// Keeps this run's stamps (only its inputs') for the next run.
+    pub fn save_stamps(&self) {
+        let Ok(seen) = self.seen.lock() else {
+            return;
+        };
+        if *seen == self.stamps {
+            return;
+        }
+        let path = self.dir.join(STAMPS);
+        let saved = bincode::serde::encode_to_vec(&*seen, crate::util::bincode_config())
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| crate::util::write_sealed(&path, bytes));
+        if let Err(e) = saved {
+            warn!("cannot write {}: {e}", path.display());
         }
     }
 

@@ -176,14 +176,39 @@ pub fn ingest_cached(
     display: &str,
     cache: Option<&cache::Cache>,
 ) -> (FileReport, Option<cache::Columns>) {
-    let bytes = match read_stable(path, |p| std::fs::read(p)) {
-        Ok(b) => b,
-        Err(e) => return (failed(path, display, 0, String::new(), e), None),
+    let cached = |sha256: &str| {
+        cache
+            .and_then(|c| c.get(sha256))
+            .filter(|(hit, _)| reading_fits_name(hit, path))
     };
-    let sha256 = crate::util::sha256_hex(&bytes);
-    let hit = cache
-        .and_then(|c| c.get(&sha256))
-        .filter(|(hit, _)| reading_fits_name(hit, path));
+    // Taken before the bytes are read: a write during the read gives a stamp that no
+    // longer matches, and the file is hashed again next time.
+    let stamp = match cache {
+        Some(_) => std::fs::metadata(path)
+            .ok()
+            .and_then(|m| cache::Stamp::of(&m)),
+        None => None,
+    };
+    let known = match (cache, &stamp) {
+        (Some(c), Some(s)) => c
+            .known(path, s)
+            .and_then(|sha| Some((sha.to_string(), cached(sha)?))),
+        _ => None,
+    };
+    let (sha256, hit, bytes) = match known {
+        Some((sha256, hit)) => (sha256, Some(hit), Vec::new()),
+        None => {
+            let bytes = match read_stable(path, |p| std::fs::read(p)) {
+                Ok(b) => b,
+                Err(e) => return (failed(path, display, 0, String::new(), e), None),
+            };
+            let sha256 = crate::util::sha256_hex(&bytes);
+            (sha256.clone(), cached(&sha256), bytes)
+        }
+    };
+    if let Some(c) = cache {
+        c.saw(path, stamp, &sha256);
+    }
     if let Some((mut hit, columns)) = hit {
         hit.display = display.to_string();
         hit.path = path.to_path_buf();

@@ -456,3 +456,42 @@ fn damaged_results_are_computed_again() {
     run("cold", &["--no-cache"]);
     assert!(outputs(&p, "out/erdao/2022-12") == outputs(&p, "cold/erdao/2022-12"));
 }
+
+#[test]
+fn a_workbook_rewritten_to_the_same_size_and_modification_time_is_read_again() {
+    let p = project();
+    let rel = "data/2020年投资.xlsx";
+    let write = |total: f64| one_project(&p, rel, vec![S("丁项目"), S("新建"), N(total)]);
+    write(3000.0);
+    let first = std::fs::read(p.path(rel)).unwrap();
+    // Another figure whose workbook has the same size, so only the change time tells.
+    let other = (3001..4000)
+        .map(f64::from)
+        .find(|&t| {
+            write(t);
+            let bytes = std::fs::read(p.path(rel)).unwrap();
+            bytes.len() == first.len() && bytes != first
+        })
+        .expect("a figure giving a workbook of the same size");
+    std::fs::write(p.path(rel), &first).unwrap();
+    let modified = std::fs::metadata(p.path(rel)).unwrap().modified().unwrap();
+    // A stamp is kept only for a file left alone for a while.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert!(p.read("out/t/2022-12/facts.csv").contains(",3000"));
+    write(other);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(p.path(rel))
+        .unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_eq!(std::fs::read(p.path(rel)).unwrap().len(), first.len());
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let facts = p.read("out/t/2022-12/facts.csv");
+    assert!(
+        facts.contains(&format!(",{other}")) && !facts.contains(",3000"),
+        "{facts}"
+    );
+}
