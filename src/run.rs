@@ -417,18 +417,19 @@ pub fn aggregate_batch(
     Ok(all.into_iter().flatten().collect())
 }
 
-/// Aggregates the tables `wanted` selects; a panic inside polars becomes an error, not a
-/// crash.
+/// Aggregates the tables `wanted` selects.
 fn aggregate_frames(
     pipeline: &Pipeline,
     frames: &[DataFrame],
     period: Period,
     wanted: &(dyn Fn(usize) -> bool + Sync),
 ) -> Result<Vec<Option<TableResult>>, Error> {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        aggregate::aggregate_only(pipeline, frames, (period.year, period.month), wanted)
-    }));
-    match result {
+    guarded(|| aggregate::aggregate_only(pipeline, frames, (period.year, period.month), wanted))
+}
+
+/// Runs an aggregation; a panic inside polars becomes an error, not a crash.
+fn guarded<T>(f: impl FnOnce() -> Result<T, aggregate::AggregateError>) -> Result<T, Error> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
         Err(panic) => {
             let msg = crate::util::panic_message(panic.as_ref());
@@ -552,8 +553,7 @@ fn add_partials(
     period: Period,
     reuse: &Reuse,
 ) -> Result<TableResult, Error> {
-    let aggregate_err = |e| Error::Aggregate(Box::new(e));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    guarded(|| {
         let mut fresh = match frame.height() {
             0 => BTreeMap::new(),
             _ => aggregate::file_partials(pipeline, ti, frame)?,
@@ -574,14 +574,7 @@ fn add_partials(
         }
         reuse.keep_partials(pipeline, ti, &all);
         aggregate::table_of_partials(pipeline, ti, frame, sum, (period.year, period.month))
-    }));
-    match result {
-        Ok(r) => r.map_err(aggregate_err),
-        Err(panic) => {
-            let msg = crate::util::panic_message(panic.as_ref());
-            Err(Error::Aggregate(format!("internal error: {msg}").into()))
-        }
-    }
+    })
 }
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {

@@ -283,15 +283,7 @@ impl Query<'_> {
         }
         let dims = self.dims;
         let keyed = lf
-            .with_columns(
-                dims.iter()
-                    .map(|d| {
-                        col(d.as_str())
-                            .cast(DataType::String)
-                            .fill_null(lit(BLANK_KEY))
-                    })
-                    .collect::<Vec<_>>(),
-            )
+            .with_columns(dims.iter().map(|d| key_of(d)).collect::<Vec<_>>())
             .group_by(
                 std::iter::once(col(SLICE))
                     .chain(dims.iter().map(|d| col(d.as_str())))
@@ -309,6 +301,19 @@ impl Query<'_> {
         }
         Ok(())
     }
+}
+
+/// A dimension's value as a group key: text, with blanks shown as such.
+fn key_of(dim: &str) -> Expr {
+    col(dim).cast(DataType::String).fill_null(lit(BLANK_KEY))
+}
+
+/// Names the table an aggregation error comes from.
+fn in_table<T>(spec: &TableSpec, r: PolarsResult<T>) -> Result<T, AggregateError> {
+    r.map_err(|source| AggregateError {
+        table: spec.name.clone(),
+        source,
+    })
 }
 
 /// Common-subexpression elimination in polars 0.55 can build a frame from a one-row and a
@@ -348,12 +353,7 @@ pub fn aggregate_only(
                 return Ok(None);
             }
             let frame = &frames[spec.dataset];
-            table(pipeline, spec, frame, period, None)
-                .map(Some)
-                .map_err(|source| AggregateError {
-                    table: spec.name.clone(),
-                    source,
-                })
+            in_table(spec, table(pipeline, spec, frame, period, None)).map(Some)
         })
         .collect();
     results.into_iter().collect()
@@ -655,15 +655,7 @@ fn table_partials(
     keys.extend(dims.iter().map(|d| col(d.as_str())));
     let grouped = no_cse(frame.clone().lazy())
         .filter(keep)
-        .with_columns(
-            dims.iter()
-                .map(|d| {
-                    col(d.as_str())
-                        .cast(DataType::String)
-                        .fill_null(lit(BLANK_KEY))
-                })
-                .collect::<Vec<_>>(),
-        )
+        .with_columns(dims.iter().map(|d| key_of(d)).collect::<Vec<_>>())
         .group_by(keys)
         .agg(measure_aggs(ds, measures))
         .collect()?;
@@ -710,10 +702,7 @@ pub fn file_partials(
     frame: &DataFrame,
 ) -> Result<BTreeMap<String, Partials>, AggregateError> {
     let spec = &pipeline.tables[ti];
-    table_partials(pipeline, spec, frame, true).map_err(|source| AggregateError {
-        table: spec.name.clone(),
-        source,
-    })
+    in_table(spec, table_partials(pipeline, spec, frame, true))
 }
 
 /// Pipeline table `ti` from the partials of all its rows; `schema` is a frame of its dataset.
@@ -725,10 +714,7 @@ pub fn table_of_partials(
     period: (i32, u32),
 ) -> Result<TableResult, AggregateError> {
     let spec = &pipeline.tables[ti];
-    table(pipeline, spec, schema, period, Some(partials)).map_err(|source| AggregateError {
-        table: spec.name.clone(),
-        source,
-    })
+    in_table(spec, table(pipeline, spec, schema, period, Some(partials)))
 }
 
 /// The slices a table reports, by period mode.
@@ -1079,12 +1065,7 @@ fn fold_top(
         .map(|k| {
             dims.iter()
                 .zip(k)
-                .map(|(d, v)| {
-                    col(d.as_str())
-                        .cast(DataType::String)
-                        .fill_null(lit(BLANK_KEY))
-                        .eq(lit(v.as_str()))
-                })
+                .map(|(d, v)| key_of(d).eq(lit(v.as_str())))
                 .reduce(|a, b| a.and(b))
                 .unwrap_or(lit(true))
         })
