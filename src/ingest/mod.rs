@@ -203,7 +203,8 @@ pub fn ingest_cached(
                 Err(e) => return (failed(path, display, 0, String::new(), e), None),
             };
             let sha256 = crate::util::sha256_hex(&bytes);
-            (sha256.clone(), cached(&sha256), bytes)
+            let hit = cached(&sha256);
+            (sha256, hit, bytes)
         }
     };
     if let Some(c) = cache {
