@@ -1,7 +1,9 @@
-//! Table aggregation: each table's rows are indexed once by (year, month, 1—N月). When every
-//! measure adds up exactly, each combination is grouped once and a period's figures add up
-//! its combinations; otherwise its slices are gathered in batches and grouped by polars, a
-//! batch at a time. Growth, shares and contributions are then computed on the small result.
+//! Table aggregation. When every measure adds up exactly, a table is made of partials: each
+//! (year, month, 1—N月) combination and group is aggregated once, per workbook where asked
+//! (so that a re-run can keep them), and a period's figures add up its combinations.
+//! Otherwise the table's rows are indexed once by combination and its slices gathered in
+//! batches and grouped by polars, a batch at a time. Growth, shares and contributions are
+//! then computed on the small result.
 
 use super::frame::{CUMULATIVE, FILE, MONTH, YEAR};
 use super::result::*;
