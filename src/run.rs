@@ -456,12 +456,16 @@ fn tables_of(
         .into_par_iter()
         .map(|ti| reuse.table(pipeline, ti, period))
         .collect();
-    // Per dataset, the files with rows for it: their index and the key of their partials.
-    let sources: Vec<Vec<(usize, String)>> = (0..pipeline.datasets.len())
+    // Per dataset, the files with rows for it: their index, name and the key of their
+    // partials.
+    let sources: Vec<Vec<(usize, String, String)>> = (0..pipeline.datasets.len())
         .map(|d| {
             (0..batch.files.len())
                 .filter(|&i| batch.rows_in(i, d))
-                .map(|i| (i, Reuse::source(&batch.files[i])))
+                .map(|i| {
+                    let f = &batch.files[i];
+                    (i, f.display.clone(), Reuse::source(f))
+                })
                 .collect()
         })
         .collect();
@@ -495,7 +499,7 @@ fn tables_of(
                 let Some(stored) = &stored[ti] else {
                     return Frame::Whole;
                 };
-                for (i, key) in &sources[d] {
+                for (i, _, key) in &sources[d] {
                     files[*i] |= !stored.contains_key(key);
                 }
             }
@@ -548,7 +552,7 @@ fn add_partials(
     pipeline: &Pipeline,
     ti: usize,
     frame: &DataFrame,
-    sources: &[(usize, String)],
+    sources: &[(usize, String, String)],
     mut stored: BTreeMap<String, aggregate::Partials>,
     period: Period,
     reuse: &Reuse,
@@ -560,14 +564,11 @@ fn add_partials(
         };
         let mut all = BTreeMap::new();
         let mut sum = aggregate::Partials::default();
-        for (_, key) in sources {
+        for (_, name, key) in sources {
+            // A file's fresh partials are under its name, as in the file column.
             let p = match stored.remove(key) {
                 Some(p) => p,
-                None => {
-                    // The key starts with the file's name, as in the file column.
-                    let name = key.split('\0').next().unwrap_or_default();
-                    fresh.remove(name).unwrap_or_default()
-                }
+                None => fresh.remove(name).unwrap_or_default(),
             };
             sum.add(&p, pipeline, ti);
             all.insert(key.clone(), p);
