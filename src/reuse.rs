@@ -8,9 +8,9 @@
 //! copied rather than joined again from the parse cache's images. A table whose measures add
 //! up exactly also keeps its partials per workbook, under a hash of the pipeline file, the
 //! table and the ingestion settings: when a workbook changes, only its rows are aggregated
-//! again and added to the others' partials. Entries are sealed with a
-//! CRC-32 and a damaged one is a miss. After a run is written, the entries it did not use are
-//! removed, so the store holds one run's results.
+//! again and added to the others' partials. Entries are sealed with a CRC-32 and a damaged
+//! one is a miss. After a run is written, the entries it did not use are removed, so the
+//! store holds one run's results.
 
 use crate::aggregate::{Partials, TableResult};
 use crate::config::Pipeline;
@@ -109,26 +109,33 @@ impl Reuse {
 
     /// The table's result from the last run, if its data, pipeline and period are the same.
     pub fn table(&self, pipeline: &Pipeline, ti: usize, period: Period) -> Option<TableResult> {
-        let bytes = self.load(self.table_entry(pipeline, ti, period))?;
-        let (t, read): (TableResult, usize) =
-            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
-        (read == bytes.len()).then_some(t)
+        self.decoded(self.table_entry(pipeline, ti, period))
     }
 
     pub fn keep_table(&self, pipeline: &Pipeline, ti: usize, period: Period, t: &TableResult) {
-        match bincode::serde::encode_to_vec(t, crate::util::bincode_config()) {
-            Ok(bytes) => self.store(self.table_entry(pipeline, ti, period), bytes),
-            Err(e) => warn!("cannot keep table {}: {e}", t.name),
+        self.encoded(self.table_entry(pipeline, ti, period), t, &t.name);
+    }
+
+    /// An entry decoded whole; None when it is missing, damaged or of another shape.
+    fn decoded<T: serde::de::DeserializeOwned>(&self, name: String) -> Option<T> {
+        let bytes = self.load(name)?;
+        let (value, read): (T, usize) =
+            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
+        (read == bytes.len()).then_some(value)
+    }
+
+    /// Stores an entry; a failure only costs the next run the work, so it is a warning.
+    fn encoded<T: serde::Serialize>(&self, name: String, value: &T, table: &str) {
+        match bincode::serde::encode_to_vec(value, crate::util::bincode_config()) {
+            Ok(bytes) => self.store(name, bytes),
+            Err(e) => warn!("cannot keep a result of table {table}: {e}"),
         }
     }
 
     /// A table's partials per workbook from the last run (see
     /// [`crate::aggregate::made_of_partials`]), keyed by [`Reuse::source`].
     pub fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
-        let bytes = self.load(self.partials_entry(pipeline, ti))?;
-        let (p, read): (BTreeMap<String, Partials>, usize) =
-            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
-        (read == bytes.len()).then_some(p)
+        self.decoded(self.partials_entry(pipeline, ti))
     }
 
     /// Keeps a table's partials from the last run for the next, unread: the table itself
@@ -140,13 +147,8 @@ impl Reuse {
     }
 
     pub fn keep_partials(&self, pipeline: &Pipeline, ti: usize, p: &BTreeMap<String, Partials>) {
-        match bincode::serde::encode_to_vec(p, crate::util::bincode_config()) {
-            Ok(bytes) => self.store(self.partials_entry(pipeline, ti), bytes),
-            Err(e) => warn!(
-                "cannot keep the partials of table {}: {e}",
-                pipeline.tables[ti].name
-            ),
-        }
+        let name = &pipeline.tables[ti].name;
+        self.encoded(self.partials_entry(pipeline, ti), p, name);
     }
 
     /// The key of a workbook's partials: its name (a year or month may come from it) and the
