@@ -14,6 +14,7 @@ pub mod value;
 pub mod wide;
 pub mod workbook;
 pub mod xlsx_parts;
+pub mod xlsx_plain;
 
 use crate::config::Pipeline;
 use crate::model::Value;

@@ -124,6 +124,8 @@ pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
 pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
     let mut xlsx_merges = None;
+    let mut xlsx_paths = None;
+    let mut plain = None;
     let mut full_calc_on_load = false;
     let mut wb: Sheets<Cursor<&[u8]>> = match format {
         "xls" => {
@@ -137,6 +139,10 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         _ => {
             let scan = super::xlsx_parts::scan(bytes).map_err(FileError::Corrupt)?;
             xlsx_merges = scan.merges;
+            if scan.paths.is_some() {
+                plain = super::xlsx_plain::Plain::open(bytes);
+            }
+            xlsx_paths = scan.paths;
             full_calc_on_load = scan.full_calc_on_load;
             Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?)
         }
@@ -149,7 +155,15 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::Hidden => Visibility::Hidden,
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
+        let fast = plain
+            .as_mut()
+            .zip(xlsx_paths.as_ref().and_then(|p| p.get(&meta.name)))
+            .and_then(|(plain, path)| plain.cells(path));
         let loaded = match &mut wb {
+            Sheets::Xlsx(_) if fast.is_some() => {
+                let (core, stray) = split_stray(fast.unwrap_or_default());
+                Ok((Range::from_sparse(core), stray, Uncached::new()))
+            }
             Sheets::Xlsx(x) => xlsx_cells(x, &meta.name, full_calc_on_load),
             _ => wb
                 .worksheet_range(&meta.name)
@@ -357,7 +371,7 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
 /// that write xlsx without calculating) are collected instead of being taken as empty. When
 /// the workbook asks to be recalculated on opening, a formula's saved 0 or empty text is such
 /// a placeholder too (some writers store 0 for every formula); other saved values are kept.
-fn xlsx_cells(
+pub(super) fn xlsx_cells(
     x: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     full_calc_on_load: bool,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
 /// The tags named `tag` (with any namespace prefix), each as its attribute text.
-fn tags<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+pub(super) fn tags<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
     let mut out = Vec::new();
     let mut rest = xml;
     while let Some(i) = rest.find(tag) {
@@ -30,7 +30,7 @@ fn tags<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
 }
 
 /// The value of attribute `name` (also `prefix:name`) in a tag's attribute text.
-fn attr(tag: &str, name: &str) -> Option<String> {
+pub(super) fn attr(tag: &str, name: &str) -> Option<String> {
     let mut rest = tag;
     while let Some(i) = rest.find(name) {
         let before = rest[..i].chars().next_back();
@@ -91,6 +91,8 @@ pub struct Scan {
     /// Merged regions by sheet name, or None when the workbook's structure is not as expected
     /// (the caller then asks calamine).
     pub merges: Option<BTreeMap<String, Vec<Dimensions>>>,
+    /// Each sheet's part in the zip, by sheet name; None as for `merges`.
+    pub paths: Option<BTreeMap<String, String>>,
     /// The workbook asks to be recalculated when opened (`fullCalcOnLoad`), as programs that
     /// write formulas without computing them do: a saved 0 may be a placeholder.
     pub full_calc_on_load: bool,
@@ -107,6 +109,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(Scan {
             merges: None,
+            paths: None,
             full_calc_on_load: false,
         });
     };
@@ -127,12 +130,13 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             .and_then(|t| attr(t, "fullCalcOnLoad"))
             .is_some_and(|v| v == "1" || v == "true")
     });
-    let merges = match workbook {
+    let (merges, paths) = match workbook {
         Some(w) => merges_by_sheet(&mut zip, &w, limit)?,
-        None => None,
+        None => (None, None),
     };
     Ok(Scan {
         merges,
+        paths,
         full_calc_on_load,
     })
 }
@@ -147,7 +151,7 @@ fn too_big(part: &str, size: u64, limit: u64) -> String {
 
 /// A part's bytes, or None when it is absent or unreadable (calamine then reports it).
 /// Reads at most `limit` bytes: a part's declared size may lie.
-fn entry(
+pub(super) fn entry(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
     limit: u64,
@@ -241,31 +245,35 @@ fn closing_tag(xml: &[u8]) -> Option<usize> {
     None
 }
 
+type ByName<T> = Option<BTreeMap<String, T>>;
+
 fn merges_by_sheet(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     workbook: &str,
     limit: u64,
-) -> Result<Option<BTreeMap<String, Vec<Dimensions>>>, String> {
+) -> Result<(ByName<Vec<Dimensions>>, ByName<String>), String> {
     let rels = entry(zip, "xl/_rels/workbook.xml.rels", limit)?;
     let Some(rels) = rels.and_then(|b| String::from_utf8(b).ok()) else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let targets: BTreeMap<String, String> = tags(&rels, "Relationship")
         .into_iter()
         .filter_map(|t| Some((attr(t, "Id")?, attr(t, "Target")?)))
         .collect();
     let mut out = BTreeMap::new();
+    let mut paths = BTreeMap::new();
     for t in tags(workbook, "sheet") {
         let (Some(name), Some(target)) = (
             attr(t, "name"),
             attr(t, "id").and_then(|id| targets.get(&id)),
         ) else {
-            return Ok(None);
+            return Ok((None, None));
         };
         let path = match target.strip_prefix('/') {
             Some(abs) => abs.to_string(),
             None => format!("xl/{target}"),
         };
+        paths.insert(name.clone(), path.clone());
         let Some(section) = merge_section(zip, &path, limit)? else {
             // Chart sheets and the like have no cells.
             out.insert(name, Vec::new());
@@ -278,7 +286,7 @@ fn merges_by_sheet(
             .collect();
         out.insert(name, merges);
     }
-    Ok(Some(out))
+    Ok((Some(out), Some(paths)))
 }
 
 /// An error when the shared-string table declares far more distinct strings than its bytes
