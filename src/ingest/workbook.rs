@@ -123,7 +123,6 @@ pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
 pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
-    let mut xlsx_merges = None;
     let mut xlsx_paths = None;
     let mut plain = None;
     let mut full_calc_on_load = false;
@@ -138,7 +137,6 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         }
         _ => {
             let scan = super::xlsx_parts::scan(bytes).map_err(FileError::Corrupt)?;
-            xlsx_merges = scan.merges;
             if scan.paths.is_some() {
                 plain = super::xlsx_plain::Plain::open(bytes);
             }
@@ -155,17 +153,31 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::Hidden => Visibility::Hidden,
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
-        let fast = plain
-            .as_mut()
-            .zip(xlsx_paths.as_ref().and_then(|p| p.get(&meta.name)))
-            .and_then(|(plain, path)| plain.cells(path));
-        let loaded = match &mut wb {
-            Sheets::Xlsx(_) if fast.is_some() => {
-                let (core, stray) = split_stray(fast.unwrap_or_default());
+        let path = xlsx_paths.as_ref().and_then(|p| p.get(&meta.name));
+        let mut fast = match plain.as_mut().zip(path) {
+            Some((plain, path)) => plain.sheet(path).map_err(FileError::Corrupt)?,
+            None => None,
+        };
+        // Read before calamine reads the cells: reading a sheet's part for its merged regions
+        // also checks the part inflates within the limit.
+        let merges = match &mut wb {
+            Sheets::Xlsx(x) => match (&mut fast, path) {
+                (Some((_, m)), _) => std::mem::take(m),
+                (None, Some(path)) => {
+                    super::xlsx_parts::sheet_merges(bytes, path).map_err(FileError::Corrupt)?
+                }
+                (None, None) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
+            },
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let loaded = match (&mut wb, fast) {
+            (Sheets::Xlsx(_), Some((cells, _))) => {
+                let (core, stray) = split_stray(cells);
                 Ok((Range::from_sparse(core), stray, Uncached::new()))
             }
-            Sheets::Xlsx(x) => xlsx_cells(x, &meta.name, full_calc_on_load),
-            _ => wb
+            (Sheets::Xlsx(x), None) => xlsx_cells(x, &meta.name, full_calc_on_load),
+            (wb, _) => wb
                 .worksheet_range(&meta.name)
                 .map(|r| (r, Vec::new(), Uncached::new()))
                 .map_err(|e| e.to_string()),
@@ -177,14 +189,6 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
                 out.push(Err((meta.name.clone(), e)));
                 continue;
             }
-        };
-        let merges = match &mut wb {
-            Sheets::Xlsx(x) => match xlsx_merges.as_ref().and_then(|m| m.get(&meta.name)) {
-                Some(m) => m.clone(),
-                None => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
-            },
-            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
-            _ => Vec::new(),
         };
         out.push(Ok(LoadedSheet {
             name: meta.name,

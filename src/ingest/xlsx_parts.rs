@@ -1,6 +1,6 @@
 //! Reading parts of an xlsx zip directly, where calamine would be slow or unsafe:
 //!
-//! - merged regions, found by a byte search for `mergeCell` in each sheet's XML (calamine
+//! - merged regions, found by a byte search for `mergeCell` in a sheet's XML (calamine
 //!   parses a sheet's whole XML a second time to find them, which doubled the cost of reading);
 //! - declared counts checked against the part's size before calamine reserves memory for them
 //!   (a damaged `uniqueCount="4294967295"` made it ask for 103 GB);
@@ -88,18 +88,16 @@ pub const PART_LIMIT: u64 = 2 << 30;
 
 /// What one pass over an xlsx zip found before calamine opens it.
 pub struct Scan {
-    /// Merged regions by sheet name, or None when the workbook's structure is not as expected
-    /// (the caller then asks calamine).
-    pub merges: Option<BTreeMap<String, Vec<Dimensions>>>,
-    /// Each sheet's part in the zip, by sheet name; None as for `merges`.
+    /// Each sheet's part in the zip, by sheet name, or None when the workbook's structure is
+    /// not as expected (the caller then asks calamine).
     pub paths: Option<BTreeMap<String, String>>,
     /// The workbook asks to be recalculated when opened (`fullCalcOnLoad`), as programs that
     /// write formulas without computing them do: a saved 0 may be a placeholder.
     pub full_calc_on_load: bool,
 }
 
-/// Opens the zip once: refuses parts that declare or inflate to more than [`PART_LIMIT`] and
-/// shared-string tables whose declared count cannot be true, and collects merged regions.
+/// Opens the zip once: refuses parts that declare more than [`PART_LIMIT`] and shared-string
+/// tables whose declared count cannot be true, and finds each sheet's part.
 /// An unreadable zip is left to calamine, which reports it.
 pub fn scan(bytes: &[u8]) -> Result<Scan, String> {
     scan_with_limit(bytes, PART_LIMIT)
@@ -108,7 +106,6 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, String> {
 fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(Scan {
-            merges: None,
             paths: None,
             full_calc_on_load: false,
         });
@@ -130,12 +127,11 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             .and_then(|t| attr(t, "fullCalcOnLoad"))
             .is_some_and(|v| v == "1" || v == "true")
     });
-    let (merges, paths) = match workbook {
-        Some(w) => merges_by_sheet(&mut zip, &w, limit)?,
-        None => (None, None),
+    let paths = match workbook {
+        Some(w) => sheet_paths(&mut zip, &w, limit)?,
+        None => None,
     };
     Ok(Scan {
-        merges,
         paths,
         full_calc_on_load,
     })
@@ -245,48 +241,52 @@ fn closing_tag(xml: &[u8]) -> Option<usize> {
     None
 }
 
-type ByName<T> = Option<BTreeMap<String, T>>;
-
-fn merges_by_sheet(
+fn sheet_paths(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     workbook: &str,
     limit: u64,
-) -> Result<(ByName<Vec<Dimensions>>, ByName<String>), String> {
+) -> Result<Option<BTreeMap<String, String>>, String> {
     let rels = entry(zip, "xl/_rels/workbook.xml.rels", limit)?;
     let Some(rels) = rels.and_then(|b| String::from_utf8(b).ok()) else {
-        return Ok((None, None));
+        return Ok(None);
     };
     let targets: BTreeMap<String, String> = tags(&rels, "Relationship")
         .into_iter()
         .filter_map(|t| Some((attr(t, "Id")?, attr(t, "Target")?)))
         .collect();
-    let mut out = BTreeMap::new();
     let mut paths = BTreeMap::new();
     for t in tags(workbook, "sheet") {
         let (Some(name), Some(target)) = (
             attr(t, "name"),
             attr(t, "id").and_then(|id| targets.get(&id)),
         ) else {
-            return Ok((None, None));
+            return Ok(None);
         };
         let path = match target.strip_prefix('/') {
             Some(abs) => abs.to_string(),
             None => format!("xl/{target}"),
         };
-        paths.insert(name.clone(), path.clone());
-        let Some(section) = merge_section(zip, &path, limit)? else {
-            // Chart sheets and the like have no cells.
-            out.insert(name, Vec::new());
-            continue;
-        };
-        let xml = String::from_utf8_lossy(&section);
-        let merges = tags(&xml, "mergeCell")
-            .into_iter()
-            .filter_map(|t| attr(t, "ref").and_then(|r| region(&r)))
-            .collect();
-        out.insert(name, merges);
+        paths.insert(name, path);
     }
-    Ok((Some(out), Some(paths)))
+    Ok(Some(paths))
+}
+
+/// The merged regions of the sheet part at `path`, read in chunks up to the regions' end.
+/// A part that is absent (chart sheets and the like) has none.
+pub fn sheet_merges(bytes: &[u8], path: &str) -> Result<Vec<Dimensions>, String> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(Vec::new());
+    };
+    let section = merge_section(&mut zip, path, PART_LIMIT)?.unwrap_or_default();
+    Ok(merges_in(&String::from_utf8_lossy(&section)))
+}
+
+/// The `mergeCell` regions in a piece of sheet XML.
+pub(super) fn merges_in(xml: &str) -> Vec<Dimensions> {
+    tags(xml, "mergeCell")
+        .into_iter()
+        .filter_map(|t| attr(t, "ref").and_then(|r| region(&r)))
+        .collect()
 }
 
 /// An error when the shared-string table declares far more distinct strings than its bytes
@@ -390,8 +390,9 @@ mod tests {
             std::io::Write::write_all(&mut w, &body).unwrap();
         }
         w.finish().unwrap();
-        let merges = scan(&buf.into_inner()).unwrap().merges.unwrap();
-        let m = &merges["S"];
+        let bytes = buf.into_inner();
+        let path = &scan(&bytes).unwrap().paths.unwrap()["S"];
+        let m = sheet_merges(&bytes, path).unwrap();
         assert_eq!((m[0].start, m[0].end), ((0, 0), (0, 2)));
     }
 

@@ -9,7 +9,7 @@
 //! calamine gives: a test reads every workbook it can find both ways.
 
 use super::xlsx_parts::{self, PART_LIMIT};
-use calamine::{Cell, Data};
+use calamine::{Cell, Data, Dimensions};
 use memchr::memmem;
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -43,12 +43,23 @@ impl<'a> Plain<'a> {
         })
     }
 
-    /// The non-empty cells of the sheet part at `path`, in the order calamine gives them.
-    pub fn cells(&mut self, path: &str) -> Option<Vec<Cell<Data>>> {
-        let xml = part(&mut self.zip, path)??;
-        sheet_cells(&xml, &self.strings, &self.plain_styles)
+    /// The non-empty cells of the sheet part at `path`, in the order calamine gives them,
+    /// and its merged regions; Ok(None) when the sheet is not plain. An error names a part
+    /// that inflates past [`PART_LIMIT`].
+    pub fn sheet(&mut self, path: &str) -> Result<Option<PlainSheet>, String> {
+        let Some(xml) = xlsx_parts::entry(&mut self.zip, path, PART_LIMIT)? else {
+            return Ok(None);
+        };
+        let Some((cells, tail)) = sheet_cells(&xml, &self.strings, &self.plain_styles) else {
+            return Ok(None);
+        };
+        let merges = xlsx_parts::merges_in(&String::from_utf8_lossy(&xml[tail..]));
+        Ok(Some((cells, merges)))
     }
 }
+
+/// A plain sheet's cells and merged regions.
+pub type PlainSheet = (Vec<Cell<Data>>, Vec<Dimensions>);
 
 /// A part's bytes; Some(None) when the part is absent, None when it cannot be read.
 fn part(zip: &mut Zip, name: &str) -> Option<Option<Vec<u8>>> {
@@ -141,10 +152,12 @@ const DATE_LETTERS: &[char] = &[
     'd', 'm', 'h', 'y', 's', 'a', 'p', 'D', 'M', 'H', 'Y', 'S', 'A', 'P',
 ];
 
-fn sheet_cells(xml: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cell<Data>>> {
+/// The cells, and where the XML after the cells starts.
+fn sheet_cells(xml: &[u8], strings: &[String], plain: &[bool]) -> Option<(Vec<Cell<Data>>, usize)> {
     let Some(open) = memmem::find(xml, b"<sheetData>") else {
         // An empty sheet writes `<sheetData/>`; anything else is left to calamine.
-        return memmem::find(xml, b"<sheetData/>").map(|_| Vec::new());
+        let empty = memmem::find(xml, b"<sheetData/>")?;
+        return Some((Vec::new(), empty));
     };
     let start = open + b"<sheetData>".len();
     let end = start + memmem::find(&xml[start..], b"</sheetData>")?;
@@ -192,7 +205,7 @@ fn sheet_cells(xml: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cel
             d => out.push(Cell::new(cell.pos, d)),
         }
     }
-    Some(out)
+    Some((out, end))
 }
 
 struct CellAttrs<'x> {
@@ -306,7 +319,7 @@ mod tests {
     fn cells(xml: &str) -> Option<Vec<((u32, u32), Data)>> {
         let strings = vec!["合计".to_string(), " 其中 ".to_string()];
         let plain = vec![true, false];
-        sheet_cells(xml.as_bytes(), &strings, &plain).map(|v| {
+        sheet_cells(xml.as_bytes(), &strings, &plain).map(|(v, _)| {
             v.into_iter()
                 .map(|c| (c.get_position(), c.get_value().clone()))
                 .collect()
@@ -415,9 +428,14 @@ mod against_calamine {
         let mut x = Xlsx::new(Cursor::new(bytes)).unwrap();
         let mut answered = 0;
         for (name, path) in paths {
-            let Some(fast) = plain.cells(&path) else {
+            let Some((fast, merges)) = plain.sheet(&path).unwrap() else {
                 continue;
             };
+            assert_eq!(
+                merges,
+                xlsx_parts::sheet_merges(bytes, &path).unwrap(),
+                "{what}, sheet {name}"
+            );
             let (range, stray, uncached) =
                 xlsx_cells(&mut x, &name, scan.full_calc_on_load).unwrap();
             let (core, fast_stray) = split_stray(fast);
