@@ -154,10 +154,10 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
         let path = xlsx_paths.as_ref().and_then(|p| p.get(&meta.name));
-        let mut fast = match plain.as_mut().zip(path) {
-            Some((plain, path)) => plain.sheet(path).map_err(FileError::Corrupt)?,
-            None => None,
-        };
+        let mut fast = plain
+            .as_mut()
+            .zip(path)
+            .and_then(|(plain, path)| plain.sheet(path));
         // Read before calamine reads the cells: reading a sheet's part for its merged regions
         // also checks the part inflates within the limit.
         let merges = match &mut wb {
