@@ -132,7 +132,7 @@ pub fn build(
     let mut outputs: Vec<Output> = written
         .iter()
         .filter_map(|p| {
-            let bytes = std::fs::read(p).ok()?;
+            let (size, sha256) = crate::util::file_sha256_hex(p).ok()?;
             let rel = p
                 .strip_prefix(dir)
                 .unwrap_or(p)
@@ -140,8 +140,8 @@ pub fn build(
                 .replace('\\', "/");
             Some(Output {
                 path: rel,
-                size: bytes.len() as u64,
-                sha256: crate::util::sha256_hex(&bytes),
+                size,
+                sha256,
             })
         })
         .collect();

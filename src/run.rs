@@ -783,19 +783,16 @@ fn write_outputs(
             .map(|d| {
                 let path = data_dir.join(format!("{}.parquet", pipeline.datasets[d].name));
                 // An unchanged dataset's file is the last run's, byte for byte.
-                let bytes = match reuse.and_then(|r| r.data(d)) {
-                    Some(kept) => kept,
-                    None => {
-                        let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
-                            path: path.clone(),
-                            source: std::io::Error::other(e.to_string()),
-                        })?;
-                        if let Some(r) = reuse {
-                            r.keep_data(d, bytes.clone());
-                        }
-                        bytes
-                    }
-                };
+                if reuse.is_some_and(|r| r.copy_data(d, &path)) {
+                    return Ok(path);
+                }
+                let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
+                    path: path.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                if let Some(r) = reuse {
+                    r.keep_data(d, bytes.clone());
+                }
                 std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
                 Ok(path)
             })
