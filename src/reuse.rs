@@ -157,7 +157,6 @@ impl Reuse {
         format!("{}\0{}", file.display, file.sha256)
     }
 
-    /// The dataset's clean-data file from the last run, if its rows are the same.
     /// Copies an unchanged dataset's kept clean-data file to `to`, checked whole first;
     /// false (and `to` left to be written anew) when there is none or it is damaged. The
     /// kernel copies the file: it is not read into memory.
@@ -173,13 +172,14 @@ impl Reuse {
             }
             return false;
         };
-        // The copy carries the seal; it is cut off after.
-        std::fs::copy(&path, to).is_ok()
-            && std::fs::OpenOptions::new()
-                .write(true)
-                .open(to)
-                .and_then(|f| f.set_len(len))
-                .is_ok()
+        // The body without its seal, into a file made as any other output is (`fs::copy`
+        // would carry over the store's owner-only permissions).
+        let copy = || -> std::io::Result<u64> {
+            use std::io::Read;
+            let mut from = std::fs::File::open(&path)?.take(len);
+            std::io::copy(&mut from, &mut std::fs::File::create(to)?)
+        };
+        copy().is_ok_and(|n| n == len)
     }
 
     pub fn keep_data(&self, dataset: usize, parquet: Vec<u8>) {
