@@ -85,11 +85,17 @@ impl Reuse {
         format!("{}.parquet", &self.datasets[dataset][..32])
     }
 
-    fn load(&self, name: String) -> Option<Vec<u8>> {
+    /// An entry's path, the entry marked as used so that pruning keeps it.
+    fn used_entry(&self, name: String) -> PathBuf {
         let path = self.dir.join(&name);
         if let Ok(mut used) = self.used.lock() {
             used.insert(name);
         }
+        path
+    }
+
+    fn load(&self, name: String) -> Option<Vec<u8>> {
+        let path = self.used_entry(name);
         let bytes = crate::util::read_sealed(&path);
         if bytes.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
@@ -98,10 +104,7 @@ impl Reuse {
     }
 
     fn store(&self, name: String, bytes: Vec<u8>) {
-        let path = self.dir.join(&name);
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(name);
-        }
+        let path = self.used_entry(name);
         if let Err(e) = crate::util::write_sealed(&path, bytes) {
             warn!("cannot keep a result in {}: {e}", path.display());
         }
@@ -161,11 +164,7 @@ impl Reuse {
     /// false (and `to` left to be written anew) when there is none or it is damaged. The
     /// kernel copies the file: it is not read into memory.
     pub fn copy_data(&self, dataset: usize, to: &Path) -> bool {
-        let name = self.data_entry(dataset);
-        let path = self.dir.join(&name);
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(name);
-        }
+        let path = self.used_entry(self.data_entry(dataset));
         let Some(len) = crate::util::sealed_len(&path) else {
             if path.exists() {
                 debug!("ignoring damaged result {}", path.display());
