@@ -60,7 +60,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// `B3` -> (row 2, col 1), 0-based.
-fn cell_ref(s: &str) -> Option<(u32, u32)> {
+pub(super) fn cell_ref(s: &str) -> Option<(u32, u32)> {
     let s = s.trim().trim_start_matches('$');
     let letters = s.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     if letters == 0 || letters > 3 {

@@ -258,25 +258,17 @@ impl<'x> CellAttrs<'x> {
     }
 }
 
-/// `B3` -> (row 2, column 1), 0-based, as calamine numbers cells.
+/// `B3` -> (row 2, column 1), 0-based, as calamine numbers cells; only the plain form
+/// (capitals, then digits) inside the sheet's bounds.
 fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
-    let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    let digits = &r[letters..];
-    if !(1..=3).contains(&letters) || digits.is_empty() || digits.len() > 7 {
+    if !r
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         return None;
     }
-    let mut col = 0u32;
-    for &b in &r[..letters] {
-        col = col * 26 + u32::from(b - b'A' + 1);
-    }
-    let mut row = 0u32;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        row = row * 10 + u32::from(b - b'0');
-    }
-    (row >= 1 && col <= 16_384 && row <= 1_048_576).then(|| (row - 1, col - 1))
+    let (row, col) = xlsx_parts::cell_ref(std::str::from_utf8(r).ok()?)?;
+    (row < 1_048_576 && col < 16_384).then_some((row, col))
 }
 
 fn index(digits: &[u8]) -> Option<usize> {
