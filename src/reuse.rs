@@ -103,7 +103,7 @@ impl Reuse {
         bytes
     }
 
-    fn store(&self, name: String, bytes: Vec<u8>) {
+    fn store(&self, name: String, bytes: &[u8]) {
         let path = self.used_entry(name);
         if let Err(e) = crate::util::write_sealed(&path, bytes) {
             warn!("cannot keep a result in {}: {e}", path.display());
@@ -130,7 +130,7 @@ impl Reuse {
     /// Stores an entry; a failure only costs the next run the work, so it is a warning.
     fn encoded<T: serde::Serialize>(&self, name: String, value: &T, table: &str) {
         match bincode::serde::encode_to_vec(value, crate::util::bincode_config()) {
-            Ok(bytes) => self.store(name, bytes),
+            Ok(bytes) => self.store(name, &bytes),
             Err(e) => warn!("cannot keep a result of table {table}: {e}"),
         }
     }
@@ -181,7 +181,7 @@ impl Reuse {
         copy().is_ok_and(|n| n == len)
     }
 
-    pub fn keep_data(&self, dataset: usize, parquet: Vec<u8>) {
+    pub fn keep_data(&self, dataset: usize, parquet: &[u8]) {
         self.store(self.data_entry(dataset), parquet);
     }
 

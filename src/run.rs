@@ -791,7 +791,7 @@ fn write_outputs(
                     source: std::io::Error::other(e.to_string()),
                 })?;
                 if let Some(r) = reuse {
-                    r.keep_data(d, bytes.clone());
+                    r.keep_data(d, &bytes);
                 }
                 std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
                 Ok(path)

@@ -40,10 +40,18 @@ fn hex(digest: &[u8]) -> String {
 /// Writes a file whole or not at all: into a temporary file beside it, then renamed over it.
 /// Creates the folder if needed.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// [`write_atomic`] of several pieces one after another, without joining them first.
+fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::io::Write;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::fs::write(tmp.path(), bytes)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    for part in parts {
+        tmp.write_all(part)?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -55,10 +63,17 @@ pub fn bincode_config() -> bincode::config::Configuration {
 
 /// Writes a cache file atomically, followed by a CRC-32 of its bytes, so that a damaged file
 /// is noticed before use.
-pub fn write_sealed(path: &std::path::Path, mut bytes: Vec<u8>) -> std::io::Result<()> {
-    let crc = crc32fast::hash(&bytes);
-    bytes.extend_from_slice(&crc.to_le_bytes());
-    write_atomic(path, &bytes)
+pub fn write_sealed(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_sealed_parts(path, &[bytes])
+}
+
+/// [`write_sealed`] of the pieces one after another, as if joined.
+pub fn write_sealed_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut crc = crc32fast::Hasher::new();
+    parts.iter().for_each(|p| crc.update(p));
+    let seal = crc.finalize().to_le_bytes();
+    let all: Vec<&[u8]> = parts.iter().copied().chain([seal.as_slice()]).collect();
+    write_atomic_parts(path, &all)
 }
 
 /// The bytes [`write_sealed`] was given; None when the file is missing, unreadable or

@@ -731,7 +731,7 @@ impl PngCache {
             return Ok(bytes);
         }
         let png = svg_to_png(svg, scale)?;
-        if let Err(e) = crate::util::write_sealed(&path, png.clone()) {
+        if let Err(e) = crate::util::write_sealed(&path, &png) {
             tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
         }
         Ok(png)
@@ -865,7 +865,7 @@ mod tests {
         assert!(entry.is_file());
         // What is in the cache is what a re-run writes, without rendering again.
         let marker = b"\x89PNG\r\n\x1a\nmarker".to_vec();
-        crate::util::write_sealed(&entry, marker.clone()).unwrap();
+        crate::util::write_sealed(&entry, &marker).unwrap();
         assert_eq!(cache.png(&svg, 0.25).unwrap(), marker);
         assert_ne!(cache.png(&svg, 0.2).unwrap(), marker);
         let other = svg.replace("新建", "扩建");

@@ -132,7 +132,7 @@ impl Cache {
         let path = self.dir.join(STAMPS);
         let saved = bincode::serde::encode_to_vec(&*seen, crate::util::bincode_config())
             .map_err(std::io::Error::other)
-            .and_then(|bytes| crate::util::write_sealed(&path, bytes));
+            .and_then(|bytes| crate::util::write_sealed(&path, &bytes));
         if let Err(e) = saved {
             warn!("cannot write {}: {e}", path.display());
         }
@@ -210,12 +210,12 @@ impl Cache {
                     .map(|i| i.as_ref().map(|i| i.len() as u64))
                     .collect(),
             };
-            let mut bytes = bincode::serde::encode_to_vec(&head, crate::util::bincode_config())
+            let head = bincode::serde::encode_to_vec(&head, crate::util::bincode_config())
                 .map_err(std::io::Error::other)?;
-            for image in images.iter().flatten() {
-                bytes.extend_from_slice(image);
-            }
-            crate::util::write_sealed(&path, bytes)
+            let parts: Vec<&[u8]> = std::iter::once(head.as_slice())
+                .chain(images.iter().flatten().map(Vec::as_slice))
+                .collect();
+            crate::util::write_sealed_parts(&path, &parts)
         };
         if let Err(e) = write() {
             warn!("cannot write the parse cache entry {}: {e}", path.display());
