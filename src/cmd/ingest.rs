@@ -28,6 +28,7 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 pub fn execute(args: IngestArgs) -> Result<u8, Error> {
+    crate::emit::parquet::make_null_page_early();
     let pipeline = crate::config::load(&args.pipeline)?;
     let found = crate::inputs::resolve(&pipeline)
         .map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;

@@ -36,6 +36,7 @@ pub fn parse_period(s: &str) -> Result<Period, String> {
 }
 
 pub fn execute(args: RunArgs) -> Result<u8, Error> {
+    crate::emit::parquet::make_null_page_early();
     let pipeline = crate::config::load(&args.pipeline)?;
     let opts = RunOptions {
         period: args.period,
