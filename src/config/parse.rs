@@ -30,10 +30,14 @@ pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, SpannedDoc, Vec<Problem
             }]);
         }
     };
-    let mut working: toml_edit::DocumentMut = original.clone().into_mut();
+    // The working copy is made at the first problem: a file without one is read as written.
+    let mut working: Option<toml_edit::DocumentMut> = None;
     let mut problems = Vec::new();
     for _ in 0..MAX_ROUNDS {
-        let text = working.to_string();
+        let text = match &working {
+            None => std::borrow::Cow::Borrowed(src),
+            Some(doc) => std::borrow::Cow::Owned(doc.to_string()),
+        };
         let de = match toml::de::Deserializer::parse(&text) {
             Ok(de) => de,
             Err(e) => {
@@ -50,7 +54,8 @@ pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, SpannedDoc, Vec<Problem
                 let mut problem = problem;
                 problem.line = lookup_span(&original, &segments).map(|s| line_of(src, s.start));
                 problems.push(problem);
-                if !removable || !remove_path(&mut working, &segments) {
+                let working = working.get_or_insert_with(|| original.clone().into_mut());
+                if !removable || !remove_path(working, &segments) {
                     return Err(problems);
                 }
             }
