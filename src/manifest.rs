@@ -132,12 +132,15 @@ pub fn build(
     let mut outputs: Vec<Output> = written
         .iter()
         .filter_map(|p| {
-            let (size, sha256) = crate::util::file_sha256_hex(p).ok()?;
             let rel = p
                 .strip_prefix(dir)
                 .unwrap_or(p)
                 .to_string_lossy()
                 .replace('\\', "/");
+            let (size, sha256) = match crate::emit::report::fixed_digest(&rel) {
+                Some(known) => known,
+                None => crate::util::file_sha256_hex(p).ok()?,
+            };
             Some(Output {
                 path: rel,
                 size,
