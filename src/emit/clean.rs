@@ -72,7 +72,12 @@ fn join_parts(first: &Part, parts: &[Part]) -> PolarsResult<Vec<u8>> {
     let created_by = head.created_by.clone();
     // Room for every image at once: grown page by page, the file was copied as it doubled.
     let room = parts.iter().map(|p| p.image.len()).sum();
-    let mut out = FileWriter::new(Vec::with_capacity(room), schema.clone(), options, created_by);
+    let mut out = FileWriter::new(
+        Vec::with_capacity(room),
+        schema.clone(),
+        options,
+        created_by,
+    );
     for part in parts {
         let meta = read_metadata(&mut Cursor::new(part.image))?;
         if meta.schema().fields() != schema.fields() {
