@@ -115,8 +115,9 @@ impl Staging {
         &self.path
     }
 
-    /// Moves the staging folder to `target`, replacing what was there.
-    pub fn commit(mut self, target: &Path) -> Result<(), Error> {
+    /// Moves the staging folder to `target`, replacing what was there. The folder it replaces
+    /// is removed, or moved into `trash` when one is given (see [`Trash`]).
+    pub fn commit(mut self, target: &Path, trash: Option<&Trash>) -> Result<(), Error> {
         let old = target.with_file_name(format!(
             ".old-{}-{}",
             target
@@ -139,10 +140,52 @@ impl Staging {
             });
         }
         self.committed = true;
-        if had_old {
+        if had_old && !trash.is_some_and(|t| t.take(&old)) {
             let _ = std::fs::remove_dir_all(&old);
         }
         Ok(())
+    }
+}
+
+/// A folder in the results cache for the output folders runs replaced. Each run empties it
+/// on a thread of its own while it reads, and puts there the folder it replaces, so that
+/// removing a period's files is not on the path of a short re-run.
+pub struct Trash {
+    dir: PathBuf,
+    emptying: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Trash {
+    /// Starts removing what earlier runs left in `dir`.
+    pub fn open(dir: PathBuf) -> Trash {
+        let left = dir.clone();
+        let emptying = std::thread::spawn(move || {
+            for e in std::fs::read_dir(&left).into_iter().flatten().flatten() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        });
+        Trash {
+            dir,
+            emptying: Some(emptying),
+        }
+    }
+
+    /// Moves a replaced folder in; false if it could not be moved.
+    fn take(&self, old: &Path) -> bool {
+        let Some(name) = old.file_name() else {
+            return false;
+        };
+        std::fs::create_dir_all(&self.dir).is_ok()
+            && std::fs::rename(old, self.dir.join(name)).is_ok()
+    }
+}
+
+impl Drop for Trash {
+    /// A run ends only after what earlier runs left has been removed.
+    fn drop(&mut self) {
+        if let Some(t) = self.emptying.take() {
+            let _ = t.join();
+        }
     }
 }
 

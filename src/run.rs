@@ -587,6 +587,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         .join(&pipeline.name);
     let cache = (opts.from_parquet.is_none() && !opts.no_cache)
         .then(|| Cache::new(&out_root.join(".cache"), pipeline));
+    let trash = (!opts.no_cache).then(|| crate::output::Trash::open(out_root.join(".cache/trash")));
     let mut batch = match &opts.from_parquet {
         None => read_batch(pipeline, opts.period, cache.as_ref(), Build::Later)?,
         Some(dir) => {
@@ -677,7 +678,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let manifest_path = staging.path().join("manifest.json");
     std::fs::write(&manifest_path, manifest).map_err(Error::output(&manifest_path))?;
     written.push(manifest_path);
-    staging.commit(&target)?;
+    staging.commit(&target, trash.as_ref())?;
     crate::output::write_latest(&out_root, &period.to_string())?;
     if let Some(r) = &reuse {
         r.prune();

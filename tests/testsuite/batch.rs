@@ -72,6 +72,38 @@ fn run_writes_the_period_folder_and_latest() {
 }
 
 #[test]
+fn a_replaced_output_folder_is_removed_by_the_next_run() {
+    let p = project();
+    let names = |rel: &str| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(p.path(rel))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        n.sort();
+        n
+    };
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert!(names("out/t/.cache/trash").is_empty());
+    // Each re-run moves the folder it replaces aside and removes the one the run before moved.
+    for _ in 0..2 {
+        p.cmd().args(["run", "p.toml"]).assert().code(0);
+        let trash = names("out/t/.cache/trash");
+        assert_eq!(trash.len(), 1, "{trash:?}");
+        assert!(trash[0].starts_with(".old-2022-12-"), "{trash:?}");
+        assert_eq!(names("out/t"), [".cache", "2022-12", "latest"]);
+    }
+    // Without the caches the replaced folder is removed at once.
+    p.cmd()
+        .args(["run", "p.toml", "--no-cache"])
+        .assert()
+        .code(0);
+    assert_eq!(names("out/t"), [".cache", "2022-12", "latest"]);
+}
+
+#[test]
 fn tables_are_byte_identical_on_a_second_run() {
     let p = project();
     p.cmd()
