@@ -802,14 +802,20 @@ fn write_outputs(
     };
     // The clean data first: joining a changed dataset's file is the longest task, and the
     // other thread takes the workbook and the tables meanwhile (it starts with the oldest).
-    let (data, (book, per_table)) = rayon::join(write_data, || {
+    let facts = dir.join("facts.csv");
+    let write_facts = || emit::write_facts(tables, &facts, bom).map_err(emit_err);
+    let (data, (book, (per_table, (facts_done, fonts)))) = rayon::join(write_data, || {
         rayon::join(write_book, || {
             use rayon::prelude::*;
-            tables
-                .par_iter()
-                .enumerate()
-                .map(|(ti, t)| write_table(ti, t))
-                .collect::<Vec<_>>()
+            let per_table = || {
+                tables
+                    .par_iter()
+                    .enumerate()
+                    .map(|(ti, t)| write_table(ti, t))
+                    .collect::<Vec<_>>()
+            };
+            let fonts = || emit::report::write_fonts(dir).map_err(emit_err);
+            rayon::join(per_table, || rayon::join(write_facts, fonts))
         })
     });
     let xlsx = book?.map(|path| {
@@ -823,8 +829,7 @@ fn write_outputs(
         links.push(l);
         written.extend(paths);
     }
-    let facts = dir.join("facts.csv");
-    emit::write_facts(tables, &facts, bom).map_err(emit_err)?;
+    facts_done?;
     written.push(facts);
     written.extend(data?);
     if let Some(frame) =
@@ -868,6 +873,8 @@ fn write_outputs(
         links,
     };
     let index = dir.join("index.html");
-    written.extend(emit::report::write_report(tables, &meta, &index).map_err(emit_err)?);
+    emit::report::write_report(tables, &meta, &index).map_err(emit_err)?;
+    written.push(index);
+    written.extend(fonts?);
     Ok(written)
 }

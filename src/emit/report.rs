@@ -197,14 +197,18 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
     h
 }
 
-/// Writes the page and, beside it, the font it falls back to. Returns the files written.
+/// Writes the page.
 pub fn write_report(
     tables: &[TableResult],
     meta: &ReportMeta,
     path: &Path,
-) -> Result<Vec<std::path::PathBuf>, EmitError> {
-    std::fs::write(path, render(tables, meta)).map_err(EmitError::io(path))?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+) -> Result<(), EmitError> {
+    std::fs::write(path, render(tables, meta)).map_err(EmitError::io(path))
+}
+
+/// Writes the font the page falls back to, with its licence, into the output folder `dir`.
+/// Returns the files written.
+pub fn write_fonts(dir: &Path) -> Result<Vec<std::path::PathBuf>, EmitError> {
     let font = dir.join(FONT_FILE);
     let licence = dir.join(FONT_LICENCE_FILE);
     if let Some(fonts) = font.parent() {
@@ -212,7 +216,7 @@ pub fn write_report(
     }
     std::fs::write(&font, super::chart::FONT).map_err(EmitError::io(&font))?;
     std::fs::write(&licence, FONT_LICENCE).map_err(EmitError::io(&licence))?;
-    Ok(vec![path.to_path_buf(), font, licence])
+    Ok(vec![font, licence])
 }
 
 #[cfg(test)]
