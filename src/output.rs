@@ -147,7 +147,7 @@ impl Staging {
     }
 }
 
-/// A folder in the results cache for the output folders runs replaced. Each run empties it
+/// A folder in the pipeline's `.cache` for the period folders runs replaced. Each run empties it
 /// on a thread of its own while it reads, and puts there the folder it replaces, so that
 /// removing a period's files is not on the path of a short re-run.
 pub struct Trash {

@@ -70,6 +70,7 @@ fn href(path: &str) -> String {
 /// system fonts named before it are missing.
 pub const FONT_FILE: &str = "fonts/YearbookSansSC-Regular.otf";
 pub const FONT_LICENCE_FILE: &str = "fonts/OFL.txt";
+const FONT_LICENCE: &str = include_str!("../../assets/fonts/OFL.txt");
 
 /// The sha256 of the embedded font (checked by a test), so that a run does not hash its
 /// 1.8 MB again for the manifest.
@@ -80,7 +81,6 @@ const FONT_SHA256: &str = "18df0e2e0538457bbec97ab2a3660fcfd6ccd58bbb562c27d6211
 pub fn fixed_digest(rel: &str) -> Option<(u64, String)> {
     (rel == FONT_FILE).then(|| (super::chart::FONT.len() as u64, FONT_SHA256.to_string()))
 }
-const FONT_LICENCE: &str = include_str!("../../assets/fonts/OFL.txt");
 
 const STYLE: &str = "@font-face{font-family:'Yearbook Sans SC';src:url('fonts/YearbookSansSC-Regular.otf') format('opentype')}
 body{font-family:'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei','Yearbook Sans SC',sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
