@@ -4,7 +4,6 @@ use crate::cmd;
 use crate::error::{exit, report};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 const EXIT_CODES: &str = "Exit codes:
   0  success
@@ -58,16 +57,17 @@ pub enum Command {
     Init(cmd::init::InitArgs),
 }
 
-pub fn main() -> ExitCode {
+/// Runs the command line and gives the process's exit code.
+pub fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
+            return if e.use_stderr() {
                 exit::USAGE
             } else {
                 exit::OK
-            });
+            };
         }
     };
     init_logging(&cli.log);
@@ -81,12 +81,29 @@ pub fn main() -> ExitCode {
         Command::Init(a) => cmd::init::execute(a),
     });
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => {
             eprintln!("{}", report(&e));
-            ExitCode::from(e.exit_code())
+            e.exit_code()
         }
     }
+}
+
+/// Ends the process once everything is written: standard output is flushed, and on Unix the
+/// process ends without the clean-up a normal exit does. Freeing every heap page by page
+/// (mimalloc's sweep) and running exit handlers took about 4 ms of a 70 ms re-run; every
+/// file is closed and every thread joined before this is called.
+pub fn exit(code: u8) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` only ends the process; nothing runs after it.
+    unsafe {
+        libc::_exit(i32::from(code))
+    }
+    #[cfg(not(unix))]
+    std::process::exit(i32::from(code))
 }
 
 fn init_logging(args: &LogArgs) {

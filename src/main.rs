@@ -1,6 +1,6 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> std::process::ExitCode {
-    yearbook::cli::main()
+fn main() {
+    yearbook::cli::exit(yearbook::cli::run())
 }
