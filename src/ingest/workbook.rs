@@ -123,8 +123,9 @@ pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
 pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
-    let mut xlsx_paths = None;
+    let mut xlsx_scan = None;
     let mut plain = None;
+    let mut read_plain = BTreeMap::new();
     let mut full_calc_on_load = false;
     let mut wb: Sheets<Cursor<&[u8]>> = match format {
         "xls" => {
@@ -137,11 +138,17 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         }
         _ => {
             let scan = super::xlsx_parts::scan(bytes).map_err(FileError::Corrupt)?;
-            if scan.paths.is_some() {
+            if let Some(sheets) = &scan.sheets {
                 plain = super::xlsx_plain::Plain::open(bytes);
+                if let Some(p) = &mut plain {
+                    match without_calamine(p, sheets) {
+                        Ok(all) => return Ok(all),
+                        Err(some) => read_plain = some,
+                    }
+                }
             }
-            xlsx_paths = scan.paths;
             full_calc_on_load = scan.full_calc_on_load;
+            xlsx_scan = Some(scan);
             Sheets::Xlsx(Xlsx::new(cursor).map_err(|e| classify(e.into()))?)
         }
     };
@@ -153,11 +160,13 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::Hidden => Visibility::Hidden,
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
-        let path = xlsx_paths.as_ref().and_then(|p| p.get(&meta.name));
-        let mut fast = plain
-            .as_mut()
-            .zip(path)
-            .and_then(|(plain, path)| plain.sheet(path));
+        let path = xlsx_scan.as_ref().and_then(|s| s.path(&meta.name));
+        let mut fast = read_plain.remove(&meta.name).or_else(|| {
+            plain
+                .as_mut()
+                .zip(path)
+                .and_then(|(plain, path)| plain.sheet(path))
+        });
         // Read before calamine reads the cells: reading a sheet's part for its merged regions
         // also checks the part inflates within the limit.
         let merges = match &mut wb {
@@ -200,6 +209,46 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         }));
     }
     Ok(out)
+}
+
+/// The sheets of a workbook whose sheets are all plain worksheets, read without calamine:
+/// opening calamine's reader parses the shared strings a second time. Otherwise the plain
+/// sheets read so far, by name, for calamine's path to use.
+fn without_calamine(
+    plain: &mut super::xlsx_plain::Plain,
+    sheets: &[super::xlsx_parts::SheetPart],
+) -> Result<Vec<SheetLoad>, BTreeMap<String, super::xlsx_plain::PlainSheet>> {
+    let mut read = Vec::with_capacity(sheets.len());
+    for sheet in sheets {
+        // What calamine would list differently, or not at all, is left to it.
+        let visibility = match sheet.state.as_deref() {
+            None | Some("visible") => Some(Visibility::Visible),
+            Some("hidden") => Some(Visibility::Hidden),
+            Some("veryHidden") => Some(Visibility::VeryHidden),
+            Some(_) => None,
+        };
+        let cells = visibility
+            .filter(|_| !sheet.escaped && sheet.kind.rsplit('/').next() == Some("worksheet"))
+            .and_then(|v| Some((v, plain.sheet(&sheet.path)?)));
+        match cells {
+            Some((v, cells)) => read.push((sheet.name.clone(), v, cells)),
+            None => return Err(read.into_iter().map(|(n, _, c)| (n, c)).collect()),
+        }
+    }
+    Ok(read
+        .into_iter()
+        .map(|(name, visibility, (cells, merges))| {
+            let (core, stray) = split_stray(cells);
+            Ok(LoadedSheet {
+                name,
+                visibility,
+                range: Range::from_sparse(core),
+                merges,
+                stray,
+                uncached: Uncached::new(),
+            })
+        })
+        .collect())
 }
 
 /// calamine loops forever on an .ods whose content.xml is cut short, and builds each sheet as

@@ -88,12 +88,36 @@ pub const PART_LIMIT: u64 = 2 << 30;
 
 /// What one pass over an xlsx zip found before calamine opens it.
 pub struct Scan {
-    /// Each sheet's part in the zip, by sheet name, or None when the workbook's structure is
-    /// not as expected (the caller then asks calamine).
-    pub paths: Option<BTreeMap<String, String>>,
+    /// The sheets in the workbook's order, or None when the workbook's structure is not as
+    /// expected (the caller then asks calamine).
+    pub sheets: Option<Vec<SheetPart>>,
     /// The workbook asks to be recalculated when opened (`fullCalcOnLoad`), as programs that
     /// write formulas without computing them do: a saved 0 may be a placeholder.
     pub full_calc_on_load: bool,
+}
+
+/// A sheet as the workbook lists it.
+pub struct SheetPart {
+    pub name: String,
+    /// Its part in the zip.
+    pub path: String,
+    /// Its `state` attribute (`hidden`, `veryHidden`), when given.
+    pub state: Option<String>,
+    /// The type of its relationship: `.../worksheet` for a sheet of cells.
+    pub kind: String,
+    /// Its `<sheet>` tag holds an XML escape, which calamine decodes more fully than here.
+    pub escaped: bool,
+}
+
+impl Scan {
+    /// The part of the sheet with this name.
+    pub fn path(&self, name: &str) -> Option<&str> {
+        let sheets = self.sheets.as_ref()?;
+        sheets
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.path.as_str())
+    }
 }
 
 /// Opens the zip once: refuses parts that declare more than [`PART_LIMIT`] and shared-string
@@ -106,7 +130,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, String> {
 fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(Scan {
-            paths: None,
+            sheets: None,
             full_calc_on_load: false,
         });
     };
@@ -127,12 +151,12 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             .and_then(|t| attr(t, "fullCalcOnLoad"))
             .is_some_and(|v| v == "1" || v == "true")
     });
-    let paths = match workbook {
-        Some(w) => sheet_paths(&mut zip, &w, limit)?,
+    let sheets = match workbook {
+        Some(w) => sheet_parts(&mut zip, &w, limit)?,
         None => None,
     };
     Ok(Scan {
-        paths,
+        sheets,
         full_calc_on_load,
     })
 }
@@ -241,22 +265,25 @@ fn closing_tag(xml: &[u8]) -> Option<usize> {
     None
 }
 
-fn sheet_paths(
+fn sheet_parts(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     workbook: &str,
     limit: u64,
-) -> Result<Option<BTreeMap<String, String>>, String> {
+) -> Result<Option<Vec<SheetPart>>, String> {
     let rels = entry(zip, "xl/_rels/workbook.xml.rels", limit)?;
     let Some(rels) = rels.and_then(|b| String::from_utf8(b).ok()) else {
         return Ok(None);
     };
-    let targets: BTreeMap<String, String> = tags(&rels, "Relationship")
+    let targets: BTreeMap<String, (String, String)> = tags(&rels, "Relationship")
         .into_iter()
-        .filter_map(|t| Some((attr(t, "Id")?, attr(t, "Target")?)))
+        .filter_map(|t| {
+            let kind = attr(t, "Type").unwrap_or_default();
+            Some((attr(t, "Id")?, (attr(t, "Target")?, kind)))
+        })
         .collect();
-    let mut paths = BTreeMap::new();
+    let mut sheets = Vec::new();
     for t in tags(workbook, "sheet") {
-        let (Some(name), Some(target)) = (
+        let (Some(name), Some((target, kind))) = (
             attr(t, "name"),
             attr(t, "id").and_then(|id| targets.get(&id)),
         ) else {
@@ -266,9 +293,15 @@ fn sheet_paths(
             Some(abs) => abs.to_string(),
             None => format!("xl/{target}"),
         };
-        paths.insert(name, path);
+        sheets.push(SheetPart {
+            name,
+            path,
+            state: attr(t, "state"),
+            kind: kind.clone(),
+            escaped: t.contains('&'),
+        });
     }
-    Ok(Some(paths))
+    Ok(Some(sheets))
 }
 
 /// The merged regions of the sheet part at `path`, read in chunks up to the regions' end.
@@ -391,8 +424,8 @@ mod tests {
         }
         w.finish().unwrap();
         let bytes = buf.into_inner();
-        let path = &scan(&bytes).unwrap().paths.unwrap()["S"];
-        let m = sheet_merges(&bytes, path).unwrap();
+        let path = scan(&bytes).unwrap().path("S").unwrap().to_string();
+        let m = sheet_merges(&bytes, &path).unwrap();
         assert_eq!((m[0].start, m[0].end), ((0, 0), (0, 2)));
     }
 

@@ -469,6 +469,7 @@ mod tests {
 #[cfg(test)]
 mod against_calamine {
     use super::super::workbook::{split_stray, xlsx_cells};
+    use super::super::xlsx_parts::SheetPart;
     use super::*;
     use calamine::{Range, Reader, Xlsx};
     use proptest::prelude::*;
@@ -476,12 +477,32 @@ mod against_calamine {
     /// Reads each sheet both ways; the number of sheets the fast reader answered for.
     fn both_ways(bytes: &[u8], what: &str) -> usize {
         let scan = xlsx_parts::scan(bytes).unwrap();
-        let (Some(paths), Some(mut plain)) = (scan.paths, Plain::open(bytes)) else {
+        let (Some(sheets), Some(mut plain)) = (scan.sheets, Plain::open(bytes)) else {
             return 0;
         };
         let mut x = Xlsx::new(Cursor::new(bytes)).unwrap();
+        // The sheet list read without calamine is calamine's.
+        let metas = x.sheets_metadata().to_vec();
+        assert_eq!(metas.len(), sheets.len(), "{what}");
+        for (meta, sheet) in metas.iter().zip(&sheets) {
+            let state = match meta.visible {
+                calamine::SheetVisible::Visible => "visible",
+                calamine::SheetVisible::Hidden => "hidden",
+                calamine::SheetVisible::VeryHidden => "veryHidden",
+            };
+            assert_eq!(sheet.state.as_deref().unwrap_or("visible"), state, "{what}");
+            let worksheet = sheet.kind.rsplit('/').next() == Some("worksheet");
+            assert_eq!(
+                worksheet,
+                meta.typ == calamine::SheetType::WorkSheet,
+                "{what}"
+            );
+            if !sheet.escaped {
+                assert_eq!(sheet.name, meta.name, "{what}");
+            }
+        }
         let mut answered = 0;
-        for (name, path) in paths {
+        for SheetPart { name, path, .. } in sheets {
             let Some((fast, merges)) = plain.sheet(&path) else {
                 continue;
             };
