@@ -6,7 +6,7 @@ use crate::model::Period;
 use crate::run::{Accounting, Batch};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -86,7 +86,7 @@ pub fn build(
     batch: &Batch,
     period: Period,
     dir: &Path,
-    written: &[PathBuf],
+    written: &[crate::emit::Written],
     total: f64,
 ) -> String {
     let inputs = batch
@@ -131,21 +131,15 @@ pub fn build(
         .collect();
     let mut outputs: Vec<Output> = written
         .iter()
-        .filter_map(|p| {
-            let rel = p
+        .map(|w| Output {
+            path: w
+                .path
                 .strip_prefix(dir)
-                .unwrap_or(p)
+                .unwrap_or(&w.path)
                 .to_string_lossy()
-                .replace('\\', "/");
-            let (size, sha256) = match crate::emit::report::fixed_digest(&rel) {
-                Some(known) => known,
-                None => crate::util::file_sha256_hex(p).ok()?,
-            };
-            Some(Output {
-                path: rel,
-                size,
-                sha256,
-            })
+                .replace('\\', "/"),
+            size: w.size,
+            sha256: w.sha256.clone(),
         })
         .collect();
     outputs.sort_by(|a, b| a.path.cmp(&b.path));

@@ -206,12 +206,15 @@ pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
 }
 
 /// Writes a clean-data frame as Parquet.
-pub fn write_frame_parquet(frame: &polars::prelude::DataFrame, path: &Path) -> Result<(), Error> {
+pub fn write_frame_parquet(
+    frame: &polars::prelude::DataFrame,
+    path: &Path,
+) -> Result<crate::emit::Written, Error> {
     let bytes = frame_parquet(frame).map_err(|e| Error::Output {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    std::fs::write(path, bytes).map_err(Error::output(path))
+    crate::emit::Written::write(path, bytes).map_err(Error::output(path))
 }
 
 /// A clean-data frame as a Parquet file's bytes.

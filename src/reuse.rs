@@ -160,25 +160,21 @@ impl Reuse {
         format!("{}\0{}", file.display, file.sha256)
     }
 
-    /// Copies an unchanged dataset's kept clean-data file to `to`, checked whole first;
-    /// false (and `to` left to be written anew) when there is none or it is damaged. The
-    /// kernel copies the file: it is not read into memory.
-    pub fn copy_data(&self, dataset: usize, to: &Path) -> bool {
+    /// Copies an unchanged dataset's kept clean-data file to `to`, checking its seal and
+    /// hashing it for the manifest on the way; None (and `to` left to be written anew) when
+    /// there is none or it is damaged.
+    pub fn copy_data(&self, dataset: usize, to: &Path) -> Option<crate::emit::Written> {
         let path = self.used_entry(self.data_entry(dataset));
-        let Some(len) = crate::util::sealed_len(&path) else {
-            if path.exists() {
-                debug!("ignoring damaged result {}", path.display());
-            }
-            return false;
-        };
-        // The body without its seal, into a file made as any other output is (`fs::copy`
-        // would carry over the store's owner-only permissions).
-        let copy = || -> std::io::Result<u64> {
-            use std::io::Read;
-            let mut from = std::fs::File::open(&path)?.take(len);
-            std::io::copy(&mut from, &mut std::fs::File::create(to)?)
-        };
-        copy().is_ok_and(|n| n == len)
+        let copied = crate::util::copy_sealed(&path, to);
+        if copied.is_none() && path.exists() {
+            debug!("ignoring damaged result {}", path.display());
+        }
+        let (size, sha256) = copied?;
+        Some(crate::emit::Written {
+            path: to.to_path_buf(),
+            size,
+            sha256,
+        })
     }
 
     pub fn keep_data(&self, dataset: usize, parquet: &[u8]) {

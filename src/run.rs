@@ -676,8 +676,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         start.elapsed().as_secs_f64(),
     );
     let manifest_path = staging.path().join("manifest.json");
-    std::fs::write(&manifest_path, manifest).map_err(Error::output(&manifest_path))?;
-    written.push(manifest_path);
+    written.push(
+        emit::Written::write(&manifest_path, manifest).map_err(Error::output(&manifest_path))?,
+    );
     staging.commit(&target, trash.as_ref())?;
     crate::output::write_latest(&out_root, &period.to_string())?;
     if let Some(r) = &reuse {
@@ -705,7 +706,7 @@ fn write_outputs(
     dir: &Path,
     png_cache: Option<&emit::chart::PngCache>,
     reuse: Option<&Reuse>,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<Vec<emit::Written>, Error> {
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
         (dir.join("tables"), dir.join("data"), dir.join("charts"));
@@ -723,7 +724,7 @@ fn write_outputs(
     };
     crate::output::fail_point("tables")?;
     crate::output::delete_point(dir);
-    let write_book = || -> Result<Option<PathBuf>, Error> {
+    let write_book = || -> Result<Option<emit::Written>, Error> {
         if !formats.contains(&Format::Xlsx) || tables.is_empty() {
             return Ok(None);
         }
@@ -733,8 +734,9 @@ fn write_outputs(
             source: pipeline.source.clone(),
             period_label: period.label(),
         };
-        emit::write_xlsx(tables, &meta, &path).map_err(emit_err)?;
-        Ok(Some(path))
+        emit::write_xlsx(tables, &meta, &path)
+            .map(Some)
+            .map_err(emit_err)
     };
     // One table's CSV, Parquet and charts.
     let write_table = |ti: usize, t: &TableResult| -> Result<_, Error> {
@@ -742,15 +744,13 @@ fn write_outputs(
         let mut l = emit::report::TableLinks::default();
         if formats.contains(&Format::Csv) {
             let path = tables_dir.join(format!("{}.csv", t.name));
-            emit::write_csv(t, &path, bom).map_err(emit_err)?;
+            written.push(emit::write_csv(t, &path, bom).map_err(emit_err)?);
             l.csv = Some(rel(&path));
-            written.push(path);
         }
         if formats.contains(&Format::Parquet) {
             let path = tables_dir.join(format!("{}.parquet", t.name));
-            emit::write_parquet(t, &path).map_err(emit_err)?;
+            written.push(emit::write_parquet(t, &path).map_err(emit_err)?);
             l.parquet = Some(rel(&path));
-            written.push(path);
         }
         crate::output::fail_point("charts")?;
         let scale = pipeline.output.chart_scale;
@@ -770,7 +770,7 @@ fn write_outputs(
                 emit::chart::write_chart(t, spec, &charts_dir, scale, png_cache)
                     .map_err(emit_err)?
             {
-                l.charts.push((rel(&png), rel(&svg)));
+                l.charts.push((rel(&png.path), rel(&svg.path)));
                 written.extend([svg, png]);
             }
         }
@@ -778,14 +778,14 @@ fn write_outputs(
     };
     // The workbook, the clean data and the tables' files are written side by side; paths
     // and links keep table order, and the first error in that order is the one reported.
-    let write_data = || -> Result<Vec<PathBuf>, Error> {
-        let paths: Vec<Result<PathBuf, Error>> = (0..pipeline.datasets.len())
+    let write_data = || -> Result<Vec<emit::Written>, Error> {
+        let paths: Vec<Result<emit::Written, Error>> = (0..pipeline.datasets.len())
             .into_par_iter()
             .map(|d| {
                 let path = data_dir.join(format!("{}.parquet", pipeline.datasets[d].name));
                 // An unchanged dataset's file is the last run's, byte for byte.
-                if reuse.is_some_and(|r| r.copy_data(d, &path)) {
-                    return Ok(path);
+                if let Some(copied) = reuse.and_then(|r| r.copy_data(d, &path)) {
+                    return Ok(copied);
                 }
                 let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
                     path: path.clone(),
@@ -794,8 +794,7 @@ fn write_outputs(
                 if let Some(r) = reuse {
                     r.keep_data(d, &bytes);
                 }
-                std::fs::write(&path, &bytes).map_err(Error::output(&path))?;
-                Ok(path)
+                emit::Written::write(&path, &bytes).map_err(Error::output(&path))
             })
             .collect();
         paths.into_iter().collect()
@@ -818,9 +817,9 @@ fn write_outputs(
             rayon::join(per_table, || rayon::join(write_facts, fonts))
         })
     });
-    let xlsx = book?.map(|path| {
-        let shown = rel(&path);
-        written.push(path);
+    let xlsx = book?.map(|w| {
+        let shown = rel(&w.path);
+        written.push(w);
         shown
     });
     let mut links = Vec::new();
@@ -829,18 +828,15 @@ fn write_outputs(
         links.push(l);
         written.extend(paths);
     }
-    facts_done?;
-    written.push(facts);
+    written.push(facts_done?);
     written.extend(data?);
     if let Some(frame) =
         aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
     {
         let path = data_dir.join("series.parquet");
-        crate::output::write_frame_parquet(&frame, &path)?;
-        written.push(path);
+        written.push(crate::output::write_frame_parquet(&frame, &path)?);
         let path = data_dir.join("series.csv");
-        emit::write_frame_csv(&frame, &path, bom).map_err(emit_err)?;
-        written.push(path);
+        written.push(emit::write_frame_csv(&frame, &path, bom).map_err(emit_err)?);
     }
     let rejected = dir.join("rejected.csv");
     let rows = batch.rejections().into_iter().map(|r| {
@@ -854,8 +850,7 @@ fn write_outputs(
     let header = [
         "file", "sheet", "row", "column", "header", "value", "reason",
     ];
-    emit::write_records(&rejected, &header, rows, bom).map_err(emit_err)?;
-    written.push(rejected);
+    written.push(emit::write_records(&rejected, &header, rows, bom).map_err(emit_err)?);
 
     let acc = batch.accounting();
     let meta = emit::report::ReportMeta {
@@ -873,8 +868,7 @@ fn write_outputs(
         links,
     };
     let index = dir.join("index.html");
-    emit::report::write_report(tables, &meta, &index).map_err(emit_err)?;
-    written.push(index);
+    written.push(emit::report::write_report(tables, &meta, &index).map_err(emit_err)?);
     written.extend(fonts?);
     Ok(written)
 }

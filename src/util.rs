@@ -7,28 +7,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Size and lower-case hex sha256 of a file, read through a small buffer: hashing every
-/// output of a run should not allocate (and fault in) memory the size of each file.
-pub fn file_sha256_hex(path: &std::path::Path) -> std::io::Result<(u64, String)> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = [0u8; 64 << 10];
-    let mut size = 0u64;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((size, hex(&hasher.finalize())))
-}
-
 fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
@@ -89,27 +67,34 @@ pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// The length of a sealed file's body when its checksum holds, read through a small buffer.
-pub fn sealed_len(path: &std::path::Path) -> Option<u64> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).ok()?;
+/// Copies a sealed file's body to `to` through a small buffer, checking the seal and hashing
+/// the body on the way: its size and sha256, or None when the seal does not hold (`to` may
+/// then hold part of it). `to` is made as any other output is (`fs::copy` would carry over
+/// the store's owner-only permissions).
+pub fn copy_sealed(from: &std::path::Path, to: &std::path::Path) -> Option<(u64, String)> {
+    use std::io::{Read, Write};
+    let mut file = std::fs::File::open(from).ok()?;
     let len = file.metadata().ok()?.len().checked_sub(4)?;
-    let mut hasher = crc32fast::Hasher::new();
+    let mut out = std::fs::File::create(to).ok()?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut sha = Sha256::new();
     let mut buf = [0u8; 64 << 10];
     let mut left = len;
     while left > 0 {
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         file.read_exact(&mut buf[..want]).ok()?;
-        hasher.update(&buf[..want]);
+        crc.update(&buf[..want]);
+        sha.update(&buf[..want]);
+        out.write_all(&buf[..want]).ok()?;
         left -= want as u64;
     }
-    let mut crc = [0u8; 4];
-    file.read_exact(&mut crc).ok()?;
+    let mut seal = [0u8; 4];
+    file.read_exact(&mut seal).ok()?;
     // Nothing may follow the seal (the file grew while it was read).
     if file.read(&mut buf[..1]).ok()? != 0 {
         return None;
     }
-    (hasher.finalize().to_le_bytes() == crc).then_some(len)
+    (crc.finalize().to_le_bytes() == seal).then(|| (len, hex(&sha.finalize())))
 }
 
 /// A character of cell text as XML and HTML text allow it: C0 control characters other than

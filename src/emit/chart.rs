@@ -746,7 +746,7 @@ pub fn write_chart(
     dir: &Path,
     scale: f32,
     cache: Option<&PngCache>,
-) -> Result<Option<(std::path::PathBuf, std::path::PathBuf)>, EmitError> {
+) -> Result<Option<(super::Written, super::Written)>, EmitError> {
     let Some(data) = chart_data(table, spec) else {
         return Ok(None);
     };
@@ -762,9 +762,9 @@ pub fn write_chart(
         None => svg_to_png(&svg, scale),
     }
     .map_err(|m| other(&png_path, m))?;
-    std::fs::write(&svg_path, svg).map_err(EmitError::io(&svg_path))?;
-    std::fs::write(&png_path, png).map_err(EmitError::io(&png_path))?;
-    Ok(Some((svg_path, png_path)))
+    let svg = super::Written::write(&svg_path, svg).map_err(EmitError::io(&svg_path))?;
+    let png = super::Written::write(&png_path, png).map_err(EmitError::io(&png_path))?;
+    Ok(Some((svg, png)))
 }
 
 #[cfg(test)]

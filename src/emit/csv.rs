@@ -5,7 +5,7 @@
 //! without thousands separators.
 
 use super::layout::{display, CellOut};
-use super::EmitError;
+use super::{EmitError, Written};
 use crate::aggregate::TableResult;
 use std::path::Path;
 
@@ -55,17 +55,22 @@ pub fn csv_text(table: &TableResult, bom: bool) -> String {
 }
 
 /// Writes a table as it is displayed, one CSV per table.
-pub fn write_csv(table: &TableResult, path: &Path, bom: bool) -> Result<(), EmitError> {
-    std::fs::write(path, csv_text(table, bom)).map_err(EmitError::io(path))
+pub fn write_csv(table: &TableResult, path: &Path, bom: bool) -> Result<Written, EmitError> {
+    Written::write(path, csv_text(table, bom)).map_err(EmitError::io(path))
 }
 
 /// Writes plain records under a header (e.g. `rejected.csv`).
-pub fn write_records<I>(path: &Path, headers: &[&str], rows: I, bom: bool) -> Result<(), EmitError>
+pub fn write_records<I>(
+    path: &Path,
+    headers: &[&str],
+    rows: I,
+    bom: bool,
+) -> Result<Written, EmitError>
 where
     I: IntoIterator<Item = Vec<String>>,
 {
     let lines = std::iter::once(line(headers)).chain(rows.into_iter().map(line));
-    std::fs::write(path, document(lines, bom)).map_err(EmitError::io(path))
+    Written::write(path, document(lines, bom)).map_err(EmitError::io(path))
 }
 
 /// The text of one frame cell: empty for null, shortest round-trip text for floats.
@@ -87,7 +92,7 @@ pub fn write_frame_csv(
     frame: &polars::prelude::DataFrame,
     path: &Path,
     bom: bool,
-) -> Result<(), EmitError> {
+) -> Result<Written, EmitError> {
     let cols = frame.columns();
     let headers: Vec<&str> = cols.iter().map(|c| c.name().as_str()).collect();
     let rows = (0..frame.height()).map(|i| {

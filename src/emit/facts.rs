@@ -6,7 +6,7 @@
 
 use super::csv::{document, line};
 use super::layout::{fixed, TOTAL};
-use super::EmitError;
+use super::{EmitError, Written};
 use crate::aggregate::{AggRow, MetricKind, MetricValue, TableResult};
 use crate::model::fen_to_wan_string;
 use std::path::Path;
@@ -92,8 +92,8 @@ pub fn facts_lines(tables: &[TableResult]) -> Vec<String> {
 }
 
 /// Writes facts.csv.
-pub fn write_facts(tables: &[TableResult], path: &Path, bom: bool) -> Result<(), EmitError> {
-    std::fs::write(path, document(facts_lines(tables), bom)).map_err(EmitError::io(path))
+pub fn write_facts(tables: &[TableResult], path: &Path, bom: bool) -> Result<Written, EmitError> {
+    Written::write(path, document(facts_lines(tables), bom)).map_err(EmitError::io(path))
 }
 
 #[cfg(test)]

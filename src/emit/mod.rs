@@ -19,6 +19,33 @@ pub use layout::{display, display_as, CellOut, Grid, MonthStyle};
 pub use parquet::write_parquet;
 pub use xlsx::{write_xlsx, TableMeta};
 
+/// A file a run wrote, with the size and sha256 the manifest lists: taken from the bytes as
+/// they are written, so that no output is read back to be hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Written {
+    /// Writes `bytes` to `path`.
+    pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<Written> {
+        let bytes = bytes.as_ref();
+        std::fs::write(path, bytes)?;
+        Ok(Written::of(path, bytes))
+    }
+
+    /// What was written to `path`: these bytes.
+    pub fn of(path: &Path, bytes: &[u8]) -> Written {
+        Written {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            sha256: crate::util::sha256_hex(bytes),
+        }
+    }
+}
+
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {

@@ -86,12 +86,12 @@ pub fn make_null_page_early() {
 }
 
 /// Writes a table in long form to Parquet.
-pub fn write_parquet(table: &TableResult, path: &Path) -> Result<(), EmitError> {
+pub fn write_parquet(table: &TableResult, path: &Path) -> Result<super::Written, EmitError> {
     let bytes = parquet_bytes(table).map_err(|source| EmitError::Parquet {
         path: path.to_path_buf(),
         source,
     })?;
-    std::fs::write(path, bytes).map_err(EmitError::io(path))
+    super::Written::write(path, bytes).map_err(EmitError::io(path))
 }
 
 #[cfg(test)]

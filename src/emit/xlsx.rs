@@ -27,12 +27,16 @@ pub struct TableMeta {
 }
 
 /// Writes all tables into one workbook.
-pub fn write_xlsx(tables: &[TableResult], meta: &TableMeta, path: &Path) -> Result<(), EmitError> {
+pub fn write_xlsx(
+    tables: &[TableResult],
+    meta: &TableMeta,
+    path: &Path,
+) -> Result<super::Written, EmitError> {
     let bytes = xlsx_bytes(tables, meta).map_err(|source| EmitError::Xlsx {
         path: path.to_path_buf(),
         source,
     })?;
-    std::fs::write(path, bytes).map_err(EmitError::io(path))
+    super::Written::write(path, bytes).map_err(EmitError::io(path))
 }
 
 /// The workbook's bytes.
