@@ -13,23 +13,53 @@ use toml_edit::{Item, TableLike, Value};
 /// Upper bound on recovery rounds; a file with more problems than this is reported in part.
 const MAX_ROUNDS: usize = 64;
 
-pub type SpannedDoc = toml_edit::Document<String>;
+type SpannedDoc = toml_edit::Document<String>;
+
+/// The pipeline's text, and where its keys stand: parsed for that only when a problem needs
+/// a line number, as a file without problems has no use for it.
+pub struct Spans<'s> {
+    src: &'s str,
+    doc: std::cell::OnceCell<Result<SpannedDoc, toml_edit::TomlError>>,
+}
+
+impl<'s> Spans<'s> {
+    pub fn new(src: &'s str) -> Spans<'s> {
+        Spans {
+            src,
+            doc: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn doc(&self) -> &Result<SpannedDoc, toml_edit::TomlError> {
+        self.doc
+            .get_or_init(|| toml_edit::Document::parse(self.src.to_string()))
+    }
+
+    /// The line of the key at `segments`, or of the nearest key above it.
+    pub fn line(&self, segments: &[Segment]) -> Option<usize> {
+        let doc = self.doc().as_ref().ok()?;
+        lookup_span(doc, segments).map(|s| line_of(self.src, s.start))
+    }
+
+    /// The text is not TOML: the problem, with its line.
+    fn invalid(&self, fallback: &str) -> Problem {
+        let (line, message) = match self.doc() {
+            Err(e) => (e.span().map(|s| line_of(self.src, s.start)), e.message().trim()),
+            Ok(_) => (None, fallback.trim()),
+        };
+        Problem {
+            path: String::new(),
+            line,
+            message: format!("invalid TOML: {message}"),
+            help: None,
+        }
+    }
+}
 
 /// Parses the file. `Ok` carries the model recovered after dropping bad keys, with the
 /// problems found on the way; `Err` means nothing usable could be recovered.
-pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, SpannedDoc, Vec<Problem>), Vec<Problem>> {
-    let original = match toml_edit::Document::parse(src.to_string()) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let line = e.span().map(|s| line_of(src, s.start));
-            return Err(vec![Problem {
-                path: String::new(),
-                line,
-                message: format!("invalid TOML: {}", e.message().trim()),
-                help: None,
-            }]);
-        }
-    };
+pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, Spans<'_>, Vec<Problem>), Vec<Problem>> {
+    let spans = Spans::new(src);
     // The working copy is made at the first problem: a file without one is read as written.
     let mut working: Option<toml_edit::DocumentMut> = None;
     let mut problems = Vec::new();
@@ -40,21 +70,31 @@ pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, SpannedDoc, Vec<Problem
         };
         let de = match toml::de::Deserializer::parse(&text) {
             Ok(de) => de,
+            // Not TOML as written: told with the line it breaks at.
+            Err(e) if working.is_none() => return Err(vec![spans.invalid(e.message())]),
             Err(e) => {
                 problems.push(Problem::new("", format!("invalid TOML: {}", e.message())));
                 return Err(problems);
             }
         };
         match serde_path_to_error::deserialize::<_, RawPipeline>(de) {
-            Ok(raw) => return Ok((raw, original, problems)),
+            Ok(raw) => return Ok((raw, spans, problems)),
             Err(err) => {
                 let mut segments: Vec<Segment> = err.path().iter().cloned().collect();
                 let message = err.inner().message().to_string();
                 let (problem, removable) = describe(&mut segments, &message);
                 let mut problem = problem;
-                problem.line = lookup_span(&original, &segments).map(|s| line_of(src, s.start));
+                problem.line = spans.line(&segments);
                 problems.push(problem);
-                let working = working.get_or_insert_with(|| original.clone().into_mut());
+                if working.is_none() {
+                    let Ok(doc) = spans.doc() else {
+                        return Err(problems);
+                    };
+                    working = Some(doc.clone().into_mut());
+                }
+                let Some(working) = working.as_mut() else {
+                    return Err(problems);
+                };
                 if !removable || !remove_path(working, &segments) {
                     return Err(problems);
                 }

@@ -1,6 +1,6 @@
 //! Validation of a [`RawPipeline`] into a [`Pipeline`], reporting every problem found.
 
-use super::parse::{line_of, lookup_span, path_string, SpannedDoc};
+use super::parse::{path_string, Spans};
 use super::raw::{RawDataset, RawFilter, RawMeasure, RawPipeline, RawTable};
 use super::suggest::did_you_mean;
 use super::*;
@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Collects problems with their lines while validation walks the raw model.
 struct Check<'a> {
-    doc: &'a SpannedDoc,
-    src: &'a str,
+    spans: &'a Spans<'a>,
     problems: Vec<Problem>,
 }
 
@@ -35,7 +34,7 @@ impl At {
 
 impl Check<'_> {
     fn err(&mut self, at: &At, message: impl Into<String>, help: Option<String>) {
-        let line = lookup_span(self.doc, &at.0).map(|s| line_of(self.src, s.start));
+        let line = self.spans.line(&at.0);
         self.problems.push(Problem {
             path: path_string(&at.0),
             line,
@@ -76,15 +75,13 @@ impl Check<'_> {
 
 pub fn resolve(
     raw: RawPipeline,
-    doc: &SpannedDoc,
-    src: &str,
+    spans: &Spans,
     file: &Path,
     base_dir: &Path,
     hash: String,
 ) -> Result<Pipeline, Vec<Problem>> {
     let mut c = Check {
-        doc,
-        src,
+        spans,
         problems: Vec::new(),
     };
     let root = At::default();
