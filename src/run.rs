@@ -242,6 +242,35 @@ impl Batch {
         emit::clean::join(&parts, &empty[dataset])
     }
 
+    /// The workbooks read afresh whose images are still to be encoded: their frames and
+    /// reports (copies, so that the aggregation may go on with the batch meanwhile).
+    fn fresh(&self) -> Vec<Fresh> {
+        self.columns
+            .iter()
+            .zip(&self.files)
+            .enumerate()
+            .filter_map(|(index, (c, report))| match c {
+                FileColumns::Built {
+                    frames,
+                    images: None,
+                } => Some(Fresh {
+                    index,
+                    frames: frames.clone(),
+                    report: report.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn set_images(&mut self, stored: Vec<(usize, Vec<Option<Vec<u8>>>)>) {
+        for (i, stored) in stored {
+            if let Some(FileColumns::Built { images, .. }) = self.columns.get_mut(i) {
+                *images = Some(stored);
+            }
+        }
+    }
+
     pub fn rejections(&self) -> Vec<&ingest::Rejection> {
         self.files
             .iter()
@@ -331,18 +360,8 @@ pub fn read_list(
                         }
                     }
                     let latest = aggregate::frame::latest_period(&frames);
-                    // Encoded now for the cache, and joined into the clean-data files later.
-                    let images = match cache {
-                        None => None,
-                        Some(c) => {
-                            let images = frames
-                                .iter()
-                                .map(emit::clean::image_of)
-                                .collect::<Result<Vec<_>, _>>()?;
-                            c.put(&report, &images, latest);
-                            Some(images)
-                        }
-                    };
+                    // Images are encoded later: see `Batch::store_images`.
+                    let images = None;
                     (report, FileColumns::Built { frames, images }, latest)
                 }
             };
@@ -405,6 +424,35 @@ pub struct RunSummary {
     pub warnings: usize,
     pub outputs: usize,
     pub seconds: f64,
+}
+
+/// A workbook read afresh, its images still to be encoded.
+struct Fresh {
+    index: usize,
+    frames: Vec<DataFrame>,
+    report: ingest::FileReport,
+}
+
+/// Encodes the images of workbooks read afresh and stores each with its reading in the parse
+/// cache. Only the clean-data files wait for the images: the aggregation, which needs the
+/// frames alone, runs beside this (see [`run`]).
+fn store_images(
+    fresh: Vec<Fresh>,
+    cache: &Cache,
+) -> PolarsResult<Vec<(usize, Vec<Option<Vec<u8>>>)>> {
+    fresh
+        .into_par_iter()
+        .map(|f| {
+            let images = f
+                .frames
+                .iter()
+                .map(emit::clean::image_of)
+                .collect::<PolarsResult<Vec<_>>>()?;
+            let latest = aggregate::frame::latest_period(&f.frames);
+            cache.put(&f.report, &images, latest);
+            Ok((f.index, images))
+        })
+        .collect()
 }
 
 /// Aggregates a batch's clean frames into the pipeline's tables.
@@ -641,10 +689,22 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             &batch,
         )
     });
-    let tables = if opts.from_parquet.is_some() {
-        aggregate_batch(pipeline, &batch, period)?
-    } else {
-        tables_of(pipeline, &mut batch, period, reuse.as_ref())?
+    let tables = match (&opts.from_parquet, &cache) {
+        (Some(_), _) => aggregate_batch(pipeline, &batch, period)?,
+        (None, None) => tables_of(pipeline, &mut batch, period, reuse.as_ref())?,
+        // After one workbook changed, encoding its images was the one thread's work while
+        // the other waited to aggregate.
+        (None, Some(c)) => {
+            let fresh = batch.fresh();
+            let (images, tables) = rayon::join(
+                || store_images(fresh, c),
+                || tables_of(pipeline, &mut batch, period, reuse.as_ref()),
+            );
+            let images = images.map_err(|e| Error::Aggregate(Box::new(e)))?;
+            let tables = tables?;
+            batch.set_images(images);
+            tables
+        }
     };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
 

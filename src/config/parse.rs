@@ -44,7 +44,10 @@ impl<'s> Spans<'s> {
     /// The text is not TOML: the problem, with its line.
     fn invalid(&self, fallback: &str) -> Problem {
         let (line, message) = match self.doc() {
-            Err(e) => (e.span().map(|s| line_of(self.src, s.start)), e.message().trim()),
+            Err(e) => (
+                e.span().map(|s| line_of(self.src, s.start)),
+                e.message().trim(),
+            ),
             Ok(_) => (None, fallback.trim()),
         };
         Problem {
