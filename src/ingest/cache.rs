@@ -150,11 +150,11 @@ impl Cache {
     /// The cached reading of a workbook, its columns still encoded.
     pub fn get(&self, sha256: &str) -> Option<(FileReport, Columns)> {
         let path = self.entry(sha256);
-        let bytes = crate::util::read_sealed(&path);
+        let bytes = crate::util::map_sealed(&path);
         if bytes.is_none() && !path.exists() {
             return None;
         }
-        let load = || -> Option<(FileReport, Columns)> {
+        let load = || -> Option<(Head, Vec<Option<std::ops::Range<usize>>>)> {
             let body = bytes.as_deref()?;
             let (head, mut at): (Head, usize) =
                 bincode::serde::decode_from_slice(body, crate::util::bincode_config()).ok()?;
@@ -162,7 +162,7 @@ impl Cache {
                 return None;
             }
             let mut images = Vec::with_capacity(head.images.len());
-            for len in head.images {
+            for &len in &head.images {
                 images.push(match len {
                     Some(len) => {
                         let end = at.checked_add(usize::try_from(len).ok()?)?;
@@ -176,17 +176,16 @@ impl Cache {
             if at != body.len() {
                 return None;
             }
+            Some((head, images))
+        };
+        let hit = load().and_then(|(head, images)| {
             let columns = Columns {
                 file: head.report.display.clone(),
                 latest: head.latest.map(|(year, month)| Period { year, month }),
-                bytes: Vec::new(),
+                bytes: bytes?,
                 images,
             };
             Some((head.report, columns))
-        };
-        let hit = load().map(|(report, mut columns)| {
-            columns.bytes = bytes.unwrap_or_default();
-            (report, columns)
         });
         if hit.is_none() {
             debug!("ignoring unreadable cache entry for {sha256}");
@@ -230,7 +229,7 @@ pub struct Columns {
     pub file: String,
     pub latest: Option<Period>,
     /// The whole entry; the images are ranges of it, decoded only when asked for.
-    bytes: Vec<u8>,
+    bytes: crate::util::SealedMap,
     images: Vec<Option<std::ops::Range<usize>>>,
 }
 
