@@ -209,12 +209,13 @@ pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
 pub fn write_frame_parquet(
     frame: &polars::prelude::DataFrame,
     path: &Path,
+    sink: &crate::emit::Sink,
 ) -> Result<crate::emit::Written, Error> {
     let bytes = frame_parquet(frame).map_err(|e| Error::Output {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    crate::emit::Written::write(path, bytes).map_err(Error::output(path))
+    sink.put(path, bytes).map_err(Error::output(path))
 }
 
 /// A clean-data frame as a Parquet file's bytes.

@@ -43,7 +43,7 @@ pub struct Batch {
 enum FileColumns {
     Built {
         frames: Vec<DataFrame>,
-        images: Option<Vec<Option<Vec<u8>>>>,
+        images: Option<Images>,
     },
     Cached(ingest::cache::Columns),
 }
@@ -263,7 +263,7 @@ impl Batch {
             .collect()
     }
 
-    fn set_images(&mut self, stored: Vec<(usize, Vec<Option<Vec<u8>>>)>) {
+    fn set_images(&mut self, stored: Vec<(usize, Images)>) {
         for (i, stored) in stored {
             if let Some(FileColumns::Built { images, .. }) = self.columns.get_mut(i) {
                 *images = Some(stored);
@@ -426,6 +426,9 @@ pub struct RunSummary {
     pub seconds: f64,
 }
 
+/// A workbook's Parquet images, one per dataset (None where it has no rows).
+type Images = Vec<Option<Vec<u8>>>;
+
 /// A workbook read afresh, its images still to be encoded.
 struct Fresh {
     index: usize,
@@ -436,10 +439,7 @@ struct Fresh {
 /// Encodes the images of workbooks read afresh and stores each with its reading in the parse
 /// cache. Only the clean-data files wait for the images: the aggregation, which needs the
 /// frames alone, runs beside this (see [`run`]).
-fn store_images(
-    fresh: Vec<Fresh>,
-    cache: &Cache,
-) -> PolarsResult<Vec<(usize, Vec<Option<Vec<u8>>>)>> {
+fn store_images(fresh: Vec<Fresh>, cache: &Cache) -> PolarsResult<Vec<(usize, Images)>> {
     fresh
         .into_par_iter()
         .map(|f| {
@@ -716,14 +716,22 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let t = Instant::now();
     let png_cache = (!opts.no_cache)
         .then(|| emit::chart::PngCache::new(&out_root.join(".cache").join("charts")));
+    // `--no-cache` writes every file anew.
+    let sink = match opts.no_cache {
+        true => emit::Sink::default(),
+        false => emit::Sink::replacing(staging.path(), &target),
+    };
     let mut written = write_outputs(
         pipeline,
         &batch,
         &tables,
         period,
         staging.path(),
-        png_cache.as_ref(),
-        reuse.as_ref(),
+        Earlier {
+            png_cache: png_cache.as_ref(),
+            reuse: reuse.as_ref(),
+            sink: &sink,
+        },
     )?;
     batch.timings.push(("write", t.elapsed().as_secs_f64()));
     crate::output::fail_point("manifest")?;
@@ -763,15 +771,26 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     Ok(summary)
 }
 
+/// What earlier runs left that writing the outputs may use.
+struct Earlier<'a> {
+    png_cache: Option<&'a emit::chart::PngCache>,
+    reuse: Option<&'a Reuse>,
+    sink: &'a emit::Sink,
+}
+
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
     tables: &[TableResult],
     period: Period,
     dir: &Path,
-    png_cache: Option<&emit::chart::PngCache>,
-    reuse: Option<&Reuse>,
+    earlier: Earlier,
 ) -> Result<Vec<emit::Written>, Error> {
+    let Earlier {
+        png_cache,
+        reuse,
+        sink,
+    } = earlier;
     let mut written = Vec::new();
     let (tables_dir, data_dir, charts_dir) =
         (dir.join("tables"), dir.join("data"), dir.join("charts"));
@@ -799,7 +818,7 @@ fn write_outputs(
             source: pipeline.source.clone(),
             period_label: period.label(),
         };
-        emit::write_xlsx(tables, &meta, &path)
+        emit::write_xlsx(tables, &meta, &path, sink)
             .map(Some)
             .map_err(emit_err)
     };
@@ -809,12 +828,12 @@ fn write_outputs(
         let mut l = emit::report::TableLinks::default();
         if formats.contains(&Format::Csv) {
             let path = tables_dir.join(format!("{}.csv", t.name));
-            written.push(emit::write_csv(t, &path, bom).map_err(emit_err)?);
+            written.push(emit::write_csv(t, &path, bom, sink).map_err(emit_err)?);
             l.csv = Some(rel(&path));
         }
         if formats.contains(&Format::Parquet) {
             let path = tables_dir.join(format!("{}.parquet", t.name));
-            written.push(emit::write_parquet(t, &path).map_err(emit_err)?);
+            written.push(emit::write_parquet(t, &path, sink).map_err(emit_err)?);
             l.parquet = Some(rel(&path));
         }
         crate::output::fail_point("charts")?;
@@ -832,7 +851,7 @@ fn write_outputs(
         };
         for spec in &specs {
             if let Some((svg, png)) =
-                emit::chart::write_chart(t, spec, &charts_dir, scale, png_cache)
+                emit::chart::write_chart(t, spec, &charts_dir, scale, png_cache, sink)
                     .map_err(emit_err)?
             {
                 l.charts.push((rel(&png.path), rel(&svg.path)));
@@ -859,7 +878,7 @@ fn write_outputs(
                 if let Some(r) = reuse {
                     r.keep_data(d, &bytes);
                 }
-                emit::Written::write(&path, &bytes).map_err(Error::output(&path))
+                sink.put(&path, &bytes).map_err(Error::output(&path))
             })
             .collect();
         paths.into_iter().collect()
@@ -867,7 +886,7 @@ fn write_outputs(
     // The clean data first: joining a changed dataset's file is the longest task, and the
     // other thread takes the workbook and the tables meanwhile (it starts with the oldest).
     let facts = dir.join("facts.csv");
-    let write_facts = || emit::write_facts(tables, &facts, bom).map_err(emit_err);
+    let write_facts = || emit::write_facts(tables, &facts, bom, sink).map_err(emit_err);
     let (data, (book, (per_table, (facts_done, fonts)))) = rayon::join(write_data, || {
         rayon::join(write_book, || {
             use rayon::prelude::*;
@@ -878,7 +897,7 @@ fn write_outputs(
                     .map(|(ti, t)| write_table(ti, t))
                     .collect::<Vec<_>>()
             };
-            let fonts = || emit::report::write_fonts(dir).map_err(emit_err);
+            let fonts = || emit::report::write_fonts(dir, sink).map_err(emit_err);
             rayon::join(per_table, || rayon::join(write_facts, fonts))
         })
     });
@@ -899,9 +918,9 @@ fn write_outputs(
         aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
     {
         let path = data_dir.join("series.parquet");
-        written.push(crate::output::write_frame_parquet(&frame, &path)?);
+        written.push(crate::output::write_frame_parquet(&frame, &path, sink)?);
         let path = data_dir.join("series.csv");
-        written.push(emit::write_frame_csv(&frame, &path, bom).map_err(emit_err)?);
+        written.push(emit::write_frame_csv(&frame, &path, bom, sink).map_err(emit_err)?);
     }
     let rejected = dir.join("rejected.csv");
     let rows = batch.rejections().into_iter().map(|r| {
@@ -915,7 +934,7 @@ fn write_outputs(
     let header = [
         "file", "sheet", "row", "column", "header", "value", "reason",
     ];
-    written.push(emit::write_records(&rejected, &header, rows, bom).map_err(emit_err)?);
+    written.push(emit::write_records(&rejected, &header, rows, bom, sink).map_err(emit_err)?);
 
     let acc = batch.accounting();
     let meta = emit::report::ReportMeta {
@@ -933,7 +952,7 @@ fn write_outputs(
         links,
     };
     let index = dir.join("index.html");
-    written.push(emit::report::write_report(tables, &meta, &index).map_err(emit_err)?);
+    written.push(emit::report::write_report(tables, &meta, &index, sink).map_err(emit_err)?);
     written.extend(fonts?);
     Ok(written)
 }

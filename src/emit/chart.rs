@@ -746,6 +746,7 @@ pub fn write_chart(
     dir: &Path,
     scale: f32,
     cache: Option<&PngCache>,
+    sink: &super::Sink,
 ) -> Result<Option<(super::Written, super::Written)>, EmitError> {
     let Some(data) = chart_data(table, spec) else {
         return Ok(None);
@@ -762,8 +763,8 @@ pub fn write_chart(
         None => svg_to_png(&svg, scale),
     }
     .map_err(|m| other(&png_path, m))?;
-    let svg = super::Written::write(&svg_path, svg).map_err(EmitError::io(&svg_path))?;
-    let png = super::Written::write(&png_path, png).map_err(EmitError::io(&png_path))?;
+    let svg = sink.put(&svg_path, svg).map_err(EmitError::io(&svg_path))?;
+    let png = sink.put(&png_path, png).map_err(EmitError::io(&png_path))?;
     Ok(Some((svg, png)))
 }
 

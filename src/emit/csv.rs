@@ -5,7 +5,7 @@
 //! without thousands separators.
 
 use super::layout::{display, CellOut};
-use super::{EmitError, Written};
+use super::{EmitError, Sink, Written};
 use crate::aggregate::TableResult;
 use std::path::Path;
 
@@ -55,8 +55,14 @@ pub fn csv_text(table: &TableResult, bom: bool) -> String {
 }
 
 /// Writes a table as it is displayed, one CSV per table.
-pub fn write_csv(table: &TableResult, path: &Path, bom: bool) -> Result<Written, EmitError> {
-    Written::write(path, csv_text(table, bom)).map_err(EmitError::io(path))
+pub fn write_csv(
+    table: &TableResult,
+    path: &Path,
+    bom: bool,
+    sink: &Sink,
+) -> Result<Written, EmitError> {
+    sink.put(path, csv_text(table, bom))
+        .map_err(EmitError::io(path))
 }
 
 /// Writes plain records under a header (e.g. `rejected.csv`).
@@ -65,12 +71,14 @@ pub fn write_records<I>(
     headers: &[&str],
     rows: I,
     bom: bool,
+    sink: &Sink,
 ) -> Result<Written, EmitError>
 where
     I: IntoIterator<Item = Vec<String>>,
 {
     let lines = std::iter::once(line(headers)).chain(rows.into_iter().map(line));
-    Written::write(path, document(lines, bom)).map_err(EmitError::io(path))
+    sink.put(path, document(lines, bom))
+        .map_err(EmitError::io(path))
 }
 
 /// The text of one frame cell: empty for null, shortest round-trip text for floats.
@@ -92,6 +100,7 @@ pub fn write_frame_csv(
     frame: &polars::prelude::DataFrame,
     path: &Path,
     bom: bool,
+    sink: &Sink,
 ) -> Result<Written, EmitError> {
     let cols = frame.columns();
     let headers: Vec<&str> = cols.iter().map(|c| c.name().as_str()).collect();
@@ -100,7 +109,7 @@ pub fn write_frame_csv(
             .map(|c| c.get(i).map(any_text).unwrap_or_default())
             .collect::<Vec<String>>()
     });
-    write_records(path, &headers, rows, bom)
+    write_records(path, &headers, rows, bom, sink)
 }
 
 #[cfg(test)]
@@ -144,14 +153,14 @@ mod tests {
     fn bom_and_files() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
-        write_csv(&totals_only(), &p, true).unwrap();
+        write_csv(&totals_only(), &p, true, &Sink::default()).unwrap();
         let bytes = std::fs::read(&p).unwrap();
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         assert_eq!(
             &bytes[3..],
             "项目,2022年项目数,2022年金额(亿元)\n合计,9,11.73\n".as_bytes()
         );
-        write_csv(&totals_only(), &p, false).unwrap();
+        write_csv(&totals_only(), &p, false, &Sink::default()).unwrap();
         assert_eq!(std::fs::read(&p).unwrap()[0], "项".as_bytes()[0]);
 
         let r = dir.path().join("rejected.csv");
@@ -160,13 +169,20 @@ mod tests {
             &["file", "value"],
             vec![vec!["a.xlsx".to_string(), "1,2".to_string()]],
             false,
+            &Sink::default(),
         )
         .unwrap();
         assert_eq!(
             std::fs::read_to_string(&r).unwrap(),
             "file,value\na.xlsx,\"1,2\"\n"
         );
-        let err = write_csv(&totals_only(), &dir.path().join("missing/t.csv"), true).unwrap_err();
+        let err = write_csv(
+            &totals_only(),
+            &dir.path().join("missing/t.csv"),
+            true,
+            &Sink::default(),
+        )
+        .unwrap_err();
         assert!(err.path().ends_with("missing/t.csv"));
     }
 }

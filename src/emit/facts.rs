@@ -6,7 +6,7 @@
 
 use super::csv::{document, line};
 use super::layout::{fixed, TOTAL};
-use super::{EmitError, Written};
+use super::{EmitError, Sink, Written};
 use crate::aggregate::{AggRow, MetricKind, MetricValue, TableResult};
 use crate::model::fen_to_wan_string;
 use std::path::Path;
@@ -92,8 +92,14 @@ pub fn facts_lines(tables: &[TableResult]) -> Vec<String> {
 }
 
 /// Writes facts.csv.
-pub fn write_facts(tables: &[TableResult], path: &Path, bom: bool) -> Result<Written, EmitError> {
-    Written::write(path, document(facts_lines(tables), bom)).map_err(EmitError::io(path))
+pub fn write_facts(
+    tables: &[TableResult],
+    path: &Path,
+    bom: bool,
+    sink: &Sink,
+) -> Result<Written, EmitError> {
+    sink.put(path, document(facts_lines(tables), bom))
+        .map_err(EmitError::io(path))
 }
 
 #[cfg(test)]
@@ -157,7 +163,7 @@ year,month,table,dimension,key,metric,value
     fn file_has_bom_and_newlines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("facts.csv");
-        write_facts(&[totals_only()], &p, true).unwrap();
+        write_facts(&[totals_only()], &p, true, &Sink::default()).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(
             text,

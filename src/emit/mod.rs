@@ -46,6 +46,78 @@ impl Written {
     }
 }
 
+/// Where a run's files are written. A re-run that replaces a period folder links that
+/// folder's file where it holds exactly the bytes to be written: most of a re-run's files
+/// are the same as before, and making a file costs more than reading one. The replaced
+/// folder is removed once the new one is in place, so the link is the file's only name
+/// then: editing the new file cannot change another period's.
+#[derive(Debug, Default)]
+pub struct Sink {
+    /// The folder being written, and the folder it replaces.
+    folders: Option<(PathBuf, PathBuf)>,
+}
+
+impl Sink {
+    /// Writes into `dir`, linking files of `replaced` where they are the same.
+    pub fn replacing(dir: &Path, replaced: &Path) -> Sink {
+        Sink {
+            folders: Some((dir.to_path_buf(), replaced.to_path_buf())),
+        }
+    }
+
+    /// Writes `bytes` to `path`.
+    pub fn put(&self, path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<Written> {
+        self.put_as(path, bytes.as_ref(), None)
+    }
+
+    /// [`Sink::put`] of bytes whose sha256 is known.
+    pub fn put_known(&self, path: &Path, bytes: &[u8], sha256: &str) -> std::io::Result<Written> {
+        self.put_as(path, bytes, Some(sha256))
+    }
+
+    fn put_as(&self, path: &Path, bytes: &[u8], sha256: Option<&str>) -> std::io::Result<Written> {
+        let before = self
+            .folders
+            .as_ref()
+            .and_then(|(dir, replaced)| Some(replaced.join(path.strip_prefix(dir).ok()?)));
+        let linked =
+            before.is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
+        if !linked {
+            std::fs::write(path, bytes)?;
+        }
+        Ok(Written {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            sha256: match sha256 {
+                Some(s) => s.to_string(),
+                None => crate::util::sha256_hex(bytes),
+            },
+        })
+    }
+}
+
+/// Whether the file at `path` holds exactly `bytes`, read through a small buffer.
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        return false;
+    }
+    let mut buf = [0u8; 64 << 10];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {

@@ -86,18 +86,23 @@ pub fn make_null_page_early() {
 }
 
 /// Writes a table in long form to Parquet.
-pub fn write_parquet(table: &TableResult, path: &Path) -> Result<super::Written, EmitError> {
+pub fn write_parquet(
+    table: &TableResult,
+    path: &Path,
+    sink: &super::Sink,
+) -> Result<super::Written, EmitError> {
     let bytes = parquet_bytes(table).map_err(|source| EmitError::Parquet {
         path: path.to_path_buf(),
         source,
     })?;
-    super::Written::write(path, bytes).map_err(EmitError::io(path))
+    sink.put(path, bytes).map_err(EmitError::io(path))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::Sink;
 
     #[test]
     fn deterministic_and_readable() {
@@ -105,8 +110,8 @@ mod tests {
         for t in [annual_wide(), totals_only(), ytd_long()] {
             let a = dir.path().join(format!("{}-a.parquet", t.name));
             let b = dir.path().join(format!("{}-b.parquet", t.name));
-            write_parquet(&t, &a).unwrap();
-            write_parquet(&t, &b).unwrap();
+            write_parquet(&t, &a, &Sink::default()).unwrap();
+            write_parquet(&t, &b, &Sink::default()).unwrap();
             assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
             let df = ParquetReader::new(std::fs::File::open(&a).unwrap())
                 .finish()

@@ -196,26 +196,27 @@ pub fn write_report(
     tables: &[TableResult],
     meta: &ReportMeta,
     path: &Path,
+    sink: &super::Sink,
 ) -> Result<super::Written, EmitError> {
-    super::Written::write(path, render(tables, meta)).map_err(EmitError::io(path))
+    sink.put(path, render(tables, meta))
+        .map_err(EmitError::io(path))
 }
 
 /// Writes the font the page falls back to, with its licence, into the output folder `dir`.
 /// Returns the files written.
-pub fn write_fonts(dir: &Path) -> Result<Vec<super::Written>, EmitError> {
+pub fn write_fonts(dir: &Path, sink: &super::Sink) -> Result<Vec<super::Written>, EmitError> {
     let font = dir.join(FONT_FILE);
     let licence = dir.join(FONT_LICENCE_FILE);
     if let Some(fonts) = font.parent() {
         std::fs::create_dir_all(fonts).map_err(EmitError::io(fonts))?;
     }
-    std::fs::write(&font, super::chart::FONT).map_err(EmitError::io(&font))?;
     // The font's digest is known: hashing its 1.8 MB took a millisecond of every run.
-    let font = super::Written {
-        path: font,
-        size: super::chart::FONT.len() as u64,
-        sha256: FONT_SHA256.to_string(),
-    };
-    let licence = super::Written::write(&licence, FONT_LICENCE).map_err(EmitError::io(&licence))?;
+    let font = sink
+        .put_known(&font, super::chart::FONT, FONT_SHA256)
+        .map_err(EmitError::io(&font))?;
+    let licence = sink
+        .put(&licence, FONT_LICENCE)
+        .map_err(EmitError::io(&licence))?;
     Ok(vec![font, licence])
 }
 
@@ -226,7 +227,7 @@ mod tests {
     #[test]
     fn the_font_digest_is_the_fonts() {
         let dir = tempfile::tempdir().expect("temporary folder");
-        for w in write_fonts(dir.path()).expect("written") {
+        for w in write_fonts(dir.path(), &super::super::Sink::default()).expect("written") {
             let bytes = std::fs::read(&w.path).expect("readable");
             assert_eq!(w, super::super::Written::of(&w.path, &bytes));
         }

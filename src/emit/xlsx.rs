@@ -31,12 +31,13 @@ pub fn write_xlsx(
     tables: &[TableResult],
     meta: &TableMeta,
     path: &Path,
+    sink: &super::Sink,
 ) -> Result<super::Written, EmitError> {
     let bytes = xlsx_bytes(tables, meta).map_err(|source| EmitError::Xlsx {
         path: path.to_path_buf(),
         source,
     })?;
-    super::Written::write(path, bytes).map_err(EmitError::io(path))
+    sink.put(path, bytes).map_err(EmitError::io(path))
 }
 
 /// The workbook's bytes.
@@ -289,6 +290,7 @@ fn merged_text(
 mod tests {
     use super::*;
     use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::Sink;
     use calamine::{open_workbook, Data, Reader, Xlsx};
     use std::io::Read;
 
@@ -306,9 +308,9 @@ mod tests {
         let tables = [annual_wide(), totals_only(), ytd_long()];
         let a = dir.path().join("a.xlsx");
         let b = dir.path().join("b.xlsx");
-        write_xlsx(&tables, &meta(), &a).unwrap();
+        write_xlsx(&tables, &meta(), &a, &Sink::default()).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        write_xlsx(&tables, &meta(), &b).unwrap();
+        write_xlsx(&tables, &meta(), &b, &Sink::default()).unwrap();
         let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert_eq!(a, b);
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
@@ -324,7 +326,13 @@ mod tests {
     fn reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.xlsx");
-        write_xlsx(&[annual_wide(), totals_only(), ytd_long()], &meta(), &p).unwrap();
+        write_xlsx(
+            &[annual_wide(), totals_only(), ytd_long()],
+            &meta(),
+            &p,
+            &Sink::default(),
+        )
+        .unwrap();
         let mut wb: Xlsx<_> = open_workbook(&p).unwrap();
         assert_eq!(
             wb.sheet_names(),

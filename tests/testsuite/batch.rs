@@ -104,6 +104,36 @@ fn a_replaced_output_folder_is_removed_by_the_next_run() {
 }
 
 #[test]
+fn a_re_run_keeps_unchanged_files_but_never_an_edited_one() {
+    let p = project();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let csv = "out/t/2022-12/tables/by_nature.csv";
+    let wrote = p.read(csv);
+    // An analyst edits a table in place; the next run must not carry the edit over.
+    std::fs::write(p.path(csv), "edited\n").unwrap();
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert_eq!(p.read(csv), wrote);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = |rel: &str| std::fs::metadata(p.path(rel)).unwrap().nlink();
+        // The unchanged workbook is the replaced folder's file (now in the trash), the edited
+        // table a new one; neither shares its bytes with another period.
+        assert_eq!(links("out/t/2022-12/tables/t.xlsx"), 2);
+        assert_eq!(links(csv), 1);
+        // Once the trash is emptied by the run after, every file has one name again.
+        p.cmd().args(["run", "p.toml"]).assert().code(0);
+        assert_eq!(links(csv), 2);
+        p.cmd()
+            .args(["run", "p.toml", "--no-cache"])
+            .assert()
+            .code(0);
+        assert_eq!(links("out/t/2022-12/tables/t.xlsx"), 1);
+        assert_eq!(links(csv), 1);
+    }
+}
+
+#[test]
 fn tables_are_byte_identical_on_a_second_run() {
     let p = project();
     p.cmd()
