@@ -85,6 +85,10 @@ impl Reuse {
         format!("{}.parquet", &self.datasets[dataset][..32])
     }
 
+    fn data_digest_entry(&self, dataset: usize) -> String {
+        format!("{}.sha256", &self.datasets[dataset][..32])
+    }
+
     /// An entry's path, the entry marked as used so that pruning keeps it.
     fn used_entry(&self, name: String) -> PathBuf {
         let path = self.dir.join(&name);
@@ -160,16 +164,39 @@ impl Reuse {
         format!("{}\0{}", file.display, file.sha256)
     }
 
-    /// Copies an unchanged dataset's kept clean-data file to `to`, checking its seal and
-    /// hashing it for the manifest on the way; None (and `to` left to be written anew) when
-    /// there is none or it is damaged.
-    pub fn copy_data(&self, dataset: usize, to: &Path) -> Option<crate::emit::Written> {
+    /// Puts an unchanged dataset's kept clean-data file at `to`; None (and `to` left to be
+    /// written anew) when there is none or it is damaged. The file the replaced folder holds
+    /// is linked when its sha256 is the kept file's (reading one file costs less than
+    /// writing one); otherwise the kept file is copied, its seal checked and its bytes hashed
+    /// for the manifest on the way.
+    pub fn copy_data(
+        &self,
+        dataset: usize,
+        to: &Path,
+        sink: &crate::emit::Sink,
+    ) -> Option<crate::emit::Written> {
         let path = self.used_entry(self.data_entry(dataset));
+        let digest = self.load(self.data_digest_entry(dataset));
+        let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
+        if let (Some(before), Some(digest)) = (sink.before(to), digest) {
+            if let Ok((size, sha256)) = crate::util::file_sha256_hex(&before) {
+                if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
+                    return Some(crate::emit::Written {
+                        path: to.to_path_buf(),
+                        size,
+                        sha256,
+                    });
+                }
+            }
+        }
         let copied = crate::util::copy_sealed(&path, to);
         if copied.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
         }
         let (size, sha256) = copied?;
+        if digest != Some(sha256.as_str()) {
+            self.store(self.data_digest_entry(dataset), sha256.as_bytes());
+        }
         Some(crate::emit::Written {
             path: to.to_path_buf(),
             size,
@@ -177,8 +204,10 @@ impl Reuse {
         })
     }
 
-    pub fn keep_data(&self, dataset: usize, parquet: &[u8]) {
+    /// Keeps a dataset's clean-data file, and its sha256, for the next run.
+    pub fn keep_data(&self, dataset: usize, parquet: &[u8], sha256: &str) {
         self.store(self.data_entry(dataset), parquet);
+        self.store(self.data_digest_entry(dataset), sha256.as_bytes());
     }
 
     /// Removes the entries this run did not use (not the temporary files of entries being

@@ -868,17 +868,18 @@ fn write_outputs(
             .map(|d| {
                 let path = data_dir.join(format!("{}.parquet", pipeline.datasets[d].name));
                 // An unchanged dataset's file is the last run's, byte for byte.
-                if let Some(copied) = reuse.and_then(|r| r.copy_data(d, &path)) {
+                if let Some(copied) = reuse.and_then(|r| r.copy_data(d, &path, sink)) {
                     return Ok(copied);
                 }
                 let bytes = batch.data_file(pipeline, d).map_err(|e| Error::Output {
                     path: path.clone(),
                     source: std::io::Error::other(e.to_string()),
                 })?;
+                let written = sink.put(&path, &bytes).map_err(Error::output(&path))?;
                 if let Some(r) = reuse {
-                    r.keep_data(d, &bytes);
+                    r.keep_data(d, &bytes, &written.sha256);
                 }
-                sink.put(&path, &bytes).map_err(Error::output(&path))
+                Ok(written)
             })
             .collect();
         paths.into_iter().collect()

@@ -75,13 +75,16 @@ impl Sink {
         self.put_as(path, bytes, Some(sha256))
     }
 
+    /// The file at `path`'s place in the folder being replaced, if there is one.
+    pub fn before(&self, path: &Path) -> Option<PathBuf> {
+        let (dir, replaced) = self.folders.as_ref()?;
+        Some(replaced.join(path.strip_prefix(dir).ok()?))
+    }
+
     fn put_as(&self, path: &Path, bytes: &[u8], sha256: Option<&str>) -> std::io::Result<Written> {
-        let before = self
-            .folders
-            .as_ref()
-            .and_then(|(dir, replaced)| Some(replaced.join(path.strip_prefix(dir).ok()?)));
-        let linked =
-            before.is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
+        let linked = self
+            .before(path)
+            .is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
         if !linked {
             std::fs::write(path, bytes)?;
         }

@@ -452,18 +452,19 @@ fn a_re_run_aggregates_only_the_datasets_whose_workbooks_changed() {
     for ((rel, w), (_, c)) in warm.iter().zip(&cold) {
         assert!(w == c, "{rel} differs between the re-run and a cold run");
     }
-    // The store holds this run's results only: one per table, one per dataset's data file,
-    // and the partials of the 13 tables whose measures add up exactly.
+    // The store holds this run's results only: one per table, one per dataset's data file
+    // with its digest, and the partials of the 13 tables whose measures add up exactly.
     let kept = tree(&p.path("out/erdao/.cache/results"));
     let count = |ext: &str| kept.iter().filter(|k| k.0.ends_with(ext)).count();
     assert_eq!(
         (
             count(".table"),
             count(".parquet"),
+            count(".sha256"),
             count(".partials"),
             kept.len()
         ),
-        (14, 7, 13, 34),
+        (14, 7, 7, 13, 41),
         "{:?}",
         kept.iter().map(|k| &k.0).collect::<Vec<_>>()
     );
