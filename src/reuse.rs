@@ -178,7 +178,10 @@ impl Reuse {
         let path = self.used_entry(self.data_entry(dataset));
         let digest = self.load(self.data_digest_entry(dataset));
         let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
-        if let (Some(before), Some(digest)) = (sink.before(to), digest) {
+        let before = sink
+            .before(to)
+            .filter(|b| crate::emit::is_plain_file(b, None));
+        if let (Some(before), Some(digest)) = (before, digest) {
             if let Ok((size, sha256)) = crate::util::file_sha256_hex(&before) {
                 if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
                     return Some(crate::emit::Written {

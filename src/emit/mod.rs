@@ -99,15 +99,16 @@ impl Sink {
     }
 }
 
-/// Whether the file at `path` holds exactly `bytes`, read through a small buffer.
+/// Whether `path` is a plain file (not a link to one, which a hard link would copy as a
+/// link) holding exactly `bytes`, read through a small buffer.
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read;
+    if !is_plain_file(path, Some(bytes.len() as u64)) {
+        return false;
+    }
     let Ok(mut file) = std::fs::File::open(path) else {
         return false;
     };
-    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
-        return false;
-    }
     let mut buf = [0u8; 64 << 10];
     let mut rest = bytes;
     loop {
@@ -119,6 +120,12 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// Whether `path` is a plain file, not a symbolic link, of `len` bytes when given.
+pub fn is_plain_file(path: &Path, len: Option<u64>) -> bool {
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_file() && len.is_none_or(|l| m.len() == l))
 }
 
 /// A file that could not be written.

@@ -130,6 +130,14 @@ fn a_re_run_keeps_unchanged_files_but_never_an_edited_one() {
             .code(0);
         assert_eq!(links("out/t/2022-12/tables/t.xlsx"), 1);
         assert_eq!(links(csv), 1);
+        // A file replaced by a symbolic link to the same bytes is written, not linked as a link.
+        std::fs::copy(p.path(csv), p.path("elsewhere.csv")).unwrap();
+        std::fs::remove_file(p.path(csv)).unwrap();
+        std::os::unix::fs::symlink(p.path("elsewhere.csv"), p.path(csv)).unwrap();
+        p.cmd().args(["run", "p.toml"]).assert().code(0);
+        let kind = std::fs::symlink_metadata(p.path(csv)).unwrap().file_type();
+        assert!(kind.is_file(), "{kind:?}");
+        assert_eq!(p.read(csv), wrote);
     }
 }
 
