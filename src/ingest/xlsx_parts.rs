@@ -143,23 +143,33 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
         }
     }
     check_counts(&mut zip, limit)?;
-    let workbook =
-        entry(&mut zip, "xl/workbook.xml", limit)?.and_then(|b| String::from_utf8(b).ok());
+    let workbook = entry(&mut zip, WORKBOOK, limit)?.and_then(|b| String::from_utf8(b).ok());
     let full_calc_on_load = workbook.as_deref().is_some_and(|w| {
         tags(w, "calcPr")
             .first()
             .and_then(|t| attr(t, "fullCalcOnLoad"))
             .is_some_and(|v| v == "1" || v == "true")
     });
+    // Only the usual layout, whose workbook part calamine would find at the same place.
+    let usual = entry(&mut zip, "_rels/.rels", limit)?
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|rels| {
+            tags(&rels, "Relationship").into_iter().any(|t| {
+                attr(t, "Type").is_some_and(|k| k.ends_with("/officeDocument"))
+                    && attr(t, "Target").is_some_and(|x| x.trim_start_matches('/') == WORKBOOK)
+            })
+        });
     let sheets = match workbook {
-        Some(w) => sheet_parts(&mut zip, &w, limit)?,
-        None => None,
+        Some(w) if usual => sheet_parts(&mut zip, &w, limit)?,
+        _ => None,
     };
     Ok(Scan {
         sheets,
         full_calc_on_load,
     })
 }
+
+const WORKBOOK: &str = "xl/workbook.xml";
 
 fn too_big(part: &str, size: u64, limit: u64) -> String {
     format!(
@@ -415,6 +425,7 @@ mod tests {
         let mut w = zip::ZipWriter::new(&mut buf);
         let opts = zip::write::SimpleFileOptions::default();
         for (name, body) in [
+            ("_rels/.rels", br#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec()),
             ("xl/workbook.xml", br#"<workbook><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec()),
             ("xl/_rels/workbook.xml.rels", br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#.to_vec()),
             ("xl/worksheets/sheet1.xml", xml),
