@@ -108,7 +108,9 @@ impl std::ops::Deref for SealedMap {
 pub fn map_sealed(path: &std::path::Path) -> Option<SealedMap> {
     let file = std::fs::File::open(path).ok()?;
     // SAFETY: sealed files are written beside their place and renamed over it (or removed),
-    // never changed where they are, so the mapped bytes cannot change under the map.
+    // never changed where they are, so the mapped bytes cannot change under the map. Another
+    // program cutting an entry short while it is mapped would end the process (SIGBUS); on
+    // Windows a mapped entry cannot be replaced or removed until the map is dropped.
     let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     let len = map.len().checked_sub(4)?;
     let (body, crc) = map.split_at(len);
