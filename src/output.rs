@@ -170,6 +170,14 @@ impl Trash {
         }
     }
 
+    /// Waits until what earlier runs left is removed: then no file of the folder being
+    /// replaced still has a second name in the trash (see [`crate::emit::Sink`]).
+    pub fn wait(&mut self) {
+        if let Some(t) = self.emptying.take() {
+            let _ = t.join();
+        }
+    }
+
     /// Moves a replaced folder in; false if it could not be moved.
     fn take(&self, old: &Path) -> bool {
         let Some(name) = old.file_name() else {
@@ -183,9 +191,7 @@ impl Trash {
 impl Drop for Trash {
     /// A run ends only after what earlier runs left has been removed.
     fn drop(&mut self) {
-        if let Some(t) = self.emptying.take() {
-            let _ = t.join();
-        }
+        self.wait();
     }
 }
 

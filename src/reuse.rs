@@ -178,9 +178,7 @@ impl Reuse {
         let path = self.used_entry(self.data_entry(dataset));
         let digest = self.load(self.data_digest_entry(dataset));
         let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
-        let before = sink
-            .before(to)
-            .filter(|b| crate::emit::is_plain_file(b, None));
+        let before = sink.before(to).filter(|b| crate::emit::linkable(b, None));
         if let (Some(before), Some(digest)) = (before, digest) {
             if let Ok((size, sha256)) = crate::util::file_sha256_hex(&before) {
                 if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
@@ -191,6 +189,10 @@ impl Reuse {
                     });
                 }
             }
+        }
+        // Never through a name already there, which may be a link to the replaced folder.
+        if sink.before(to).is_some() {
+            let _ = std::fs::remove_file(to);
         }
         let copied = crate::util::copy_sealed(&path, to);
         if copied.is_none() && path.exists() {

@@ -360,7 +360,7 @@ pub fn read_list(
                         }
                     }
                     let latest = aggregate::frame::latest_period(&frames);
-                    // Images are encoded later: see `Batch::store_images`.
+                    // Images are encoded later: see `store_images`.
                     let images = None;
                     (report, FileColumns::Built { frames, images }, latest)
                 }
@@ -635,7 +635,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         .join(&pipeline.name);
     let cache = (opts.from_parquet.is_none() && !opts.no_cache)
         .then(|| Cache::new(&out_root.join(".cache"), pipeline));
-    let trash = (!opts.no_cache).then(|| crate::output::Trash::open(out_root.join(".cache/trash")));
+    let mut trash =
+        (!opts.no_cache).then(|| crate::output::Trash::open(out_root.join(".cache/trash")));
     let mut batch = match &opts.from_parquet {
         None => read_batch(pipeline, opts.period, cache.as_ref(), Build::Later)?,
         Some(dir) => {
@@ -660,7 +661,16 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             }
         }
     };
+    // A run that stops here still keeps its readings in the parse cache for the next.
+    let keep_readings = |batch: &Batch| {
+        if let Some(c) = &cache {
+            if let Err(e) = store_images(batch.fresh(), c) {
+                warn!("cannot keep the readings in the parse cache: {e}");
+            }
+        }
+    };
     let Some(period) = batch.period else {
+        keep_readings(&batch);
         return Err(Error::Data(
             "no data rows were read, so there is no period to report; see the warnings above"
                 .into(),
@@ -674,6 +684,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         warn!("{} rows rejected; see rejected.csv", acc.rows_rejected);
     }
     if opts.strict && (acc.rows_rejected > 0 || batch.unreadable() > 0) {
+        keep_readings(&batch);
         return Err(Error::Data(format!(
             "--strict: {} rejected rows and {} unreadable files; nothing written",
             acc.rows_rejected,
@@ -716,10 +727,15 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let t = Instant::now();
     let png_cache = (!opts.no_cache)
         .then(|| emit::chart::PngCache::new(&out_root.join(".cache").join("charts")));
-    // `--no-cache` writes every file anew.
-    let sink = match opts.no_cache {
-        true => emit::Sink::default(),
-        false => emit::Sink::replacing(staging.path(), &target),
+    // `--no-cache` writes every file anew. Files are linked only from a folder of this
+    // output (not through a symbolic link to one elsewhere, whose files would outlive the
+    // run), once the trash no longer holds second names of its files.
+    let sink = match trash.as_mut() {
+        Some(trash) if target.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
+            trash.wait();
+            emit::Sink::replacing(staging.path(), &target)
+        }
+        _ => emit::Sink::default(),
     };
     let mut written = write_outputs(
         pipeline,

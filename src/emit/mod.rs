@@ -48,9 +48,10 @@ impl Written {
 
 /// Where a run's files are written. A re-run that replaces a period folder links that
 /// folder's file where it holds exactly the bytes to be written: most of a re-run's files
-/// are the same as before, and making a file costs more than reading one. The replaced
-/// folder is removed once the new one is in place, so the link is the file's only name
-/// then: editing the new file cannot change another period's.
+/// are the same as before, and making a file costs more than reading one. Only a plain file
+/// with no other name is linked (on Unix; elsewhere nothing is), and the replaced folder
+/// goes to `.cache/trash/`, which the next run empties: from then on the new file's name is
+/// its only one, and editing it cannot change another folder's file.
 #[derive(Debug, Default)]
 pub struct Sink {
     /// The folder being written, and the folder it replaces.
@@ -86,6 +87,11 @@ impl Sink {
             .before(path)
             .is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
         if !linked {
+            // Never through a name already here, which may be a link to the replaced folder
+            // (two outputs whose names differ only in case, on a file system that ignores it).
+            if self.folders.is_some() {
+                let _ = std::fs::remove_file(path);
+            }
             std::fs::write(path, bytes)?;
         }
         Ok(Written {
@@ -99,11 +105,11 @@ impl Sink {
     }
 }
 
-/// Whether `path` is a plain file (not a link to one, which a hard link would copy as a
-/// link) holding exactly `bytes`, read through a small buffer.
+/// Whether `path` may be linked (see [`linkable`]) and holds exactly `bytes`, read through a
+/// small buffer.
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read;
-    if !is_plain_file(path, Some(bytes.len() as u64)) {
+    if !linkable(path, Some(bytes.len() as u64)) {
         return false;
     }
     let Ok(mut file) = std::fs::File::open(path) else {
@@ -122,10 +128,22 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-/// Whether `path` is a plain file, not a symbolic link, of `len` bytes when given.
-pub fn is_plain_file(path: &Path, len: Option<u64>) -> bool {
-    std::fs::symlink_metadata(path)
-        .is_ok_and(|m| m.file_type().is_file() && len.is_none_or(|l| m.len() == l))
+/// Whether the file at `path` may become an output's second name: a plain file (a hard link
+/// to a symbolic link would be a symbolic link) of `len` bytes when given, with no other
+/// name (a backup made of hard links must not share the new file). Unix only.
+pub fn linkable(path: &Path, len: Option<u64>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).is_ok_and(|m| {
+            m.file_type().is_file() && m.nlink() == 1 && len.is_none_or(|l| m.len() == l)
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, len);
+        false
+    }
 }
 
 /// A file that could not be written.
