@@ -190,10 +190,7 @@ impl Reuse {
                 }
             }
         }
-        // Never through a name already there, which may be a link to the replaced folder.
-        if sink.before(to).is_some() {
-            let _ = std::fs::remove_file(to);
-        }
+        sink.make_room(to);
         let copied = crate::util::copy_sealed(&path, to);
         if copied.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());

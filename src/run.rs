@@ -761,7 +761,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     );
     let manifest_path = staging.path().join("manifest.json");
     written.push(
-        emit::Written::write(&manifest_path, manifest).map_err(Error::output(&manifest_path))?,
+        emit::Sink::default()
+            .put(&manifest_path, manifest)
+            .map_err(Error::output(&manifest_path))?,
     );
     staging.commit(&target, trash.as_ref())?;
     crate::output::write_latest(&out_root, &period.to_string())?;

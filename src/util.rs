@@ -9,23 +9,34 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Size and lower-case hex sha256 of a file, read through a small buffer.
 pub fn file_sha256_hex(path: &std::path::Path) -> std::io::Result<(u64, String)> {
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    each_chunk(path, |chunk| {
+        hasher.update(chunk);
+        size += chunk.len() as u64;
+        true
+    })?;
+    Ok((size, hex(&hasher.finalize())))
+}
+
+/// Reads the file at `path` through a 64 KiB buffer, handing each piece to `f` until it
+/// answers false; whether it read to the end.
+pub fn each_chunk(
+    path: &std::path::Path,
+    mut f: impl FnMut(&[u8]) -> bool,
+) -> std::io::Result<bool> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
     let mut buf = [0u8; 64 << 10];
-    let mut size = 0u64;
     loop {
         match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                size += n as u64;
-            }
+            Ok(0) => return Ok(true),
+            Ok(n) if f(&buf[..n]) => {}
+            Ok(_) => return Ok(false),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    Ok((size, hex(&hasher.finalize())))
 }
 
 fn hex(digest: &[u8]) -> String {

@@ -29,13 +29,6 @@ pub struct Written {
 }
 
 impl Written {
-    /// Writes `bytes` to `path`.
-    pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<Written> {
-        let bytes = bytes.as_ref();
-        std::fs::write(path, bytes)?;
-        Ok(Written::of(path, bytes))
-    }
-
     /// What was written to `path`: these bytes.
     pub fn of(path: &Path, bytes: &[u8]) -> Written {
         Written {
@@ -87,45 +80,43 @@ impl Sink {
             .before(path)
             .is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
         if !linked {
-            // Never through a name already here, which may be a link to the replaced folder
-            // (two outputs whose names differ only in case, on a file system that ignores it).
-            if self.folders.is_some() {
-                let _ = std::fs::remove_file(path);
-            }
+            self.make_room(path);
             std::fs::write(path, bytes)?;
         }
-        Ok(Written {
-            path: path.to_path_buf(),
-            size: bytes.len() as u64,
-            sha256: match sha256 {
-                Some(s) => s.to_string(),
-                None => crate::util::sha256_hex(bytes),
+        Ok(match sha256 {
+            Some(s) => Written {
+                path: path.to_path_buf(),
+                size: bytes.len() as u64,
+                sha256: s.to_string(),
             },
+            None => Written::of(path, bytes),
         })
+    }
+
+    /// Removes a name already at `path` before a file is written there: it may be a link to
+    /// the replaced folder (two outputs whose names differ only in case, on a file system
+    /// that ignores case), which must not be written through.
+    pub fn make_room(&self, path: &Path) {
+        if self.folders.is_some() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
-/// Whether `path` may be linked (see [`linkable`]) and holds exactly `bytes`, read through a
-/// small buffer.
+/// Whether `path` may be linked (see [`linkable`]) and holds exactly `bytes`.
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    use std::io::Read;
     if !linkable(path, Some(bytes.len() as u64)) {
         return false;
     }
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut buf = [0u8; 64 << 10];
     let mut rest = bytes;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return rest.is_empty(),
-            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
-            Ok(_) => return false,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
+    let read = crate::util::each_chunk(path, |chunk| match rest.strip_prefix(chunk) {
+        Some(after) => {
+            rest = after;
+            true
         }
-    }
+        None => false,
+    });
+    read.is_ok_and(|whole| whole && rest.is_empty())
 }
 
 /// Whether the file at `path` may become an output's second name: a plain file (a hard link
