@@ -360,7 +360,8 @@ pub fn read_list(
                         }
                     }
                     let latest = aggregate::frame::latest_period(&frames);
-                    // Images are encoded later: see `store_images`.
+                    // Images are encoded later: beside the aggregation for the parse cache
+                    // (`store_images`), or while writing when there is none.
                     let images = None;
                     (report, FileColumns::Built { frames, images }, latest)
                 }
