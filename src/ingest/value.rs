@@ -26,7 +26,14 @@ pub enum CellError {
     OutOfRange(String),
     #[error("a number where a date is expected ({0})")]
     NotADate(String),
+    #[error("a date outside the years {first}–{last} ({0})", first = DATE_YEARS.start(), last = DATE_YEARS.end())]
+    ImplausibleDate(String),
 }
+
+/// The years a date field accepts, as for year columns and titles. Excel's own dates start in
+/// 1900; a year far beyond the plans a bureau records (or before year 1, which ISO text can
+/// write) is a typing error.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2099;
 
 /// Words that mean "nothing here" in a numeric cell.
 const DASHES: [&str; 9] = ["-", "—", "——", "－", "–", "―", "…", "...", "……"];
@@ -98,9 +105,10 @@ pub fn parse_cell(
                     Value::Text(t.to_string())
                 })
             }
-            FieldKind::Date => parse_date_text(s)
-                .map(Value::Date)
-                .ok_or_else(|| CellError::Text(s.clone())),
+            FieldKind::Date => match parse_date_text(s) {
+                Some(days) => plausible(days, s),
+                None => Err(CellError::Text(s.clone())),
+            },
             _ => match clean_number_text(s)? {
                 None => Ok(empty()),
                 Some((number, text_unit)) => {
@@ -114,9 +122,10 @@ pub fn parse_cell(
             }
             match kind {
                 FieldKind::Text => Ok(Value::Text(float_text(*f))),
-                FieldKind::Date => serial_date(*f)
-                    .map(Value::Date)
-                    .ok_or_else(|| CellError::NotADate(float_text(*f))),
+                FieldKind::Date => match serial_date(*f) {
+                    Some(days) => plausible(days, &float_text(*f)),
+                    None => Err(CellError::NotADate(float_text(*f))),
+                },
                 _ => match exact_number(*f, kind, unit) {
                     Some(v) => Ok(v),
                     None => float_by_text(*f, kind, unit),
@@ -125,9 +134,10 @@ pub fn parse_cell(
         }
         Data::Int(i) => match kind {
             FieldKind::Text => Ok(Value::Text(i.to_string())),
-            FieldKind::Date => serial_date(*i as f64)
-                .map(Value::Date)
-                .ok_or_else(|| CellError::NotADate(i.to_string())),
+            FieldKind::Date => match serial_date(*i as f64) {
+                Some(days) => plausible(days, &i.to_string()),
+                None => Err(CellError::NotADate(i.to_string())),
+            },
             _ => match exact_int(*i, kind, unit) {
                 Some(v) => Ok(v),
                 None => number_value(&i.to_string(), kind, unit, || i.to_string()),
@@ -141,17 +151,20 @@ pub fn parse_cell(
             let shown = cell_text(cell);
             match kind {
                 FieldKind::Text => Ok(Value::Text(shown)),
-                FieldKind::Date => excel_days(dt.as_f64())
-                    .map(Value::Date)
-                    .ok_or(CellError::Date(shown)),
+                FieldKind::Date => match excel_days(dt.as_f64()) {
+                    Some(days) => plausible(days, &shown),
+                    None => Err(CellError::ImplausibleDate(shown)),
+                },
                 _ => Err(CellError::Date(shown)),
             }
         }
         Data::DateTimeIso(s) => match kind {
             FieldKind::Text => Ok(Value::Text(s.clone())),
-            FieldKind::Date => parse_date_text(s)
-                .map(Value::Date)
-                .ok_or_else(|| CellError::Date(s.clone())),
+            // An ISO date cell that does not parse names a year no calendar here holds.
+            FieldKind::Date => match parse_date_text(s) {
+                Some(days) => plausible(days, s),
+                None => Err(CellError::ImplausibleDate(s.clone())),
+            },
             _ => Err(CellError::Date(s.clone())),
         },
         Data::DurationIso(s) => match kind {
@@ -345,10 +358,25 @@ fn serial_date(f: f64) -> Option<i32> {
     excel_days(f)
 }
 
+/// A date field's value when its year is in [`DATE_YEARS`].
+fn plausible(days: i32, shown: &str) -> Result<Value, CellError> {
+    let year = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|e| e.checked_add_signed(chrono::Duration::days(days as i64)))
+        .map(|d| chrono::Datelike::year(&d));
+    match year {
+        Some(y) if DATE_YEARS.contains(&y) => Ok(Value::Date(days)),
+        _ => Err(CellError::ImplausibleDate(shown.to_string())),
+    }
+}
+
 /// `2022-05-01`, `2022/5/1`, `2022.5.1`, `2022年5月1日` (also with a time after a space or T).
+/// A sign before the year (`-1000-01-01`, ISO's years before 1) is not a date here.
 fn parse_date_text(raw: &str) -> Option<i32> {
     let s: String = raw.nfkc().collect();
     let s = trim(&s).split([' ', 'T']).next().unwrap_or("");
+    if s.starts_with(['-', '+', '−']) {
+        return None;
+    }
     let parts: Vec<&str> = s
         .split(['-', '/', '.', '年', '月', '日'])
         .filter(|p| !p.is_empty())
@@ -482,6 +510,37 @@ mod tests {
             parse_cell(&Data::Float(3.5), Count, Wanyuan, Zero),
             Err(CellError::Fraction(_))
         ));
+    }
+
+    #[test]
+    fn dates_before_year_one_and_implausible_years_are_refused() {
+        let iso = |x: &str| Data::DateTimeIso(x.to_string());
+        for (cell, shown) in [
+            (iso("-1000-01-01"), "-1000-01-01"),
+            (iso("0000-01-01"), "0000-01-01"),
+            (iso("9999-12-31"), "9999-12-31"),
+            (s("-2022-01-01"), "-2022-01-01"),
+            (s("1000年1月1日"), "1000年1月1日"),
+            (Data::Float(2_958_465.0), "2958465"),
+        ] {
+            let got = parse_cell(&cell, Date, Wanyuan, Zero);
+            assert!(
+                matches!(&got, Err(CellError::ImplausibleDate(x)) | Err(CellError::Text(x)) if x == shown),
+                "{cell:?} gave {got:?}"
+            );
+        }
+        assert_eq!(
+            parse_cell(&iso("1000-01-01"), Date, Wanyuan, Zero),
+            Err(CellError::ImplausibleDate("1000-01-01".into()))
+        );
+        assert_eq!(
+            parse_cell(&iso("2022-05-01"), Date, Wanyuan, Zero),
+            Ok(Value::Date(19113))
+        );
+        assert_eq!(
+            CellError::ImplausibleDate("-1000-01-01".into()).to_string(),
+            "a date outside the years 1900–2099 (-1000-01-01)"
+        );
     }
 
     #[test]
