@@ -25,6 +25,8 @@ pub struct Batch {
     pub notes: Vec<String>,
     /// Problems with the inputs as a whole (a folder named like a workbook).
     pub input_warnings: Vec<String>,
+    /// What the outputs could not hold as the data has it (a text longer than an XLSX cell).
+    pub output_warnings: Vec<String>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
     /// The clean rows, one frame per dataset in pipeline order, once [`Batch::build_frames`]
@@ -150,6 +152,7 @@ impl Batch {
                 }
             }
         }
+        out.extend(self.output_warnings.iter().cloned());
         out
     }
 
@@ -395,6 +398,7 @@ pub fn read_list(
         files,
         notes: Vec::new(),
         input_warnings: Vec::new(),
+        output_warnings: Vec::new(),
         period: latest,
         timings: Vec::new(),
         frames: Vec::new(),
@@ -652,6 +656,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 files,
                 notes: Vec::new(),
                 input_warnings: Vec::new(),
+                output_warnings: Vec::new(),
                 period: opts
                     .period
                     .or_else(|| aggregate::frame::latest_period(&frames)),
@@ -719,6 +724,15 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         }
     };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
+    if pipeline.output.formats.contains(&Format::Xlsx) {
+        batch.output_warnings = emit::xlsx::overlong_cells(&tables)
+            .into_iter()
+            .map(|w| format!("tables/{}.xlsx: {w}", pipeline.name))
+            .collect();
+        for w in &batch.output_warnings {
+            warn!("{w}");
+        }
+    }
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
     let _lock = crate::output::Lock::acquire(&out_root)?;
@@ -816,7 +830,7 @@ fn write_outputs(
     for d in [&tables_dir, &data_dir, &charts_dir] {
         std::fs::create_dir_all(d).map_err(Error::output(d))?;
     }
-    let bom = pipeline.output.csv_bom;
+    let csv = pipeline.output.csv;
     let formats = &pipeline.output.formats;
     let emit_err = |e: emit::EmitError| Error::Emit(Box::new(e));
     let rel = |p: &Path| {
@@ -847,7 +861,7 @@ fn write_outputs(
         let mut l = emit::report::TableLinks::default();
         if formats.contains(&Format::Csv) {
             let path = tables_dir.join(format!("{}.csv", t.name));
-            written.push(emit::write_csv(t, &path, bom, sink).map_err(emit_err)?);
+            written.push(emit::write_csv(t, &path, csv, sink).map_err(emit_err)?);
             l.csv = Some(rel(&path));
         }
         if formats.contains(&Format::Parquet) {
@@ -906,7 +920,7 @@ fn write_outputs(
     // The clean data first: joining a changed dataset's file is the longest task, and the
     // other thread takes the workbook and the tables meanwhile (it starts with the oldest).
     let facts = dir.join("facts.csv");
-    let write_facts = || emit::write_facts(tables, &facts, bom, sink).map_err(emit_err);
+    let write_facts = || emit::write_facts(tables, &facts, csv, sink).map_err(emit_err);
     let (data, (book, (per_table, (facts_done, fonts)))) = rayon::join(write_data, || {
         rayon::join(write_book, || {
             use rayon::prelude::*;
@@ -940,7 +954,7 @@ fn write_outputs(
         let path = data_dir.join("series.parquet");
         written.push(crate::output::write_frame_parquet(&frame, &path, sink)?);
         let path = data_dir.join("series.csv");
-        written.push(emit::write_frame_csv(&frame, &path, bom, sink).map_err(emit_err)?);
+        written.push(emit::write_frame_csv(&frame, &path, csv, sink).map_err(emit_err)?);
     }
     let rejected = dir.join("rejected.csv");
     let rows = batch.rejections().into_iter().map(|r| {
@@ -954,7 +968,7 @@ fn write_outputs(
     let header = [
         "file", "sheet", "row", "column", "header", "value", "reason",
     ];
-    written.push(emit::write_records(&rejected, &header, rows, bom, sink).map_err(emit_err)?);
+    written.push(emit::write_records(&rejected, &header, rows, csv, sink).map_err(emit_err)?);
 
     let acc = batch.accounting();
     let meta = emit::report::ReportMeta {

@@ -1,6 +1,7 @@
 //! Pipeline files: the raw serde model, parsing that reports every problem, and validation
 //! into a resolved [`Pipeline`] that later stages use without re-checking.
 
+pub mod names;
 mod parse;
 pub mod raw;
 mod resolve;
@@ -119,8 +120,27 @@ impl Format {
 pub struct OutputPlan {
     pub dir: PathBuf,
     pub formats: Vec<Format>,
-    pub csv_bom: bool,
+    pub csv: CsvStyle,
     pub chart_scale: f32,
+}
+
+/// How every CSV yearbook writes is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// A UTF-8 byte-order mark first, which Excel on Chinese Windows needs.
+    pub bom: bool,
+    /// Text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`,
+    /// so that a spreadsheet shows it instead of evaluating it as a formula.
+    pub guard_formulas: bool,
+}
+
+impl Default for CsvStyle {
+    fn default() -> Self {
+        CsvStyle {
+            bom: true,
+            guard_formulas: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

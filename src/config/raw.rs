@@ -69,6 +69,10 @@ pub struct RawOutput {
     pub formats: Vec<String>,
     #[serde(default = "default_true")]
     pub csv_bom: bool,
+    /// Write text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`) with a
+    /// leading `'`; false for machine consumers that want the text as it was.
+    #[serde(default = "default_true")]
+    pub csv_guard_formulas: bool,
     /// PNG charts are rendered at this multiple of 960×540 pixels.
     #[serde(default = "default_scale")]
     pub chart_scale: f32,
@@ -80,6 +84,7 @@ impl Default for RawOutput {
             dir: default_out_dir(),
             formats: default_formats(),
             csv_bom: true,
+            csv_guard_formulas: true,
             chart_scale: default_scale(),
         }
     }

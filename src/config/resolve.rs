@@ -1,5 +1,6 @@
 //! Validation of a [`RawPipeline`] into a [`Pipeline`], reporting every problem found.
 
+use super::names::{self, SERIES_FILE};
 use super::parse::{path_string, Spans};
 use super::raw::{RawDataset, RawFilter, RawMeasure, RawPipeline, RawTable};
 use super::suggest::did_you_mean;
@@ -86,13 +87,8 @@ pub fn resolve(
     };
     let root = At::default();
 
-    let name_ok = !raw.name.is_empty()
-        && raw
-            .name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
-    if !name_ok {
-        c.err(&root.k("name"), "must be non-empty and use only ASCII letters, digits, `_` and `-` (it names the output folder)", None);
+    if let Some(m) = names::problem(&raw.name) {
+        c.err(&root.k("name"), m, None);
     }
 
     if raw.inputs.include.is_empty() {
@@ -152,6 +148,26 @@ pub fn resolve(
         c.err(&root.k("datasets"), "needs at least one dataset", None);
     }
     let mut datasets = Vec::new();
+    let mut folded = BTreeMap::new();
+    for name in raw.datasets.keys() {
+        let at = root.k("datasets").k(name);
+        if let Some(m) = names::problem(name) {
+            c.err(&at, format!("dataset name {m}"), None);
+        } else if name.eq_ignore_ascii_case(SERIES_FILE) {
+            c.err(
+                &at,
+                format!("dataset name `{name}` is taken by the portal series file (data/{SERIES_FILE}.parquet)"),
+                None,
+            );
+        }
+        if let Some(prev) = folded.insert(names::fold(name), name) {
+            c.err(
+                &at,
+                format!("dataset name `{name}` differs from `{prev}` only in case; both would write one file where case is ignored"),
+                None,
+            );
+        }
+    }
     for (name, ds) in &raw.datasets {
         datasets.push(resolve_dataset(
             &mut c,
@@ -165,15 +181,18 @@ pub fn resolve(
     let mut seen = BTreeMap::new();
     for (i, t) in raw.tables.iter().enumerate() {
         let at = root.k("tables").i(i);
-        if let Some(prev) = seen.insert(t.name.clone(), i) {
+        if let Some(m) = names::problem(&t.name) {
+            c.err(&at.k("name"), m, None);
+        }
+        if let Some(prev) = seen.insert(names::fold(&t.name), i) {
             c.err(
                 &at.k("name"),
-                format!("table name `{}` is already used by tables[{prev}]", t.name),
+                format!(
+                    "table name `{}` is already used by tables[{prev}] (names that differ only in case count as the same file)",
+                    t.name
+                ),
                 None,
             );
-        }
-        if t.name.trim().is_empty() {
-            c.err(&at.k("name"), "must not be empty", None);
         }
         if let Some(spec) = resolve_table(&mut c, &at, t, &datasets) {
             tables.push(spec);
@@ -184,7 +203,7 @@ pub fn resolve(
     let mut chart_names = BTreeSet::new();
     for (i, ch) in raw.charts.iter().enumerate() {
         let at = root.k("charts").i(i);
-        if !chart_names.insert(ch.name.clone()) {
+        if !chart_names.insert(names::fold(&ch.name)) {
             c.err(
                 &at.k("name"),
                 format!("chart name `{}` is used twice", ch.name),
@@ -234,7 +253,10 @@ pub fn resolve(
         output: OutputPlan {
             dir: base_dir.join(&raw.output.dir),
             formats: formats.into_iter().collect(),
-            csv_bom: raw.output.csv_bom,
+            csv: CsvStyle {
+                bom: raw.output.csv_bom,
+                guard_formulas: raw.output.csv_guard_formulas,
+            },
             chart_scale: raw.output.chart_scale,
         },
         datasets,
@@ -251,17 +273,8 @@ fn resolve_chart(
     tables: &[TableSpec],
 ) -> Option<ChartDecl> {
     use crate::emit::chart::{ChartKind, ChartSpec, XAxis};
-    let name_ok = !ch.name.is_empty()
-        && ch
-            .name
-            .chars()
-            .all(|x| x.is_alphanumeric() || x == '_' || x == '-');
-    if !name_ok {
-        c.err(
-            &at.k("name"),
-            "must be non-empty and use only letters, digits, `_` and `-` (it names the chart file)",
-            None,
-        );
+    if let Some(m) = names::problem(&ch.name) {
+        c.err(&at.k("name"), m, None);
     }
     let kind = ChartKind::parse(&ch.kind);
     if kind.is_none() {
@@ -342,13 +355,15 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
     }
     let mut fields: Vec<Field> = Vec::new();
     // Which field claimed each header key, to catch one header text mapped to two fields.
-    let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+    // Maps and sets, not scans, so that validation stays linear in the number of synonyms.
+    let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut field_names = BTreeSet::new();
     for (i, f) in ds.fields.iter().enumerate() {
         let fat = at.k("fields").i(i);
         if f.name.trim().is_empty() {
             c.err(&fat.k("name"), "must not be empty", None);
         }
-        if fields.iter().any(|g| g.name == f.name) {
+        if !field_names.insert(f.name.as_str()) {
             c.err(
                 &fat.k("name"),
                 format!("field `{}` is declared twice in dataset `{name}`", f.name),
@@ -382,18 +397,19 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
                 continue;
             }
             match claimed.get(&key) {
-                Some(owner) if owner != &f.name => {
+                Some(&owner) if owner != i => {
+                    let owner = &ds.fields[owner].name;
                     c.err(
                         &fat.k("synonyms").i(j.saturating_sub(1)),
                         format!("header text `{syn}` (normalised `{key}`) already maps to field `{owner}`"),
                         None,
                     );
                 }
-                _ => {
-                    claimed.insert(key.clone(), f.name.clone());
-                    if !keys.contains(&key) {
-                        keys.push(key);
-                    }
+                // Listed twice for this field: kept once.
+                Some(_) => {}
+                None => {
+                    claimed.insert(key.clone(), i);
+                    keys.push(key);
                 }
             }
         }

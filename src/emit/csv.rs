@@ -2,18 +2,21 @@
 //!
 //! RFC 4180 quoting, "\n" line endings, UTF-8 with an optional byte-order mark (Excel on
 //! Chinese Windows needs it to read UTF-8). Values are written as their exact decimal text,
-//! without thousands separators.
+//! without thousands separators. Every field of every CSV passes through [`line`], which
+//! guards text a spreadsheet would evaluate as a formula (see [`CsvStyle`]).
 
 use super::layout::{display, CellOut};
 use super::{EmitError, Sink, Written};
 use crate::aggregate::TableResult;
+pub use crate::config::CsvStyle;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The UTF-8 byte-order mark.
 pub const BOM: &str = "\u{feff}";
 
 /// Quotes a field when it holds a comma, a quote or a line break (RFC 4180).
-pub fn quote(field: &str) -> std::borrow::Cow<'_, str> {
+pub fn quote(field: &str) -> Cow<'_, str> {
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\"")).into()
     } else {
@@ -21,22 +24,47 @@ pub fn quote(field: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Text that Excel, LibreOffice or WPS would read as a formula (`=HYPERLINK(…)`, `=cmd|…`,
+/// `@SUM(…)`) gets a leading `'`, which they show as text. A number keeps its sign: `-12.5`
+/// stays a negative amount.
+pub fn guard_formula(field: &str) -> Cow<'_, str> {
+    let risky = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_number(field) {
+        format!("'{field}").into()
+    } else {
+        field.into()
+    }
+}
+
+/// A plain decimal number as yearbook writes them: a sign, digits, at most one point.
+fn is_number(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    !(int.is_empty() && frac.is_empty())
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// One CSV line, without its line ending.
-pub fn line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
+pub fn line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>, style: CsvStyle) -> String {
     let mut out = String::new();
     for (i, f) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&quote(f.as_ref()));
+        let f = f.as_ref();
+        match style.guard_formulas {
+            true => out.push_str(&quote(&guard_formula(f))),
+            false => out.push_str(&quote(f)),
+        }
     }
     out
 }
 
 /// Lines joined with "\n" (a final one included), after a BOM when asked.
-pub(crate) fn document(lines: impl IntoIterator<Item = String>, bom: bool) -> String {
+pub(crate) fn document(lines: impl IntoIterator<Item = String>, style: CsvStyle) -> String {
     let mut out = String::new();
-    if bom {
+    if style.bom {
         out.push_str(BOM);
     }
     for l in lines {
@@ -47,21 +75,24 @@ pub(crate) fn document(lines: impl IntoIterator<Item = String>, bom: bool) -> St
 }
 
 /// The CSV text of a table's display grid.
-pub fn csv_text(table: &TableResult, bom: bool) -> String {
+pub fn csv_text(table: &TableResult, style: CsvStyle) -> String {
     let grid = display(table);
-    let lines = std::iter::once(line(&grid.headers))
-        .chain(grid.rows.iter().map(|r| line(r.iter().map(CellOut::text))));
-    document(lines, bom)
+    let lines = std::iter::once(line(&grid.headers, style)).chain(
+        grid.rows
+            .iter()
+            .map(|r| line(r.iter().map(CellOut::text), style)),
+    );
+    document(lines, style)
 }
 
 /// Writes a table as it is displayed, one CSV per table.
 pub fn write_csv(
     table: &TableResult,
     path: &Path,
-    bom: bool,
+    style: CsvStyle,
     sink: &Sink,
 ) -> Result<Written, EmitError> {
-    sink.put(path, csv_text(table, bom))
+    sink.put(path, csv_text(table, style))
         .map_err(EmitError::io(path))
 }
 
@@ -70,14 +101,15 @@ pub fn write_records<I>(
     path: &Path,
     headers: &[&str],
     rows: I,
-    bom: bool,
+    style: CsvStyle,
     sink: &Sink,
 ) -> Result<Written, EmitError>
 where
     I: IntoIterator<Item = Vec<String>>,
 {
-    let lines = std::iter::once(line(headers)).chain(rows.into_iter().map(line));
-    sink.put(path, document(lines, bom))
+    let lines =
+        std::iter::once(line(headers, style)).chain(rows.into_iter().map(|r| line(r, style)));
+    sink.put(path, document(lines, style))
         .map_err(EmitError::io(path))
 }
 
@@ -99,7 +131,7 @@ fn any_text(v: polars::prelude::AnyValue) -> String {
 pub fn write_frame_csv(
     frame: &polars::prelude::DataFrame,
     path: &Path,
-    bom: bool,
+    style: CsvStyle,
     sink: &Sink,
 ) -> Result<Written, EmitError> {
     let cols = frame.columns();
@@ -109,7 +141,7 @@ pub fn write_frame_csv(
             .map(|c| c.get(i).map(any_text).unwrap_or_default())
             .collect::<Vec<String>>()
     });
-    write_records(path, &headers, rows, bom, sink)
+    write_records(path, &headers, rows, style, sink)
 }
 
 #[cfg(test)]
@@ -117,17 +149,56 @@ mod tests {
     use super::*;
     use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
 
+    const NO_BOM: CsvStyle = CsvStyle {
+        bom: false,
+        guard_formulas: true,
+    };
+    const BOM_ON: CsvStyle = CsvStyle {
+        bom: true,
+        guard_formulas: true,
+    };
+
     #[test]
     fn quoting() {
         assert_eq!(
-            line(["a", "b,c", "say \"hi\"", "x\ny", ""]),
+            line(["a", "b,c", "say \"hi\"", "x\ny", ""], NO_BOM),
             "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\","
         );
     }
 
     #[test]
+    fn text_a_spreadsheet_would_evaluate_is_guarded_and_numbers_are_not() {
+        for (raw, shown) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            ("+1+2", "'+1+2"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-12.5", "-12.5"),
+            ("+7", "+7"),
+            ("-.5", "-.5"),
+            ("项目=1", "项目=1"),
+            ("", ""),
+        ] {
+            assert_eq!(guard_formula(raw), shown, "{raw:?}");
+        }
+        assert_eq!(line(["=1+1", "-3", "a,=b"], NO_BOM), "'=1+1,-3,\"a,=b\"");
+        let machine = CsvStyle {
+            bom: false,
+            guard_formulas: false,
+        };
+        assert_eq!(line(["=1+1", "-3"], machine), "=1+1,-3");
+    }
+
+    #[test]
     fn table_csv() {
-        let text = csv_text(&annual_wide(), false);
+        let text = csv_text(&annual_wide(), NO_BOM);
         assert_eq!(
             text,
             "建设性质,2021年项目个数,2022年项目个数,项目个数同比(%),2021年总投资(万元),2022年总投资(万元),总投资同比(%),总投资构成(%)\n\
@@ -136,11 +207,11 @@ mod tests {
              新建,20,17,-15.00,40000.0000,47300.0000,18.25,40.32\n"
         );
         assert_eq!(
-            csv_text(&totals_only(), false),
+            csv_text(&totals_only(), NO_BOM),
             "项目,2022年项目数,2022年金额(亿元)\n合计,9,11.73\n"
         );
         assert_eq!(
-            csv_text(&ytd_long(), false),
+            csv_text(&ytd_long(), NO_BOM),
             "年份,月份,类型,户数,金额(万元),达标率(%)\n\
              2022,1-12,合计,35913,4207.00,64.19\n\
              2022,1-12,\"补助,房租\",35903,1837.00,0.00\n\
@@ -153,14 +224,14 @@ mod tests {
     fn bom_and_files() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
-        write_csv(&totals_only(), &p, true, &Sink::default()).unwrap();
+        write_csv(&totals_only(), &p, BOM_ON, &Sink::default()).unwrap();
         let bytes = std::fs::read(&p).unwrap();
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         assert_eq!(
             &bytes[3..],
             "项目,2022年项目数,2022年金额(亿元)\n合计,9,11.73\n".as_bytes()
         );
-        write_csv(&totals_only(), &p, false, &Sink::default()).unwrap();
+        write_csv(&totals_only(), &p, NO_BOM, &Sink::default()).unwrap();
         assert_eq!(std::fs::read(&p).unwrap()[0], "项".as_bytes()[0]);
 
         let r = dir.path().join("rejected.csv");
@@ -168,7 +239,7 @@ mod tests {
             &r,
             &["file", "value"],
             vec![vec!["a.xlsx".to_string(), "1,2".to_string()]],
-            false,
+            NO_BOM,
             &Sink::default(),
         )
         .unwrap();
@@ -179,7 +250,7 @@ mod tests {
         let err = write_csv(
             &totals_only(),
             &dir.path().join("missing/t.csv"),
-            true,
+            BOM_ON,
             &Sink::default(),
         )
         .unwrap_err();

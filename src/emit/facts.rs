@@ -4,7 +4,7 @@
 //! (from fen, no floating point), counts as integers, percentages, points and plain numbers
 //! with exactly 4 decimals (half away from zero). Undefined values have an empty field.
 
-use super::csv::{document, line};
+use super::csv::{document, line, CsvStyle};
 use super::layout::{fixed, TOTAL};
 use super::{EmitError, Sink, Written};
 use crate::aggregate::{AggRow, MetricKind, MetricValue, TableResult};
@@ -37,7 +37,7 @@ pub fn dimension_and_key(table: &TableResult, row: &AggRow) -> (String, String) 
 }
 
 /// The lines of facts.csv, header first, without line endings.
-pub fn facts_lines(tables: &[TableResult]) -> Vec<String> {
+pub fn facts_lines(tables: &[TableResult], style: CsvStyle) -> Vec<String> {
     struct Fact<'a> {
         year: i32,
         month: Option<u32>,
@@ -78,15 +78,18 @@ pub fn facts_lines(tables: &[TableResult]) -> Vec<String> {
     let mut lines = vec![HEADER.to_string()];
     lines.extend(facts.iter().map(|f| {
         let month = f.month.map(|m| m.to_string()).unwrap_or_default();
-        line([
-            f.year.to_string().as_str(),
-            &month,
-            f.table,
-            &f.dimension,
-            &f.key,
-            f.metric,
-            &f.value,
-        ])
+        line(
+            [
+                f.year.to_string().as_str(),
+                &month,
+                f.table,
+                &f.dimension,
+                &f.key,
+                f.metric,
+                &f.value,
+            ],
+            style,
+        )
     }));
     lines
 }
@@ -95,10 +98,10 @@ pub fn facts_lines(tables: &[TableResult]) -> Vec<String> {
 pub fn write_facts(
     tables: &[TableResult],
     path: &Path,
-    bom: bool,
+    style: CsvStyle,
     sink: &Sink,
 ) -> Result<Written, EmitError> {
-    sink.put(path, document(facts_lines(tables), bom))
+    sink.put(path, document(facts_lines(tables, style), style))
         .map_err(EmitError::io(path))
 }
 
@@ -109,7 +112,10 @@ mod tests {
 
     #[test]
     fn facts_snapshot() {
-        let lines = facts_lines(&[annual_wide(), totals_only(), ytd_long()]);
+        let lines = facts_lines(
+            &[annual_wide(), totals_only(), ytd_long()],
+            CsvStyle::default(),
+        );
         let expected = "\
 year,month,table,dimension,key,metric,value
 2021,,projects_by_nature,nature,新建,总投资,40000.0000
@@ -163,7 +169,7 @@ year,month,table,dimension,key,metric,value
     fn file_has_bom_and_newlines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("facts.csv");
-        write_facts(&[totals_only()], &p, true, &Sink::default()).unwrap();
+        write_facts(&[totals_only()], &p, CsvStyle::default(), &Sink::default()).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(
             text,

@@ -13,7 +13,11 @@ use crate::aggregate::{MetricKind, TableResult};
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
+use std::borrow::Cow;
 use std::path::Path;
+
+/// The most text one cell holds, in UTF-16 code units as Excel counts them.
+pub const MAX_CELL_TEXT: usize = 32_767;
 
 /// What every sheet's title block and note line say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +103,67 @@ pub fn sheet_names(tables: &[TableResult]) -> Vec<String> {
         out.push(name);
     }
     out
+}
+
+/// Text cut to what one cell holds, at a character boundary. The CSV, Parquet and clean-data
+/// files keep the whole text; [`overlong_cells`] names each cell cut.
+fn fit(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_CELL_TEXT {
+        return text.into();
+    }
+    let mut units = 0;
+    for (i, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > MAX_CELL_TEXT {
+            return text[..i].to_string().into();
+        }
+    }
+    text.into()
+}
+
+/// Every text cell of the workbook longer than one cell holds, as a warning naming its sheet
+/// and cell, in table and cell order.
+pub fn overlong_cells(tables: &[TableResult]) -> Vec<String> {
+    let names = sheet_names(tables);
+    let mut out = Vec::new();
+    for (table, name) in tables.iter().zip(&names) {
+        let grid = display(table);
+        let header_row = header_row(table);
+        let title = std::iter::once((0, 0, table.title.as_str()));
+        let headers = grid
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(c, h)| (header_row, c, h.as_str()));
+        let cells = grid.rows.iter().enumerate().flat_map(|(r, cells)| {
+            cells
+                .iter()
+                .enumerate()
+                .filter_map(move |(c, cell)| match cell {
+                    CellOut::Text(s) => Some((header_row + 1 + r as u32, c, s.as_str())),
+                    _ => None,
+                })
+        });
+        for (row, col, text) in title.chain(headers).chain(cells) {
+            let units = text.encode_utf16().count();
+            if units > MAX_CELL_TEXT {
+                out.push(format!(
+                    "sheet `{name}` of the XLSX, cell {}: a text of {units} characters is cut to \
+                     the {MAX_CELL_TEXT} a cell holds; the CSV and the clean data keep it whole",
+                    crate::model::a1(row, col as u32)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The sheet row of a table's header: after the title, and the unit line when there is money.
+fn header_row(table: &TableResult) -> u32 {
+    match table.metrics.iter().any(|m| m.kind == MetricKind::Money) {
+        true => 2,
+        false => 1,
+    }
 }
 
 /// Columns of display text, CJK characters counting two.
@@ -199,10 +264,11 @@ fn write_sheet(
     let note = Format::new().set_align(FormatAlign::Left);
 
     let mut row: u32 = 0;
-    merged_text(sheet, row, last_col, &table.title, &title)?;
+    merged_text(sheet, row, last_col, &fit(&table.title), &title)?;
     sheet.set_row_height(row, 24)?;
     row += 1;
-    if table.metrics.iter().any(|m| m.kind == MetricKind::Money) {
+    let header_row = header_row(table);
+    if header_row > row {
         merged_text(
             sheet,
             row,
@@ -212,9 +278,8 @@ fn write_sheet(
         )?;
         row += 1;
     }
-    let header_row = row;
     for (c, h) in grid.headers.iter().enumerate() {
-        sheet.write_string_with_format(row, c as u16, h, &header)?;
+        sheet.write_string_with_format(row, c as u16, fit(h).as_ref(), &header)?;
     }
     row += 1;
     for (cells, &total) in grid.rows.iter().zip(&grid.total_rows) {
@@ -227,7 +292,7 @@ fn write_sheet(
                     } else {
                         text_cell.clone()
                     };
-                    sheet.write_string_with_format(row, c, s, &f)?;
+                    sheet.write_string_with_format(row, c, fit(s).as_ref(), &f)?;
                 }
                 CellOut::Number {
                     value,
@@ -256,7 +321,7 @@ fn write_sheet(
         ),
         _ => format!("注：数据截至{}。", meta.period_label),
     };
-    sheet.write_string_with_format(row, 0, &text, &note)?;
+    sheet.write_string_with_format(row, 0, fit(&text).as_ref(), &note)?;
 
     for (c, w) in column_widths(&grid).into_iter().enumerate() {
         sheet.set_column_width(c as u16, w)?;

@@ -20,7 +20,7 @@ fn good(p: &Project) {
 }
 
 /// Rewrites an xlsx zip part by part: `edit` returns the new bytes, or None to drop the part.
-fn rewrite_zip(path: &Path, edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>) {
+pub(crate) fn rewrite_zip(path: &Path, edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>) {
     let bytes = std::fs::read(path).unwrap();
     let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = std::io::Cursor::new(Vec::new());
@@ -40,7 +40,7 @@ fn rewrite_zip(path: &Path, edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>) {
     std::fs::write(path, out.into_inner()).unwrap();
 }
 
-fn replace_in(
+pub(crate) fn replace_in(
     part: &'static str,
     from: &'static str,
     to: &'static str,
