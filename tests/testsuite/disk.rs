@@ -41,7 +41,7 @@ fn namespaces_available() -> bool {
 #[test]
 fn a_full_or_read_only_output_disk_fails_the_run_and_keeps_the_previous_output() {
     if !namespaces_available() {
-        eprintln!("skipped: `unshare -rm` is not available here to mount a small tmpfs");
+        cannot_run("`unshare -rm` is not available here to mount a small tmpfs");
         return;
     }
     let p = project();
@@ -81,7 +81,7 @@ fn a_full_or_read_only_output_disk_fails_the_run_and_keeps_the_previous_output()
         .status()
         .unwrap();
     if status.code() == Some(90) {
-        eprintln!("skipped: a small tmpfs cannot be mounted, filled or remounted here");
+        cannot_run("a small tmpfs cannot be mounted, filled or remounted here");
         return;
     }
     let code = |f: &str| p.read(f).trim().to_string();

@@ -1,6 +1,6 @@
 //! Real exports from the national statistics portal, read from `../shared/real-world/` beside
 //! the checkout (they are not part of the project). Each test is skipped, with a message, when
-//! that folder is absent. Expected values were read off the sheets by hand.
+//! that folder is absent, and fails when it is absent under CI. Expected values were read off the sheets by hand.
 
 use std::path::PathBuf;
 use yearbook::ingest::wide::{Orientation, Point, Role, WideTable};
@@ -11,7 +11,7 @@ fn folder() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} is not present", dir.display());
+        crate::common::cannot_run(&format!("{} is not present", dir.display()));
         None
     }
 }
