@@ -260,16 +260,6 @@ fn check_outputs(dir: &Path, cases: &[Case], findings: &mut Findings) -> Result<
         if !input["error"].is_null() {
             d.push(format!("read error: {}", input["error"]));
         }
-        let skipped_sum: u64 = input["sheets"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .flat_map(|sh| sh["skipped"].as_object().into_iter().flatten())
-                    .map(|(_, n)| u(n))
-                    .sum()
-            })
-            .unwrap_or(0);
-        let _ = skipped_sum;
         if u(&input["rows_read"])
             != u(&input["rows_kept"]) + u(&input["rows_rejected"]) + u(&input["rows_skipped"])
         {

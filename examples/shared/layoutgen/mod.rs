@@ -356,6 +356,16 @@ struct G<'a> {
     rng: Rng,
     space: &'a Space,
     used: Vec<&'static str>,
+    /// How this case writes numbers, drawn once per case.
+    num: NumStyle,
+}
+
+#[derive(Default)]
+struct NumStyle {
+    text: bool,
+    fullwidth: bool,
+    dashes: bool,
+    exotic: bool,
 }
 
 impl G<'_> {
@@ -444,14 +454,14 @@ fn amount_cell(g: &mut G, k: i64, unit: &str) -> Cell {
         None => (text.clone(), String::new()),
     };
     let mut forms: Vec<String> = Vec::new();
-    if g.on("text_numbers", 40) {
+    if g.num.text && g.chance(60) {
         forms.push(text.clone());
         forms.push(format!("{}{frac}", thousands(&int, ',')));
         forms.push(format!("\u{a0}{text}\u{3000}"));
         forms.push(format!(" {text} "));
         forms.push(format!("{text}{unit}"));
     }
-    if g.on("fullwidth_numbers", 25) {
+    if g.num.fullwidth && g.chance(40) {
         forms.push(fullwidth(&text));
         forms.push(fullwidth(&format!("{}{frac}", thousands(&int, ','))));
         forms.push(format!("{}{frac}", thousands(&int, '，')));
@@ -464,7 +474,7 @@ fn amount_cell(g: &mut G, k: i64, unit: &str) -> Cell {
 
 /// A money cell of `k` hundredths (any sign) of `unit`.
 fn money_cell(g: &mut G, k: i64, unit: &str) -> Cell {
-    if k == 0 && g.on("dashes", 50) {
+    if k == 0 && g.num.dashes {
         let d = ["-", "—", "——", "－", "–", ""];
         let t = *g.pick(&d);
         return Cell::Text(t.to_string());
@@ -479,7 +489,7 @@ fn money_cell(g: &mut G, k: i64, unit: &str) -> Cell {
         format!("（{a}）"),
         format!("－{a}"),
     ];
-    if g.on("exotic_negatives", 50) {
+    if g.num.exotic && g.chance(50) {
         forms = vec![format!("−{a}"), format!("△{a}")];
     }
     if g.chance(30) {
@@ -489,17 +499,17 @@ fn money_cell(g: &mut G, k: i64, unit: &str) -> Cell {
 }
 
 fn count_cell(g: &mut G, n: i64) -> Cell {
-    if n == 0 && g.on("dashes", 50) {
+    if n == 0 && g.num.dashes {
         return Cell::Text(g.pick(&["-", "—", ""]).to_string());
     }
     let t = n.to_string();
     let mut forms = Vec::new();
-    if g.on("text_numbers", 30) {
+    if g.num.text && g.chance(50) {
         forms.push(t.clone());
         forms.push(format!("{t}户"));
         forms.push(format!("\u{3000}{t}"));
     }
-    if g.on("fullwidth_numbers", 20) {
+    if g.num.fullwidth && g.chance(30) {
         forms.push(fullwidth(&t));
     }
     if forms.is_empty() {
@@ -582,6 +592,7 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
         rng: Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
         space,
         used: Vec::new(),
+        num: NumStyle::default(),
     };
     for _ in 0..4 {
         g.rng.next();
@@ -646,6 +657,13 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
         }
     }
     let negatives = g.on("negatives", 30);
+    g.num = NumStyle {
+        text: g.on("text_numbers", 60),
+        fullwidth: g.on("fullwidth_numbers", 40),
+        dashes: g.on("dashes", 40),
+        exotic: negatives && g.on("exotic_negatives", 60),
+    };
+    let fullwidth_years = source == "column" && g.on("fullwidth_year_columns", 40);
     let rejects = g.on("rejected_rows", 30);
     let name_decoys = g.on("name_decoys", 30);
     let mut planned: Vec<Planned> = Vec::new();
@@ -829,22 +847,21 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
             t.to_string()
         }
     };
+    let name_label = *g.pick(&["项目名称", "建设项目名称", "项目"]);
+    let kind_label = *g.pick(&["建设性质", "项目类别", "类别"]);
+    let year_label = *g.pick(&["年份", "年度", "统计年度"]);
+    let total_label = *g.pick(&["总投资", "计划总投资"]);
+    let households_label = *g.pick(&["户数", "带动户数"]);
     let mut header: Vec<String> = Vec::new();
     for (i, c) in cols.iter().enumerate() {
         let ci = i as u16;
         let t = match c {
             Col::Seq => "序号".to_string(),
-            Col::Name => spaced(
-                &mut g,
-                g_pick_static(&["项目名称", "建设项目名称", "项目"], seed, 1),
-            ),
-            Col::Kind => spaced(
-                &mut g,
-                g_pick_static(&["建设性质", "项目类别", "类别"], seed, 2),
-            ),
-            Col::Year => g_pick_static(&["年份", "年度", "统计年度"], seed, 3).to_string(),
+            Col::Name => spaced(&mut g, name_label),
+            Col::Kind => spaced(&mut g, kind_label),
+            Col::Year => year_label.to_string(),
             Col::Month => "月份".to_string(),
-            Col::Total => spaced(&mut g, g_pick_static(&["总投资", "计划总投资"], seed, 4)),
+            Col::Total => spaced(&mut g, total_label),
             Col::PrevDone => "上年完成投资".to_string(),
             Col::Done => spaced(&mut g, &done_text),
             Col::Rate => "完成率".to_string(),
@@ -852,7 +869,7 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
                 if joined {
                     "户数".to_string()
                 } else {
-                    g_pick_static(&["户数", "带动户数"], seed, 5).to_string()
+                    households_label.to_string()
                 }
             }
             Col::Applied => "户数".to_string(),
@@ -1092,7 +1109,6 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
         r += 1;
     }
     *skipped.entry("title").or_default() += title_lines.len() as u64;
-    let header_first = r;
     if two_rows {
         // Parents over the money columns (contiguous: Total, PrevDone, Done).
         let parent = match parent_unit_name {
@@ -1156,7 +1172,6 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
         r += 1;
         skipped.insert("header", 1);
     }
-    let _ = header_first;
 
     let mut kept: Vec<Row> = Vec::new();
     let mut rejected = 0u64;
@@ -1207,7 +1222,7 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
                                 Cell::Text(format!("{year}年")),
                                 Cell::Text(format!(" {year}\u{3000}")),
                             ];
-                            if g.on("fullwidth_year_columns", 40) {
+                            if fullwidth_years {
                                 forms = vec![
                                     Cell::Text(fullwidth(&year.to_string())),
                                     Cell::Text(format!("{}年", fullwidth(&year.to_string()))),
@@ -1372,11 +1387,4 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
         truth,
         used: g.used,
     }
-}
-
-/// A fixed choice per seed and slot, for header texts that need no draw of their own.
-fn g_pick_static<'a>(items: &[&'a str], seed: u64, slot: u64) -> &'a str {
-    let mut r = Rng((seed ^ slot.wrapping_mul(0xA076_1D64_78BD_642F)) | 1);
-    r.next();
-    items[r.index(items.len())]
 }
