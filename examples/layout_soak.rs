@@ -8,10 +8,15 @@
 //! cargo run --release --example layout_soak -- --cases 500 --only two_row_headers,parent_units
 //! ```
 //!
-//! Options: `--cases N` (default 1000), `--seed S` first seed (default 1), `--space passing|full`
-//! (default passing: the dimensions the property test covers), `--only A,B` (just these
-//! dimensions), `--with A,B` and `--without A,B` (add to or take from the space), `--out DIR`
-//! (default `layout-failures`), `--keep DIR` (keep every group's folder there), `--group N` cases per yearbook run (default 40, at most 45).
+//! Options:
+//! - `--cases N` (default 1000); `--seed S`, the first seed (default 1): a case depends only on
+//!   its seed and the space, so `--seed S --cases 1` with the same space draws it again;
+//! - `--space passing|full` (default passing: the dimensions the property test covers),
+//!   `--only A,B` (just these dimensions), `--with A,B` and `--without A,B`;
+//! - `--out DIR` for the failing workbooks (default `layout-failures`), `--keep DIR` to keep
+//!   every group's folder, `--group N` cases per yearbook run (default 40, at most 45).
+//!
+//! At the end it lists, per dimension, how many cases used it and how many of those failed.
 //! It exits 1 when a case failed.
 
 #[path = "shared/layoutgen/mod.rs"]
@@ -71,8 +76,8 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--group" => {
                 a.group = value()?.parse().map_err(|e| format!("--group: {e}"))?;
-                if !(1..=45).contains(&a.group) {
-                    return Err("--group must be 1 to 45".into());
+                if !(1..=layoutgen::MAX_GROUP).contains(&a.group) {
+                    return Err(format!("--group must be 1 to {}", layoutgen::MAX_GROUP));
                 }
             }
             "--out" => a.out = PathBuf::from(value()?),
@@ -173,7 +178,7 @@ fn main() {
         let n = (args.cases - done).min(args.group as u64) as usize;
         let first = args.seed + done;
         let cases: Vec<Case> = (0..n)
-            .map(|i| generate(first + i as u64, 2000 + 2 * i as i32, &args.space))
+            .map(|i| generate(first + i as u64, &args.space))
             .collect();
         let dir = args
             .keep

@@ -5,7 +5,7 @@
 //!
 //! Every dimension of the space can be switched off, so that a property test can cover what
 //! the rules handle and a soak run can look for what they do not. A case depends only on its
-//! seed, its year and the space.
+//! seed and the space.
 
 #![allow(dead_code)]
 
@@ -586,8 +586,20 @@ fn col_letter(c: u16) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-/// Draws the case for `seed`, with `year` as its data's year.
-pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
+/// Most cases one yearbook run may hold: any this many consecutive seeds have years of their
+/// own.
+pub const MAX_GROUP: usize = 45;
+
+/// The year of a case's data: 2000 + 2 × (seed mod 45), so that consecutive seeds have years
+/// of their own (a year in the outputs belongs to one case) and a decoy year, the next, to
+/// none; a seed drawn alone keeps its year.
+pub fn year_of(seed: u64) -> i32 {
+    2000 + 2 * (seed % MAX_GROUP as u64) as i32
+}
+
+/// Draws the case for `seed`.
+pub fn generate(seed: u64, space: &Space) -> Case {
+    let year = year_of(seed);
     let mut g = G {
         rng: Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
         space,
@@ -1146,7 +1158,9 @@ pub fn generate(seed: u64, year: i32, space: &Space) -> Case {
                     sheet.text(r, ci, p);
                     sheet.text(r + 1, ci, text);
                 }
-                _ => match if *c == Col::Name && !parent_only {
+                _ => match if parent_only {
+                    2
+                } else if *c == Col::Name {
                     g.below(2)
                 } else {
                     g.below(3)
