@@ -175,8 +175,8 @@ impl Space {
     pub const FAILING: &'static [(&'static str, &'static str)] = &[
         (
             "dated_lines",
-            "a 填报日期 or 数据截至 line naming next January gives the table that year and month 1 \
-             when only the file name (or nothing before it) names the year",
+            "a 填报日期 or 数据截至 line naming next January gives the table month 1, and the \
+             next year too when the year comes from the file name or a later title line",
         ),
         (
             "parent_units",
