@@ -14,9 +14,10 @@
 //! rows, a 单位 line, one- or two-row headers, 合计/小计/其中 rows, footnotes, a hidden scratch
 //! sheet, numbers typed as text), so that the sample exercises the tool's ingestion rules.
 
-mod book;
-mod ods;
-mod xls;
+#[path = "../shared/sheets/mod.rs"]
+mod sheets;
+
+use sheets::{book, ods, xls};
 
 use book::{Book, Cell, Sheet};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};

@@ -1,7 +1,7 @@
-//! A minimal legacy Excel (BIFF8) writer for the sample generator: strings as LABEL records,
+//! A minimal legacy Excel (BIFF8) writer for the example generators: strings as LABEL records,
 //! numbers and dates as NUMBER records, hidden sheets and merged cells, in an OLE compound file.
 
-use crate::book::{Book, Cell, Sheet};
+use super::book::{Book, Cell, Sheet};
 use std::io::{self, Cursor, Write};
 use std::path::Path;
 
@@ -84,6 +84,51 @@ fn serial(year: i32, month: u32, day: u32) -> f64 {
     (days_from_1970 + 25_569) as f64
 }
 
+/// `A1` as a 0-based (row, col).
+fn parse_a1(s: &str) -> Option<(u16, u16)> {
+    let letters = s.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    if letters == 0 || letters > 2 {
+        return None;
+    }
+    let col = s[..letters]
+        .bytes()
+        .fold(0u32, |acc, b| acc * 26 + u32::from(b - b'A') + 1)
+        - 1;
+    let row: u32 = s[letters..].parse().ok()?;
+    Some((
+        u16::try_from(row.checked_sub(1)?).ok()?,
+        u16::try_from(col).ok()?,
+    ))
+}
+
+/// Parsed tokens (rgce) of `SUM(A1:A9)` or `SUBTOTAL(9,A1:A9)`, the only formulas written;
+/// None for anything else, which is then written as its value alone.
+fn formula_tokens(formula: &str) -> Option<Vec<u8>> {
+    let (func, args) = formula.strip_suffix(')')?.split_once('(')?;
+    let (function, range) = match func {
+        "SUM" => (4u16, args),
+        "SUBTOTAL" => (344u16, args.strip_prefix("9,")?),
+        _ => return None,
+    };
+    let (a, b) = range.split_once(':')?;
+    let ((r0, c0), (r1, c1)) = (parse_a1(a)?, parse_a1(b)?);
+    let mut t = Vec::new();
+    let mut argc = 1u8;
+    if function == 344 {
+        t.push(0x1E); // tInt
+        t.extend_from_slice(&9u16.to_le_bytes());
+        argc = 2;
+    }
+    t.push(0x25); // tArea, both corners relative
+    for v in [r0, r1, c0 | 0xC000, c1 | 0xC000] {
+        t.extend_from_slice(&v.to_le_bytes());
+    }
+    t.push(0x22); // tFuncVar
+    t.push(argc);
+    t.extend_from_slice(&function.to_le_bytes());
+    Some(t)
+}
+
 fn sheet_stream(sheet: &Sheet) -> io::Result<Vec<u8>> {
     let mut s = Vec::new();
     record(&mut s, 0x0809, &bof(0x0010))?;
@@ -111,7 +156,21 @@ fn sheet_stream(sheet: &Sheet) -> io::Result<Vec<u8>> {
             Cell::Number(n) => {
                 d.extend_from_slice(&XF_GENERAL.to_le_bytes());
                 d.extend_from_slice(&n.to_le_bytes());
-                record(&mut s, 0x0203, &d)?;
+                match sheet
+                    .formulas
+                    .get(&(row, col))
+                    .and_then(|f| formula_tokens(f))
+                {
+                    Some(rgce) => {
+                        // FORMULA: cached value, flags, chn, then the parsed formula.
+                        d.extend_from_slice(&0u16.to_le_bytes());
+                        d.extend_from_slice(&0u32.to_le_bytes());
+                        d.extend_from_slice(&(rgce.len() as u16).to_le_bytes());
+                        d.extend(rgce);
+                        record(&mut s, 0x0006, &d)?;
+                    }
+                    None => record(&mut s, 0x0203, &d)?,
+                }
             }
             Cell::Date { year, month, day } => {
                 d.extend_from_slice(&XF_DATE.to_le_bytes());
@@ -156,7 +215,13 @@ fn workbook_stream(book: &Book) -> io::Result<Vec<u8>> {
     let mut bounds = Vec::new();
     for sheet in &book.sheets {
         let mut d = vec![0u8; 4];
-        d.push(if sheet.hidden { 1 } else { 0 });
+        d.push(if sheet.very_hidden {
+            2
+        } else if sheet.hidden {
+            1
+        } else {
+            0
+        });
         d.push(0);
         d.extend(unicode_string(&sheet.name, true)?);
         bounds.push(d);

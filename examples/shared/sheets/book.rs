@@ -1,4 +1,4 @@
-//! A format-neutral workbook the generator fills, then writes as xlsx, xls or ods.
+//! A format-neutral workbook the generators fill, then write as xlsx, xls or ods.
 
 use std::collections::BTreeMap;
 
@@ -18,11 +18,15 @@ pub enum Cell {
 pub struct Sheet {
     pub name: String,
     pub hidden: bool,
+    /// Hidden so that only a macro can show it again (xlsx and xls; ods has plain hidden only).
+    pub very_hidden: bool,
     /// (row, col), both 0-based.
     pub cells: BTreeMap<(u32, u16), Cell>,
     /// Merged ranges as (first_row, first_col, last_row, last_col), inclusive, 0-based.
     /// The value sits in the top-left cell only.
     pub merges: Vec<(u32, u16, u32, u16)>,
+    /// Formulas (without `=`) of number cells in `cells`, whose value is the cached result.
+    pub formulas: BTreeMap<(u32, u16), String>,
 }
 
 #[derive(Debug, Clone, Default)]

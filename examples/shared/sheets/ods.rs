@@ -1,7 +1,7 @@
-//! A minimal OpenDocument spreadsheet writer for the sample generator: strings, numbers,
+//! A minimal OpenDocument spreadsheet writer for the example generators: strings, numbers,
 //! dates, hidden sheets and merged cells, with fixed zip timestamps so output is deterministic.
 
-use crate::book::{Book, Cell, Sheet};
+use super::book::{Book, Cell, Sheet};
 use std::io::{self, Write};
 use std::path::Path;
 use zip::write::SimpleFileOptions;
@@ -14,7 +14,33 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn cell_xml(cell: Option<&Cell>, span: Option<(u32, u32)>) -> String {
+/// `SUM(C5:C9)` in OpenFormula syntax: `of:=SUM([.C5:.C9])`.
+fn open_formula(f: &str) -> String {
+    let mut out = String::from("of:=");
+    let mut rest = f;
+    while let Some(colon) = rest.find(':') {
+        let start = rest[..colon]
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        let end = rest[colon + 1..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(rest.len(), |p| colon + 1 + p);
+        out.push_str(&rest[..start]);
+        out.push_str(&format!(
+            "[.{}:.{}]",
+            &rest[start..colon],
+            &rest[colon + 1..end]
+        ));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn cell_xml(cell: Option<&Cell>, span: Option<(u32, u32)>, formula: Option<&str>) -> String {
+    let formula = formula
+        .map(|f| format!(" table:formula=\"{}\"", esc(&open_formula(f))))
+        .unwrap_or_default();
     let spans = match span {
         Some((rows, cols)) => {
             format!(" table:number-rows-spanned=\"{rows}\" table:number-columns-spanned=\"{cols}\"")
@@ -27,7 +53,7 @@ fn cell_xml(cell: Option<&Cell>, span: Option<(u32, u32)>) -> String {
             format!("<table:table-cell office:value-type=\"string\"{spans}><text:p>{}</text:p></table:table-cell>", esc(t))
         }
         Some(Cell::Number(n)) => format!(
-            "<table:table-cell office:value-type=\"float\" office:value=\"{n}\"{spans}><text:p>{n}</text:p></table:table-cell>"
+            "<table:table-cell office:value-type=\"float\" office:value=\"{n}\"{formula}{spans}><text:p>{n}</text:p></table:table-cell>"
         ),
         Some(Cell::Date { year, month, day }) => {
             let d = format!("{year:04}-{month:02}-{day:02}");
@@ -70,7 +96,11 @@ fn sheet_xml(sheet: &Sheet) -> String {
                     x.push_str("<table:covered-table-cell/>");
                 } else {
                     let span = start.map(|m| (m.2 - m.0 + 1, (m.3 - m.1 + 1) as u32));
-                    x.push_str(&cell_xml(sheet.cells.get(&(r, c)), span));
+                    x.push_str(&cell_xml(
+                        sheet.cells.get(&(r, c)),
+                        span,
+                        sheet.formulas.get(&(r, c)).map(String::as_str),
+                    ));
                 }
             }
             x.push_str("</table:table-row>");
