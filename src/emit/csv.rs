@@ -26,10 +26,10 @@ pub fn quote(field: &str) -> Cow<'_, str> {
 
 /// Text that Excel, LibreOffice or WPS would read as a formula (`=HYPERLINK(…)`, `=cmd|…`,
 /// `@SUM(…)`) gets a leading `'`, which they show as text. A number keeps its sign: `-12.5`
-/// stays a negative amount.
+/// stays a negative amount; a lone `-`, the tables' mark for "none", has nothing to evaluate.
 pub fn guard_formula(field: &str) -> Cow<'_, str> {
     let risky = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && !is_number(field) {
+    if risky && field != "-" && !is_number(field) {
         format!("'{field}").into()
     } else {
         field.into()
@@ -179,7 +179,8 @@ mod tests {
             ("@SUM(A1)", "'@SUM(A1)"),
             ("\t=1", "'\t=1"),
             ("\r=1", "'\r=1"),
-            ("-", "'-"),
+            ("-", "-"),
+            ("--1", "'--1"),
             ("-12.5", "-12.5"),
             ("+7", "+7"),
             ("-.5", "-.5"),
