@@ -122,7 +122,7 @@ fn formulas_without_a_computed_value_are_reported_not_read_as_zero() {
     for file in ["2022年占位.xlsx", "2022年无值.xlsx"] {
         assert!(
             rejected.contains(&format!(
-                "data/{file},项目,3,C,总投资,=C2*2,\"expected an amount for field `total_investment`, found a formula with no computed value\""
+                "data/{file},项目,3,C,总投资,'=C2*2,\"expected an amount for field `total_investment`, found a formula with no computed value\""
             )),
             "{rejected}"
         );
