@@ -25,6 +25,8 @@ pub struct Batch {
     pub notes: Vec<String>,
     /// Problems with the inputs as a whole (a folder named like a workbook).
     pub input_warnings: Vec<String>,
+    /// Doubts found across files (see [`aggregate::checks`]).
+    pub checks: Vec<String>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
     /// The clean rows, one frame per dataset in pipeline order, once [`Batch::build_frames`]
@@ -149,6 +151,18 @@ impl Batch {
                     out.push(format!("{}: sheet `{}`: {w}", f.display, sh.name));
                 }
             }
+        }
+        out.extend(self.checks.iter().cloned());
+        out
+    }
+
+    /// Every warning a run prints, in the order printed: the one list that stderr, the
+    /// manifest and index.html show, and whose length makes the exit code.
+    pub fn run_warnings(&self) -> Vec<String> {
+        let mut out = self.warnings();
+        let rejected = self.accounting().rows_rejected;
+        if rejected > 0 {
+            out.push(format!("{rejected} rows rejected; see rejected.csv"));
         }
         out
     }
@@ -357,6 +371,7 @@ pub fn read_list(
                     for sh in &mut report.sheets {
                         if let Some(d) = &mut sh.data {
                             d.rows = Vec::new();
+                            d.row_months = Vec::new();
                         }
                     }
                     let latest = aggregate::frame::latest_period(&frames);
@@ -395,12 +410,14 @@ pub fn read_list(
         files,
         notes: Vec::new(),
         input_warnings: Vec::new(),
+        checks: Vec::new(),
         period: latest,
         timings: Vec::new(),
         frames: Vec::new(),
         columns,
         rows_in,
     };
+    batch.checks = aggregate::checks::cross_file(pipeline, &batch.files);
     batch.build_frames(pipeline, build)?;
     batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
     Ok(batch)
@@ -652,6 +669,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 files,
                 notes: Vec::new(),
                 input_warnings: Vec::new(),
+                checks: Vec::new(),
                 period: opts
                     .period
                     .or_else(|| aggregate::frame::latest_period(&frames)),
@@ -677,13 +695,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 .into(),
         ));
     };
-    for w in batch.warnings() {
+    let warnings = batch.run_warnings();
+    for w in &warnings {
         warn!("{w}");
     }
     let acc = batch.accounting();
-    if acc.rows_rejected > 0 {
-        warn!("{} rows rejected; see rejected.csv", acc.rows_rejected);
-    }
     if opts.strict && (acc.rows_rejected > 0 || batch.unreadable() > 0) {
         keep_readings(&batch);
         return Err(Error::Data(format!(
@@ -741,6 +757,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let mut written = write_outputs(
         pipeline,
         &batch,
+        &warnings,
         &tables,
         period,
         staging.path(),
@@ -755,6 +772,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let manifest = crate::manifest::build(
         pipeline,
         &batch,
+        &warnings,
         period,
         staging.path(),
         &written,
@@ -772,14 +790,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         r.prune();
     }
 
-    let warnings = batch.warnings().len() + acc.rows_rejected.min(1) as usize;
     let summary = RunSummary {
         dir: target,
         period,
         accounting: acc,
         files: batch.files.len(),
         unreadable: batch.unreadable(),
-        warnings,
+        warnings: warnings.len(),
         outputs: written.len(),
         seconds: start.elapsed().as_secs_f64(),
     };
@@ -800,6 +817,7 @@ struct Earlier<'a> {
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
+    warnings: &[String],
     tables: &[TableResult],
     period: Period,
     dir: &Path,
@@ -970,6 +988,7 @@ fn write_outputs(
         rows_skipped: acc.rows_skipped,
         xlsx,
         links,
+        warnings,
     };
     let index = dir.join("index.html");
     written.push(emit::report::write_report(tables, &meta, &index, sink).map_err(emit_err)?);
