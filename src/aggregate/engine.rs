@@ -747,10 +747,38 @@ pub fn table_of_partials(
     in_table(spec, table(pipeline, spec, schema, period, Some(partials)))
 }
 
-/// The slices a table reports, by period mode.
-fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
+/// Whether a combination's rows are read as 1—N月 values. January's figure is both its
+/// month and its 1—1月 figure, so it is read as the year's later months are: cumulative when
+/// they all are, single when they all are, as flagged when they mix (which is warned about).
+fn reads_cumulative(c: &Combo, later: &BTreeMap<i32, (bool, bool)>) -> bool {
+    match (c.1, later.get(&c.0)) {
+        (Some(1), Some((true, false))) => true,
+        (Some(1), Some((false, true))) => false,
+        _ => c.2,
+    }
+}
+
+/// The slices a table reports, by period mode, and the slices its 同比 compares a partial
+/// year with: the same months of the year before, where that year is reported whole.
+fn slices(mode: PeriodMode, combos: &[Combo]) -> (Vec<Slice>, Vec<Slice>) {
+    // Per year: whether its months after January hold 1—N月 values, single months.
+    let mut later: BTreeMap<i32, (bool, bool)> = BTreeMap::new();
+    for c in combos.iter().filter(|c| c.1.is_some_and(|m| m > 1)) {
+        let e = later.entry(c.0).or_default();
+        if c.2 {
+            e.0 = true;
+        } else {
+            e.1 = true;
+        }
+    }
+    let cum = |c: &Combo| reads_cumulative(c, &later);
     let pick = |f: &dyn Fn(&Combo) -> bool| -> Vec<Combo> {
         combos.iter().filter(|c| f(c)).copied().collect()
+    };
+    // The 1—N月 rows of year `y` up to month `m`: the month's snapshot, or its single
+    // months so far; rows without a month belong to no month.
+    let ytd = |y: i32, m: u32| {
+        pick(&|c| c.0 == y && c.1.is_some_and(|cm| if cum(c) { cm == m } else { cm <= m }))
     };
     let years: BTreeSet<i32> = combos.iter().map(|c| c.0).collect();
     let months: BTreeSet<(i32, u32)> = combos
@@ -758,36 +786,54 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
         .filter_map(|c| c.1.map(|m| (c.0, m)))
         .collect();
     let mut out = Vec::new();
+    let mut bases = Vec::new();
     match mode {
         PeriodMode::Annual => {
-            for y in years {
+            for &y in &years {
                 // 1—N月 snapshots: only the latest month of the year counts.
                 let latest_cum = combos
                     .iter()
-                    .filter(|c| c.0 == y && c.2)
+                    .filter(|c| c.0 == y && cum(c))
                     .filter_map(|c| c.1)
                     .max();
-                let rows =
-                    pick(&|&(cy, cm, cum)| cy == y && (!cum || cm.is_none() || cm == latest_cum));
+                let rows = pick(&|c| c.0 == y && (!cum(c) || c.1.is_none() || c.1 == latest_cum));
+                // A year whose every row has a month and whose data ends before December is
+                // a partial year: shown as 1—N月.
+                let of_year = || combos.iter().filter(|c| c.0 == y);
+                let month = match of_year().all(|c| c.1.is_some()) {
+                    true => of_year().filter_map(|c| c.1).max().filter(|&m| m < 12),
+                    false => None,
+                };
+                if let Some(m) = month {
+                    let before = y - 1;
+                    let whole = years.contains(&before)
+                        && combos
+                            .iter()
+                            .any(|c| c.0 == before && c.1.is_none_or(|bm| bm > m));
+                    let rows = ytd(before, m);
+                    if whole && !rows.is_empty() {
+                        bases.push(Slice {
+                            year: before,
+                            month: Some(m),
+                            rows,
+                            minus: None,
+                        });
+                    }
+                }
                 out.push(Slice {
                     year: y,
-                    month: None,
+                    month,
                     rows,
                     minus: None,
                 });
             }
         }
         PeriodMode::Ytd => {
-            // The month's 1—N月 snapshot, or its single months so far; rows without a month
-            // belong to no month.
             for &(y, m) in &months {
-                let rows = pick(&|&(cy, cm, cum)| {
-                    cy == y && cm.is_some_and(|cm| if cum { cm == m } else { cm <= m })
-                });
                 out.push(Slice {
                     year: y,
                     month: Some(m),
-                    rows,
+                    rows: ytd(y, m),
                     minus: None,
                 });
             }
@@ -800,14 +846,12 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
                     .next_back()
                     .filter(|p| p.0 == y)
                     .map(|p| p.1);
-                let has_cum = combos.iter().any(|c| c.0 == y && c.1 == Some(m) && c.2);
+                let has_cum = combos.iter().any(|c| c.0 == y && c.1 == Some(m) && cum(c));
                 let minus = match (has_cum, prev) {
-                    (true, Some(p)) => {
-                        Some(pick(&|&(cy, cm, cum)| cy == y && cum && cm == Some(p)))
-                    }
+                    (true, Some(p)) => Some(pick(&|c| c.0 == y && cum(c) && c.1 == Some(p))),
                     _ => None,
                 };
-                let rows = pick(&|&(cy, cm, cum)| cy == y && cm == Some(m) && (cum || !has_cum));
+                let rows = pick(&|c| c.0 == y && c.1 == Some(m) && (cum(c) || !has_cum));
                 out.push(Slice {
                     year: y,
                     month: Some(m),
@@ -817,7 +861,7 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
             }
         }
     }
-    out
+    (out, bases)
 }
 
 fn sub(a: Option<MetricValue>, b: Option<MetricValue>) -> Option<MetricValue> {
@@ -881,7 +925,7 @@ fn table(
             (Rows::Gathered(&parts), parts.combos())
         }
     };
-    let slices = slices(spec.period, &combos);
+    let (slices, bases) = slices(spec.period, &combos);
 
     let query = Query {
         rows,
@@ -901,6 +945,15 @@ fn table(
     if let (Some(n), false) = (spec.top, dims.is_empty()) {
         fold_top(&mut data, n, &query, &slices)?;
     }
+    // The same months of the year before, for the 同比 of a partial year; never shown.
+    let bases: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = match bases.is_empty() {
+        true => BTreeMap::new(),
+        false => bases
+            .iter()
+            .map(|s| (s.year, s.month))
+            .zip(query.slices(&bases, None, true)?)
+            .collect(),
+    };
 
     // Metric definitions: base measures, then derived ones per measure.
     let mut metrics: Vec<MetricDef> = measures
@@ -956,7 +1009,9 @@ fn table(
 
     let mut rows = Vec::new();
     for (&(year, month), groups) in &data {
-        let prev = data.get(&(year - 1, month));
+        let prev = data
+            .get(&(year - 1, month))
+            .or_else(|| bases.get(&(year - 1, month)));
         let total = groups.get(&None);
         let prev_total = prev.and_then(|p| p.get(&None));
         // 合计 first, then groups by the first measure descending, then key text.
