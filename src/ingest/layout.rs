@@ -459,11 +459,11 @@ fn describe(
             let others: Vec<String> = found
                 .iter()
                 .filter(|(o, _)| *o != y)
-                .map(|(o, s)| format!("the {} says {o}", s.as_str()))
+                .map(|(o, s)| format!("{o} (from the {})", s.as_str()))
                 .collect();
             if !others.is_empty() {
                 warnings.push(format!(
-                    "the {} says {y} but {}; {y} is used",
+                    "year {y} (from the {}) differs from {}; {y} is used",
                     src.as_str(),
                     others.join(" and ")
                 ));

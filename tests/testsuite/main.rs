@@ -10,4 +10,5 @@ mod realworld;
 mod report;
 mod scale;
 mod seed;
+mod trust;
 mod wide;
