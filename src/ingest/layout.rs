@@ -2,7 +2,7 @@
 //! column-to-field mapping, the money unit, and the table's year and month.
 
 use super::normalize::{nfkc, normalize_header, squeeze, HeaderText};
-use super::periods::{find_month, find_year, period_text};
+use super::periods::{count_years, find_month, find_year, period_text};
 use super::value::cell_text;
 use crate::config::{Dataset, Pipeline};
 use crate::model::{FieldKind, MoneyUnit};
@@ -446,26 +446,19 @@ fn describe(
     let year = if year_col.is_some() {
         None
     } else {
-        let found: Vec<(i32, Source)> = [
-            (find_year(&nfkc(sheet_name)), Source::SheetName),
-            (find_year(&period_titles), Source::Title),
-            (find_year(&nfkc(file_name)), Source::FileName),
-        ]
-        .into_iter()
-        .filter_map(|(y, s)| y.map(|y| (y, s)))
-        .collect();
-        let chosen = found.first().copied();
-        if let Some((y, src)) = chosen {
-            let others: Vec<String> = found
-                .iter()
-                .filter(|(o, _)| *o != y)
-                .map(|(o, s)| format!("{o} (from the {})", s.as_str()))
-                .collect();
-            if !others.is_empty() {
+        let from_title = find_year(&period_titles);
+        let name = nfkc(file_name);
+        let from_name = find_year(&name);
+        let chosen = find_year(&nfkc(sheet_name))
+            .map(|y| (y, Source::SheetName))
+            .or_else(|| from_title.map(|y| (y, Source::Title)))
+            .or_else(|| from_name.map(|y| (y, Source::FileName)));
+        // A file name naming a span of years (`2018-2022年投资.xlsx`) contradicts no title.
+        if let (Some(t), Some(n), Some((y, src))) = (from_title, from_name, chosen) {
+            if t != n && count_years(&name) == 1 {
                 warnings.push(format!(
-                    "year {y} (from the {}) differs from {}; {y} is used",
-                    src.as_str(),
-                    others.join(" and ")
+                    "the title rows give the year {t} but the file name gives {n}; {y} (from the {}) is used",
+                    src.as_str()
                 ));
             }
         }

@@ -36,6 +36,27 @@ pub fn find_year(text: &str) -> Option<i32> {
     fallback
 }
 
+/// How many different years 1900–2099 stand alone in the text.
+pub fn count_years(text: &str) -> usize {
+    let mut years = Vec::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() == 4 {
+            if let Ok(y) = run.parse::<i32>() {
+                if (1900..=2099).contains(&y) && !years.contains(&y) {
+                    years.push(y);
+                }
+            }
+        }
+        run.clear();
+    }
+    years.len()
+}
+
 /// Month found in text such as `2022年5月` (single month) or `2022年1-5月` / `1—5月`
 /// (year to date). Returns (month, cumulative).
 pub fn find_month(text: &str) -> Option<(u32, bool)> {
@@ -194,6 +215,8 @@ mod tests {
         assert_eq!(find_year("项目编号120220"), None);
         assert_eq!(find_year("二道区重点项目"), None);
         assert_eq!(find_year("2020-2022年"), Some(2022));
+        assert_eq!(count_years("2018-2022年投资.xlsx"), 2);
+        assert_eq!(count_years("投资_2023_06.xlsx"), 1);
     }
 
     #[test]

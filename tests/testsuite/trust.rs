@@ -448,8 +448,7 @@ fn a_filing_date_gives_no_period_and_conflicting_years_are_named() {
     );
     let out = q.cmd().args(["run", "p.toml"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    let said =
-        "year 2022 (from the title rows) differs from 2023 (from the file name); 2022 is used";
+    let said = "the title rows give the year 2022 but the file name gives 2023; 2022 (from the title rows) is used";
     assert!(stderr.contains(said), "{stderr}");
     assert!(warnings(&q, "2022-12").iter().any(|w| w.contains(said)));
 }
