@@ -695,7 +695,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 .into(),
         ));
     };
-    let warnings = batch.run_warnings();
+    let mut warnings = batch.run_warnings();
     for w in &warnings {
         warn!("{w}");
     }
@@ -735,6 +735,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         }
     };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
+    for w in tables.iter().flat_map(|t| &t.warnings) {
+        warn!("{w}");
+        warnings.push(w.clone());
+    }
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
     let _lock = crate::output::Lock::acquire(&out_root)?;

@@ -40,6 +40,9 @@ struct Slice {
     rows: Vec<Combo>,
     /// Additive measures are differenced against these rows (cumulative to single months).
     minus: Option<Vec<Combo>>,
+    /// The slice is a 1—N月 snapshot (every row read as year-to-date), which cannot fall
+    /// from the month before.
+    snapshot: bool,
 }
 
 /// A table's rows split once by (year, month, cumulative), so that each slice reads only its
@@ -817,6 +820,7 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> (Vec<Slice>, Vec<Slice>) {
                             month: Some(m),
                             rows,
                             minus: None,
+                            snapshot: false,
                         });
                     }
                 }
@@ -825,15 +829,18 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> (Vec<Slice>, Vec<Slice>) {
                     month,
                     rows,
                     minus: None,
+                    snapshot: false,
                 });
             }
         }
         PeriodMode::Ytd => {
             for &(y, m) in &months {
+                let rows = ytd(y, m);
                 out.push(Slice {
                     year: y,
                     month: Some(m),
-                    rows: ytd(y, m),
+                    snapshot: !rows.is_empty() && rows.iter().all(cum),
+                    rows,
                     minus: None,
                 });
             }
@@ -855,6 +862,7 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> (Vec<Slice>, Vec<Slice>) {
                 out.push(Slice {
                     year: y,
                     month: Some(m),
+                    snapshot: minus.is_some(),
                     rows,
                     minus,
                 });
@@ -945,6 +953,7 @@ fn table(
     if let (Some(n), false) = (spec.top, dims.is_empty()) {
         fold_top(&mut data, n, &query, &slices)?;
     }
+    let warnings = falling_groups(spec, ds, &slices, &data);
     // The same months of the year before, for the 同比 of a partial year; never shown.
     let bases: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = match bases.is_empty() {
         true => BTreeMap::new(),
@@ -1106,7 +1115,93 @@ fn table(
         metrics,
         rows,
         wide: spec.layout == crate::config::Layout::Wide,
+        warnings,
     })
+}
+
+/// Groups whose 1—N月 figure falls from one month to the next: in a `ytd` table, a snapshot
+/// below the month before's; in a `monthly` table, a single month differenced from two
+/// snapshots that comes out negative. Only sums and counts, and not 其他 (whose members change).
+fn falling_groups(
+    spec: &TableSpec,
+    ds: &Dataset,
+    slices: &[Slice],
+    data: &BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let shown = |v: f64, money: bool| match money {
+        true => format!("{:.4}万元", v / 1_000_000.0),
+        false => format!("{v}"),
+    };
+    let key_text = |k: &Key| match k {
+        None => "合计".to_string(),
+        Some(k) => k.join("/"),
+    };
+    for (si, s) in slices.iter().enumerate() {
+        let (Some(m), true) = (s.month, s.snapshot) else {
+            continue;
+        };
+        let Some(groups) = data.get(&(s.year, s.month)) else {
+            continue;
+        };
+        // In a ytd table: the snapshot of the month before in the same year, if there is one.
+        let before = match spec.period {
+            PeriodMode::Ytd => slices[..si]
+                .iter()
+                .rev()
+                .find(|b| b.year == s.year && b.snapshot)
+                .and_then(|b| Some((b.month?, data.get(&(b.year, b.month))?))),
+            _ => None,
+        };
+        for (key, values) in groups {
+            if key
+                .as_ref()
+                .is_some_and(|k| k.iter().all(|x| x == OTHER_KEY))
+            {
+                continue;
+            }
+            for (i, measure) in spec.measures.iter().enumerate() {
+                if !matches!(measure.op, Op::Sum | Op::Count) {
+                    continue;
+                }
+                let money = measure
+                    .field
+                    .is_some_and(|f| ds.fields[f].kind == crate::model::FieldKind::Money);
+                let Some(now) = as_f64(values[i]) else {
+                    continue;
+                };
+                match (spec.period, before) {
+                    (PeriodMode::Ytd, Some((bm, prev))) => {
+                        let Some(was) = prev.get(key).and_then(|v| as_f64(v[i])) else {
+                            continue;
+                        };
+                        if now < was {
+                            out.push(format!(
+                                "table `{}`, {}: {} falls from {} in {}年1-{bm}月 to {} in {}年1-{m}月; a year-to-date figure cannot fall",
+                                spec.name,
+                                key_text(key),
+                                measure.name,
+                                shown(was, money),
+                                s.year,
+                                shown(now, money),
+                                s.year
+                            ));
+                        }
+                    }
+                    (PeriodMode::Monthly, _) if now < 0.0 => out.push(format!(
+                        "table `{}`, {}: {} of {}年{m}月 is {}: the 1—N月 figure fell from the month before",
+                        spec.name,
+                        key_text(key),
+                        measure.name,
+                        s.year,
+                        shown(now, money)
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Keeps the `n` largest groups (first measure, latest slice) and folds the rest into 其他,

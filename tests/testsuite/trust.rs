@@ -577,3 +577,65 @@ fn every_warning_printed_is_in_the_manifest_and_the_page() {
         .iter()
         .any(|w| w == "1 rows rejected; see rejected.csv"));
 }
+
+#[test]
+fn a_group_whose_cumulative_figure_falls_is_a_warning() {
+    let p = Project::new();
+    let pipeline = PROGRESS.replacen(
+        "[[tables]]",
+        r#"[[datasets.investment.fields]]
+name = "nature"
+kind = "text"
+synonyms = ["建设性质"]
+
+[[tables]]
+name = "ytd_by_nature"
+dataset = "investment"
+by = ["nature"]
+measures = [{ name = "完成投资", op = "sum", field = "completed" }]
+period = "ytd"
+
+[[tables]]
+name = "monthly_by_nature"
+dataset = "investment"
+by = ["nature"]
+measures = [{ name = "完成投资", op = "sum", field = "completed" }]
+period = "monthly"
+
+[[tables]]"#,
+        1,
+    );
+    p.file("p.toml", pipeline);
+    let book = |rel: &str, title: &'static str, rows: [(&'static str, &'static str, f64); 2]| {
+        let mut all = vec![
+            vec![S(title)],
+            vec![S("项目名称"), S("建设性质"), S("总投资"), S("完成投资")],
+        ];
+        for (name, nature, done) in rows {
+            all.push(vec![S(name), S(nature), N(1000.0), N(done)]);
+        }
+        p.xlsx(rel, &[SheetSpec::new("项目", all)]);
+    };
+    book(
+        "data/2024年1-2月.xlsx",
+        "二道区2024年1-2月重点项目",
+        [("甲", "新建", 20.0), ("乙", "续建", 10.0)],
+    );
+    // The total rises, but 续建 falls.
+    book(
+        "data/2024年1-3月.xlsx",
+        "二道区2024年1-3月重点项目",
+        [("甲", "新建", 30.0), ("乙", "续建", 8.0)],
+    );
+    let out = p.cmd().args(["run", "p.toml"]).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let listed = warnings(&p, "2024-03");
+    for said in [
+        "table `ytd_by_nature`, 续建: 完成投资 falls from 10.0000万元 in 2024年1-2月 to 8.0000万元 in 2024年1-3月",
+        "table `monthly_by_nature`, 续建: 完成投资 of 2024年3月 is -2.0000万元",
+    ] {
+        assert!(stderr.contains(said), "{stderr}");
+        assert!(listed.iter().any(|w| w.contains(said)), "{listed:?}");
+    }
+    assert!(!stderr.contains("新建: 完成投资"), "{stderr}");
+}
