@@ -553,6 +553,7 @@ pub(crate) mod tests {
                 row(2023, Some(3), None, 2, Some(Float(50.0))),
             ],
             wide: false,
+            warnings: Vec::new(),
         }
     }
 
