@@ -84,6 +84,7 @@ fn reasons(m: &BTreeMap<SkipReason, u64>) -> BTreeMap<&'static str, u64> {
 pub fn build(
     pipeline: &Pipeline,
     batch: &Batch,
+    warnings: &[String],
     period: Period,
     dir: &Path,
     written: &[crate::emit::Written],
@@ -160,7 +161,7 @@ pub fn build(
         skipped_by_reason: reasons(&batch.skipped_by_reason()),
         inputs,
         outputs,
-        warnings: batch.warnings(),
+        warnings: warnings.to_vec(),
         notes: &batch.notes,
         errors: batch
             .files

@@ -25,8 +25,8 @@ pub struct Batch {
     pub notes: Vec<String>,
     /// Problems with the inputs as a whole (a folder named like a workbook).
     pub input_warnings: Vec<String>,
-    /// What the outputs could not hold as the data has it (a text longer than an XLSX cell).
-    pub output_warnings: Vec<String>,
+    /// Doubts found across files (see [`aggregate::checks`]).
+    pub checks: Vec<String>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
     /// The clean rows, one frame per dataset in pipeline order, once [`Batch::build_frames`]
@@ -152,7 +152,18 @@ impl Batch {
                 }
             }
         }
-        out.extend(self.output_warnings.iter().cloned());
+        out.extend(self.checks.iter().cloned());
+        out
+    }
+
+    /// Every warning a run prints, in the order printed: the one list that stderr, the
+    /// manifest and index.html show, and whose length makes the exit code.
+    pub fn run_warnings(&self) -> Vec<String> {
+        let mut out = self.warnings();
+        let rejected = self.accounting().rows_rejected;
+        if rejected > 0 {
+            out.push(format!("{rejected} rows rejected; see rejected.csv"));
+        }
         out
     }
 
@@ -360,6 +371,7 @@ pub fn read_list(
                     for sh in &mut report.sheets {
                         if let Some(d) = &mut sh.data {
                             d.rows = Vec::new();
+                            d.row_months = Vec::new();
                         }
                     }
                     let latest = aggregate::frame::latest_period(&frames);
@@ -398,13 +410,14 @@ pub fn read_list(
         files,
         notes: Vec::new(),
         input_warnings: Vec::new(),
-        output_warnings: Vec::new(),
+        checks: Vec::new(),
         period: latest,
         timings: Vec::new(),
         frames: Vec::new(),
         columns,
         rows_in,
     };
+    batch.checks = aggregate::checks::cross_file(pipeline, &batch.files);
     batch.build_frames(pipeline, build)?;
     batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
     Ok(batch)
@@ -656,7 +669,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 files,
                 notes: Vec::new(),
                 input_warnings: Vec::new(),
-                output_warnings: Vec::new(),
+                checks: Vec::new(),
                 period: opts
                     .period
                     .or_else(|| aggregate::frame::latest_period(&frames)),
@@ -682,13 +695,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 .into(),
         ));
     };
-    for w in batch.warnings() {
+    let mut warnings = batch.run_warnings();
+    for w in &warnings {
         warn!("{w}");
     }
     let acc = batch.accounting();
-    if acc.rows_rejected > 0 {
-        warn!("{} rows rejected; see rejected.csv", acc.rows_rejected);
-    }
     if opts.strict && (acc.rows_rejected > 0 || batch.unreadable() > 0) {
         keep_readings(&batch);
         return Err(Error::Data(format!(
@@ -724,13 +735,15 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         }
     };
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
+    for w in tables.iter().flat_map(|t| &t.warnings) {
+        warn!("{w}");
+        warnings.push(w.clone());
+    }
     if pipeline.output.formats.contains(&Format::Xlsx) {
-        batch.output_warnings = emit::xlsx::overlong_cells(&tables)
-            .into_iter()
-            .map(|w| format!("tables/{}.xlsx: {w}", pipeline.name))
-            .collect();
-        for w in &batch.output_warnings {
+        for w in emit::xlsx::overlong_cells(&tables) {
+            let w = format!("tables/{}.xlsx: {w}", pipeline.name);
             warn!("{w}");
+            warnings.push(w);
         }
     }
 
@@ -755,6 +768,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let mut written = write_outputs(
         pipeline,
         &batch,
+        &warnings,
         &tables,
         period,
         staging.path(),
@@ -769,6 +783,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let manifest = crate::manifest::build(
         pipeline,
         &batch,
+        &warnings,
         period,
         staging.path(),
         &written,
@@ -786,14 +801,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         r.prune();
     }
 
-    let warnings = batch.warnings().len() + acc.rows_rejected.min(1) as usize;
     let summary = RunSummary {
         dir: target,
         period,
         accounting: acc,
         files: batch.files.len(),
         unreadable: batch.unreadable(),
-        warnings,
+        warnings: warnings.len(),
         outputs: written.len(),
         seconds: start.elapsed().as_secs_f64(),
     };
@@ -814,6 +828,7 @@ struct Earlier<'a> {
 fn write_outputs(
     pipeline: &Pipeline,
     batch: &Batch,
+    warnings: &[String],
     tables: &[TableResult],
     period: Period,
     dir: &Path,
@@ -984,6 +999,7 @@ fn write_outputs(
         rows_skipped: acc.rows_skipped,
         xlsx,
         links,
+        warnings,
     };
     let index = dir.join("index.html");
     written.push(emit::report::write_report(tables, &meta, &index, sink).map_err(emit_err)?);

@@ -40,6 +40,9 @@ struct Slice {
     rows: Vec<Combo>,
     /// Additive measures are differenced against these rows (cumulative to single months).
     minus: Option<Vec<Combo>>,
+    /// The slice is a 1—N月 snapshot (every row read as year-to-date), which cannot fall
+    /// from the month before.
+    snapshot: bool,
 }
 
 /// A table's rows split once by (year, month, cumulative), so that each slice reads only its
@@ -747,10 +750,38 @@ pub fn table_of_partials(
     in_table(spec, table(pipeline, spec, schema, period, Some(partials)))
 }
 
-/// The slices a table reports, by period mode.
-fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
+/// Whether a combination's rows are read as 1—N月 values. January's figure is both its
+/// month and its 1—1月 figure, so it is read as the year's later months are: cumulative when
+/// they all are, single when they all are, as flagged when they mix (which is warned about).
+fn reads_cumulative(c: &Combo, later: &BTreeMap<i32, (bool, bool)>) -> bool {
+    match (c.1, later.get(&c.0)) {
+        (Some(1), Some((true, false))) => true,
+        (Some(1), Some((false, true))) => false,
+        _ => c.2,
+    }
+}
+
+/// The slices a table reports, by period mode, and the slices its 同比 compares a partial
+/// year with: the same months of the year before, where that year is reported whole.
+fn slices(mode: PeriodMode, combos: &[Combo]) -> (Vec<Slice>, Vec<Slice>) {
+    // Per year: whether its months after January hold 1—N月 values, single months.
+    let mut later: BTreeMap<i32, (bool, bool)> = BTreeMap::new();
+    for c in combos.iter().filter(|c| c.1.is_some_and(|m| m > 1)) {
+        let e = later.entry(c.0).or_default();
+        if c.2 {
+            e.0 = true;
+        } else {
+            e.1 = true;
+        }
+    }
+    let cum = |c: &Combo| reads_cumulative(c, &later);
     let pick = |f: &dyn Fn(&Combo) -> bool| -> Vec<Combo> {
         combos.iter().filter(|c| f(c)).copied().collect()
+    };
+    // The 1—N月 rows of year `y` up to month `m`: the month's snapshot, or its single
+    // months so far; rows without a month belong to no month.
+    let ytd = |y: i32, m: u32| {
+        pick(&|c| c.0 == y && c.1.is_some_and(|cm| if cum(c) { cm == m } else { cm <= m }))
     };
     let years: BTreeSet<i32> = combos.iter().map(|c| c.0).collect();
     let months: BTreeSet<(i32, u32)> = combos
@@ -758,35 +789,57 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
         .filter_map(|c| c.1.map(|m| (c.0, m)))
         .collect();
     let mut out = Vec::new();
+    let mut bases = Vec::new();
     match mode {
         PeriodMode::Annual => {
-            for y in years {
+            for &y in &years {
                 // 1—N月 snapshots: only the latest month of the year counts.
                 let latest_cum = combos
                     .iter()
-                    .filter(|c| c.0 == y && c.2)
+                    .filter(|c| c.0 == y && cum(c))
                     .filter_map(|c| c.1)
                     .max();
-                let rows =
-                    pick(&|&(cy, cm, cum)| cy == y && (!cum || cm.is_none() || cm == latest_cum));
+                let rows = pick(&|c| c.0 == y && (!cum(c) || c.1.is_none() || c.1 == latest_cum));
+                // A year whose every row has a month and whose data ends before December is
+                // a partial year: shown as 1—N月.
+                let of_year = || combos.iter().filter(|c| c.0 == y);
+                let month = match of_year().all(|c| c.1.is_some()) {
+                    true => of_year().filter_map(|c| c.1).max().filter(|&m| m < 12),
+                    false => None,
+                };
+                if let Some(m) = month {
+                    let before = y - 1;
+                    let whole = years.contains(&before)
+                        && combos
+                            .iter()
+                            .any(|c| c.0 == before && c.1.is_none_or(|bm| bm > m));
+                    let rows = ytd(before, m);
+                    if whole && !rows.is_empty() {
+                        bases.push(Slice {
+                            year: before,
+                            month: Some(m),
+                            rows,
+                            minus: None,
+                            snapshot: false,
+                        });
+                    }
+                }
                 out.push(Slice {
                     year: y,
-                    month: None,
+                    month,
                     rows,
                     minus: None,
+                    snapshot: false,
                 });
             }
         }
         PeriodMode::Ytd => {
-            // The month's 1—N月 snapshot, or its single months so far; rows without a month
-            // belong to no month.
             for &(y, m) in &months {
-                let rows = pick(&|&(cy, cm, cum)| {
-                    cy == y && cm.is_some_and(|cm| if cum { cm == m } else { cm <= m })
-                });
+                let rows = ytd(y, m);
                 out.push(Slice {
                     year: y,
                     month: Some(m),
+                    snapshot: !rows.is_empty() && rows.iter().all(cum),
                     rows,
                     minus: None,
                 });
@@ -800,24 +853,23 @@ fn slices(mode: PeriodMode, combos: &[Combo]) -> Vec<Slice> {
                     .next_back()
                     .filter(|p| p.0 == y)
                     .map(|p| p.1);
-                let has_cum = combos.iter().any(|c| c.0 == y && c.1 == Some(m) && c.2);
+                let has_cum = combos.iter().any(|c| c.0 == y && c.1 == Some(m) && cum(c));
                 let minus = match (has_cum, prev) {
-                    (true, Some(p)) => {
-                        Some(pick(&|&(cy, cm, cum)| cy == y && cum && cm == Some(p)))
-                    }
+                    (true, Some(p)) => Some(pick(&|c| c.0 == y && cum(c) && c.1 == Some(p))),
                     _ => None,
                 };
-                let rows = pick(&|&(cy, cm, cum)| cy == y && cm == Some(m) && (cum || !has_cum));
+                let rows = pick(&|c| c.0 == y && c.1 == Some(m) && (cum(c) || !has_cum));
                 out.push(Slice {
                     year: y,
                     month: Some(m),
+                    snapshot: minus.is_some(),
                     rows,
                     minus,
                 });
             }
         }
     }
-    out
+    (out, bases)
 }
 
 fn sub(a: Option<MetricValue>, b: Option<MetricValue>) -> Option<MetricValue> {
@@ -881,7 +933,7 @@ fn table(
             (Rows::Gathered(&parts), parts.combos())
         }
     };
-    let slices = slices(spec.period, &combos);
+    let (slices, bases) = slices(spec.period, &combos);
 
     let query = Query {
         rows,
@@ -901,6 +953,16 @@ fn table(
     if let (Some(n), false) = (spec.top, dims.is_empty()) {
         fold_top(&mut data, n, &query, &slices)?;
     }
+    let warnings = falling_groups(spec, ds, &slices, &data);
+    // The same months of the year before, for the 同比 of a partial year; never shown.
+    let bases: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = match bases.is_empty() {
+        true => BTreeMap::new(),
+        false => bases
+            .iter()
+            .map(|s| (s.year, s.month))
+            .zip(query.slices(&bases, None, true)?)
+            .collect(),
+    };
 
     // Metric definitions: base measures, then derived ones per measure.
     let mut metrics: Vec<MetricDef> = measures
@@ -956,7 +1018,9 @@ fn table(
 
     let mut rows = Vec::new();
     for (&(year, month), groups) in &data {
-        let prev = data.get(&(year - 1, month));
+        let prev = data
+            .get(&(year - 1, month))
+            .or_else(|| bases.get(&(year - 1, month)));
         let total = groups.get(&None);
         let prev_total = prev.and_then(|p| p.get(&None));
         // 合计 first, then groups by the first measure descending, then key text.
@@ -1051,7 +1115,93 @@ fn table(
         metrics,
         rows,
         wide: spec.layout == crate::config::Layout::Wide,
+        warnings,
     })
+}
+
+/// Groups whose 1—N月 figure falls from one month to the next: in a `ytd` table, a snapshot
+/// below the month before's; in a `monthly` table, a single month differenced from two
+/// snapshots that comes out negative. Only sums and counts, and not 其他 (whose members change).
+fn falling_groups(
+    spec: &TableSpec,
+    ds: &Dataset,
+    slices: &[Slice],
+    data: &BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let shown = |v: f64, money: bool| match money {
+        true => format!("{:.4}万元", v / 1_000_000.0),
+        false => format!("{v}"),
+    };
+    let key_text = |k: &Key| match k {
+        None => "合计".to_string(),
+        Some(k) => k.join("/"),
+    };
+    for (si, s) in slices.iter().enumerate() {
+        let (Some(m), true) = (s.month, s.snapshot) else {
+            continue;
+        };
+        let Some(groups) = data.get(&(s.year, s.month)) else {
+            continue;
+        };
+        // In a ytd table: the snapshot of the month before in the same year, if there is one.
+        let before = match spec.period {
+            PeriodMode::Ytd => slices[..si]
+                .iter()
+                .rev()
+                .find(|b| b.year == s.year && b.snapshot)
+                .and_then(|b| Some((b.month?, data.get(&(b.year, b.month))?))),
+            _ => None,
+        };
+        for (key, values) in groups {
+            if key
+                .as_ref()
+                .is_some_and(|k| k.iter().all(|x| x == OTHER_KEY))
+            {
+                continue;
+            }
+            for (i, measure) in spec.measures.iter().enumerate() {
+                if !matches!(measure.op, Op::Sum | Op::Count) {
+                    continue;
+                }
+                let money = measure
+                    .field
+                    .is_some_and(|f| ds.fields[f].kind == crate::model::FieldKind::Money);
+                let Some(now) = as_f64(values[i]) else {
+                    continue;
+                };
+                match (spec.period, before) {
+                    (PeriodMode::Ytd, Some((bm, prev))) => {
+                        let Some(was) = prev.get(key).and_then(|v| as_f64(v[i])) else {
+                            continue;
+                        };
+                        if now < was {
+                            out.push(format!(
+                                "table `{}`, {}: {} falls from {} in {}年1-{bm}月 to {} in {}年1-{m}月; a year-to-date figure cannot fall",
+                                spec.name,
+                                key_text(key),
+                                measure.name,
+                                shown(was, money),
+                                s.year,
+                                shown(now, money),
+                                s.year
+                            ));
+                        }
+                    }
+                    (PeriodMode::Monthly, _) if now < 0.0 => out.push(format!(
+                        "table `{}`, {}: {} of {}年{m}月 is {}: the 1—N月 figure fell from the month before",
+                        spec.name,
+                        key_text(key),
+                        measure.name,
+                        s.year,
+                        shown(now, money)
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Keeps the `n` largest groups (first measure, latest slice) and folds the rest into 其他,

@@ -79,9 +79,9 @@ fn dataset_frame(ds: &Dataset, di: usize, files: &[FileReport]) -> PolarsResult<
             let n = data.rows.len();
             file.append(&StringChunked::full(FILE.into(), &f.display, n))?;
             sheet.append(&StringChunked::full(SHEET.into(), &sh.name, n))?;
-            for (r, y, values) in &data.rows {
+            for (i, (r, y, values)) in data.rows.iter().enumerate() {
                 year.push(*y);
-                month.push(data.month.map(|m| m as i32));
+                month.push(data.month_of(i).map(|m| m as i32));
                 cumulative.push(data.cumulative);
                 row.push(*r);
                 for (b, v) in fields.iter_mut().zip(values) {
@@ -177,9 +177,11 @@ pub fn series_frame(files: &[FileReport]) -> PolarsResult<Option<DataFrame>> {
     DataFrame::new(height, cols).map(Some)
 }
 
-/// The latest month with data, as a run reports it by default.
+/// The latest month with data, as a run reports it by default: the latest year, and in it
+/// the latest month of the rows that have one (December when none has, for annual data).
 pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {
-    let mut best: Option<crate::model::Period> = None;
+    // Per year: the latest month seen, if any row of the year has one.
+    let mut years: std::collections::BTreeMap<i32, Option<u32>> = Default::default();
     for f in frames {
         let (Ok(y), Ok(m)) = (f.column(YEAR), f.column(MONTH)) else {
             continue;
@@ -189,13 +191,14 @@ pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {
         };
         for (y, m) in y.iter().zip(m.iter()) {
             if let Some(y) = y {
-                let p = crate::model::Period {
-                    year: y,
-                    month: m.map_or(12, |m| m as u32),
-                };
-                best = Some(best.map_or(p, |b| b.max(p)));
+                let e = years.entry(y).or_insert(None);
+                *e = (*e).max(m.map(|m| m as u32));
             }
         }
     }
-    best
+    let (&year, &month) = years.iter().next_back()?;
+    Some(crate::model::Period {
+        year,
+        month: month.unwrap_or(12),
+    })
 }

@@ -1,5 +1,6 @@
 //! Aggregation of the clean data into the tables a pipeline declares.
 
+pub mod checks;
 pub(crate) mod engine;
 pub mod frame;
 pub mod result;

@@ -62,4 +62,7 @@ pub struct TableResult {
     pub rows: Vec<AggRow>,
     /// True when the table is to be shown with years as columns.
     pub wide: bool,
+    /// Doubts about the table's figures (a 1—N月 group that falls), one line each.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }

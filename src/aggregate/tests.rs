@@ -62,6 +62,8 @@ fn sheet(month: Option<u32>, cumulative: bool, rows: &[(i32, &str, i64, i64)]) -
                     )
                 })
                 .collect(),
+            row_months: Vec::new(),
+            totals: Vec::new(),
         }),
     }
 }
@@ -331,9 +333,9 @@ measures = [{ name = "金额", op = "sum", field = "amount" }]
     );
     let m = run(&annual, cum, (2022, 11));
     assert_eq!(
-        get(&m, 2022, None, "合计", "金额"),
+        get(&m, 2022, Some(11), "合计", "金额"),
         Some(100.0),
-        "rows after the period are left out"
+        "rows after the period are left out, and the partial year is 1—11月"
     );
 }
 
@@ -495,4 +497,59 @@ fn the_partials_of_each_file_add_up_to_the_table() {
             assert_eq!(&added.expect("table"), t, "{} at {period:?}", t.name);
         }
     }
+}
+
+#[test]
+fn a_partial_year_is_its_months_and_compares_with_the_same_months() {
+    let annual = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+measures = [{ name = "金额", op = "sum", field = "amount" }]
+growth = true
+"#,
+    );
+    let sheets = vec![
+        sheet(Some(6), true, &[(2023, "甲", 50, 0)]),
+        sheet(Some(12), true, &[(2023, "甲", 120, 0)]),
+        sheet(Some(3), true, &[(2024, "甲", 30, 0)]),
+        sheet(Some(6), true, &[(2024, "甲", 60, 0)]),
+    ];
+    let m = run(&annual, sheets, (2024, 12));
+    assert_eq!(get(&m, 2023, None, "合计", "金额"), Some(120.0));
+    assert_eq!(get(&m, 2024, Some(6), "合计", "金额"), Some(60.0));
+    assert_eq!(
+        get(&m, 2024, Some(6), "合计", "金额同比"),
+        Some(20.0),
+        "1—6月 against 1—6月 of the year before, not its whole year"
+    );
+    assert!(!m.contains_key(&(2023, Some(6), "合计".into(), "金额".into())));
+}
+
+#[test]
+fn january_is_read_as_the_later_months_of_its_year() {
+    let annual = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+measures = [{ name = "金额", op = "sum", field = "amount" }, { name = "个数", op = "count" }]
+"#,
+    );
+    // January's file says 1月 (no 累计); February on says 1—N月.
+    let cum = vec![
+        sheet(Some(1), false, &[(2024, "甲", 10, 0), (2024, "乙", 5, 0)]),
+        sheet(Some(2), true, &[(2024, "甲", 25, 0), (2024, "乙", 9, 0)]),
+    ];
+    let m = run(&annual, cum, (2024, 12));
+    assert_eq!(get(&m, 2024, Some(2), "合计", "金额"), Some(34.0));
+    assert_eq!(get(&m, 2024, Some(2), "合计", "个数"), Some(2.0));
+    // Single months: January flagged 1—1月 is still one month of twelve.
+    let single = vec![
+        sheet(Some(1), true, &[(2024, "甲", 10, 0)]),
+        sheet(Some(2), false, &[(2024, "甲", 15, 0)]),
+    ];
+    let m = run(&annual, single, (2024, 12));
+    assert_eq!(get(&m, 2024, Some(2), "合计", "金额"), Some(25.0));
 }

@@ -103,6 +103,13 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
         if let Some(col) = l.year_col {
             let _ = writeln!(out, "    column {} -> year of each row", column_letter(col));
         }
+        if let Some(col) = l.month_col {
+            let _ = writeln!(
+                out,
+                "    column {} -> month of each row",
+                column_letter(col)
+            );
+        }
         if !l.unmatched.is_empty() {
             let _ = writeln!(out, "    not mapped: {}", l.unmatched.join(", "));
         }
@@ -123,10 +130,11 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
                 let _ = writeln!(out, "    year: not found");
             }
         }
-        let month = l
-            .month
-            .map(|(m, s)| format!("{m} (from {})", s.as_str()))
-            .unwrap_or_else(|| "none (annual)".into());
+        let month = match (l.month, l.month_col) {
+            (_, Some(_)) => "per row".to_string(),
+            (Some((m, s)), None) => format!("{m} (from {})", s.as_str()),
+            (None, None) => "none (annual)".into(),
+        };
         let _ = writeln!(
             out,
             "    month: {month}; cumulative 1-N月: {}",

@@ -961,6 +961,7 @@ mod tests {
             }],
             rows,
             wide: true,
+            warnings: Vec::new(),
         };
         let d = default_chart(&table).unwrap();
         assert_eq!(d.categories.len(), MAX_CATEGORIES);

@@ -496,6 +496,7 @@ pub(crate) mod tests {
             metrics,
             rows,
             wide: true,
+            warnings: Vec::new(),
         }
     }
 
@@ -517,6 +518,7 @@ pub(crate) mod tests {
                 row(2022, None, None, 1, Some(Fen(117_300_000_000))),
             ],
             wide: true,
+            warnings: Vec::new(),
         }
     }
 
@@ -551,6 +553,7 @@ pub(crate) mod tests {
                 row(2023, Some(3), None, 2, Some(Float(50.0))),
             ],
             wide: false,
+            warnings: Vec::new(),
         }
     }
 

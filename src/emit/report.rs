@@ -23,6 +23,8 @@ pub struct ReportMeta<'a> {
     pub xlsx: Option<String>,
     /// Per table: relative links to its CSV, Parquet, PNG and SVG files, where written.
     pub links: Vec<TableLinks>,
+    /// Every warning of the run, as printed and listed in manifest.json.
+    pub warnings: &'a [String],
 }
 
 #[derive(Default)]
@@ -82,7 +84,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #cc
 .meta td{padding:2px 12px 2px 0}.scroll{overflow-x:auto}
 table.data{border-collapse:collapse;font-size:.9em}table.data th,table.data td{border:1px solid #bbb;padding:3px 8px}
 table.data th{background:#f0f0f0}table.data td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.total td{font-weight:bold}img{max-width:100%;height:auto}.links a{margin-right:1em}";
+tr.total td{font-weight:bold}ul.warnings{color:#8a1c00}img{max-width:100%;height:auto}.links a{margin-right:1em}";
 
 /// Renders the page; the same tables and metadata give the same bytes.
 pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
@@ -127,6 +129,17 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
         h,
         "<a href=\"facts.csv\">facts.csv</a><a href=\"manifest.json\">manifest.json</a></p>"
     );
+    if !meta.warnings.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h2 id=\"warnings\">警告（{} 条）</h2>\n<ul class=\"warnings\">",
+            meta.warnings.len()
+        );
+        for w in meta.warnings {
+            let _ = writeln!(h, "<li>{}</li>", escape(w));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
     let empty = TableLinks::default();
     for (i, t) in tables.iter().enumerate() {
         let links = meta.links.get(i).unwrap_or(&empty);

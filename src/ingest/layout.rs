@@ -1,8 +1,8 @@
 //! Finding the table in a sheet: the header row (or two rows), which dataset it is, the
 //! column-to-field mapping, the money unit, and the table's year and month.
 
-use super::normalize::{normalize_header, squeeze, HeaderText};
-use super::periods::{find_month, find_year};
+use super::normalize::{nfkc, normalize_header, squeeze, HeaderText};
+use super::periods::{count_years, find_month, find_year, period_text};
 use super::value::cell_text;
 use crate::config::{Dataset, Pipeline};
 use crate::model::{FieldKind, MoneyUnit};
@@ -13,6 +13,8 @@ pub const HEADER_SCAN_ROWS: u32 = 15;
 
 /// Header texts that name a year column, which then gives each row its own year.
 const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
+/// Header texts that name a month column, which gives each row its own month.
+const MONTH_KEYS: [&str; 4] = ["月份", "月", "统计月份", "月度"];
 
 /// Cell access in absolute (0-based, from A1) coordinates.
 pub struct Grid<'a> {
@@ -101,6 +103,9 @@ pub struct ColumnMap {
     pub header: String,
     pub unit: Option<MoneyUnit>,
     pub cumulative: bool,
+    /// The month a `1-N月` or `N月` prefix of the header names.
+    #[serde(default)]
+    pub month: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -138,6 +143,9 @@ pub struct Layout {
     pub columns: Vec<ColumnMap>,
     /// A year column giving each row its own year.
     pub year_col: Option<u32>,
+    /// A month column giving each row its own month.
+    #[serde(default)]
+    pub month_col: Option<u32>,
     pub year: Option<(i32, Source)>,
     pub month: Option<(u32, Source)>,
     pub cumulative: bool,
@@ -147,103 +155,207 @@ pub struct Layout {
     pub title_lines: Vec<String>,
     /// Header cells that matched no field (shown by `inspect`).
     pub unmatched: Vec<String>,
-    /// Fields found twice; the first column wins.
+    /// Fields claimed by two columns: which column was taken and why, one message each.
     pub duplicates: Vec<String>,
+    /// Doubts about the table's period (sources that name different years).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 struct Candidate {
     dataset: usize,
     first: u32,
     last: u32,
+    matched: Matched,
+}
+
+/// How a column's header text was matched, best first: the parent and child headers joined,
+/// the column's own header (a single row, or the child), the parent header alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Joined,
+    Own,
+    Parent,
+}
+
+/// One header text a column may be matched by.
+struct HeaderOption {
+    /// As shown: parent and child joined with `/`.
+    shown: String,
+    text: HeaderText,
+    rank: Rank,
+}
+
+/// A header's columns mapped to one dataset's fields.
+struct Matched {
     columns: Vec<ColumnMap>,
     year_col: Option<u32>,
+    month_col: Option<u32>,
     unmatched: Vec<String>,
     duplicates: Vec<String>,
 }
 
-/// Maps header texts to one dataset's fields; per column, the first text that matches wins.
-fn match_columns(
-    ds: &Dataset,
-    headers: &[(u32, Vec<(String, HeaderText)>)],
-) -> (Vec<ColumnMap>, Option<u32>, Vec<String>, Vec<String>) {
-    let mut columns: Vec<ColumnMap> = Vec::new();
+/// Maps header texts to one dataset's fields; per column, the best-ranked text that names a
+/// field wins. When two columns claim one field, the better-ranked match takes it (a synonym
+/// naming the joined parent and child text beats one naming the child alone), then the
+/// earlier column; each column left out is described in `duplicates`.
+fn match_columns(ds: &Dataset, headers: &[(u32, Vec<HeaderOption>)]) -> Matched {
+    let mut claims: Vec<(u32, usize, Rank, &HeaderOption)> = Vec::new();
     let mut year_col = None;
+    let mut month_col = None;
     let mut unmatched = Vec::new();
-    let mut duplicates = Vec::new();
     for (col, options) in headers {
-        let mut hit = None;
-        for (raw, h) in options {
-            if let Some(fi) = ds
-                .fields
+        let hit = options.iter().find_map(|o| {
+            ds.fields
                 .iter()
-                .position(|f| f.keys.iter().any(|k| k == &h.key))
-            {
-                hit = Some((fi, raw, h));
-                break;
-            }
-        }
+                .position(|f| f.keys.iter().any(|k| k == &o.text.key))
+                .map(|fi| (fi, o))
+        });
         match hit {
-            Some((fi, raw, h)) => {
-                if columns.iter().any(|c| c.field == fi) {
-                    duplicates.push(format!("{} ({})", raw, crate::model::column_letter(*col)));
-                    continue;
-                }
-                columns.push(ColumnMap {
-                    col: *col,
-                    field: fi,
-                    header: raw.clone(),
-                    unit: h.unit.as_deref().and_then(MoneyUnit::parse),
-                    cumulative: h.cumulative,
-                });
-            }
+            Some((fi, o)) => claims.push((*col, fi, o.rank, o)),
             None => {
-                let is_year = options
-                    .iter()
-                    .any(|(_, h)| YEAR_KEYS.contains(&h.key.as_str()));
-                if is_year && year_col.is_none() {
+                let is =
+                    |keys: &[&str]| options.iter().any(|o| keys.contains(&o.text.key.as_str()));
+                if is(&YEAR_KEYS) && year_col.is_none() {
                     year_col = Some(*col);
-                } else if let Some((raw, _)) = options.first() {
-                    unmatched.push(raw.clone());
+                } else if is(&MONTH_KEYS) && month_col.is_none() {
+                    month_col = Some(*col);
+                } else if let Some(o) = options.first() {
+                    unmatched.push(o.shown.clone());
                 }
             }
         }
     }
-    (columns, year_col, unmatched, duplicates)
+    let mut columns: Vec<ColumnMap> = Vec::new();
+    let mut duplicates = Vec::new();
+    for (col, fi, rank, o) in &claims {
+        let best = claims
+            .iter()
+            .filter(|c| c.1 == *fi)
+            .min_by_key(|c| (c.2, c.0))
+            .map(|c| (c.0, c.2, c.3));
+        match best {
+            Some((bcol, brank, bo)) if bcol != *col => {
+                let name = &ds.fields[*fi].name;
+                let (this, taken) = (
+                    format!("{} ({})", o.shown, crate::model::column_letter(*col)),
+                    format!("{} ({})", bo.shown, crate::model::column_letter(bcol)),
+                );
+                duplicates.push(if brank == *rank {
+                    format!(
+                        "header {this} names a field already mapped to an earlier column; the earlier column is used: {taken} for `{name}`"
+                    )
+                } else {
+                    let why = match brank {
+                        Rank::Joined => format!(
+                            "whose parent and child headers joined (`{}`) name the field",
+                            bo.text.key
+                        ),
+                        _ => "whose own header names the field".to_string(),
+                    };
+                    let how = match rank {
+                        Rank::Parent => "only by its parent header",
+                        _ => "only by its child header",
+                    };
+                    format!(
+                        "header {this} names field `{name}` {how} (`{}`); {taken} is used instead, {why}",
+                        o.text.key
+                    )
+                });
+            }
+            _ => columns.push(ColumnMap {
+                col: *col,
+                field: *fi,
+                header: o.shown.clone(),
+                unit: o.text.unit.as_deref().and_then(MoneyUnit::parse),
+                cumulative: o.text.cumulative,
+                month: o.text.month,
+            }),
+        }
+    }
+    Matched {
+        columns,
+        year_col,
+        month_col,
+        unmatched,
+        duplicates,
+    }
 }
 
 /// Header options for each column of a single-row header at `row`.
-fn single_row(grid: &Grid, row: u32) -> Vec<(u32, Vec<(String, HeaderText)>)> {
+fn single_row(grid: &Grid, row: u32) -> Vec<(u32, Vec<HeaderOption>)> {
     (grid.first_col..=grid.last_col)
         .filter_map(|c| {
             let t = grid.row_merged_text(row, c);
-            (!t.trim().is_empty()).then(|| (c, vec![(t.clone(), normalize_header(&t))]))
+            (!t.trim().is_empty()).then(|| {
+                (
+                    c,
+                    vec![HeaderOption {
+                        text: normalize_header(&t),
+                        shown: t,
+                        rank: Rank::Own,
+                    }],
+                )
+            })
         })
         .collect()
 }
 
-/// Header options for a parent/child header in `row` and `row + 1`: the child alone, the
-/// parent and child joined, then the parent (merged parents apply to every child below them).
-fn two_rows(grid: &Grid, row: u32) -> Vec<(u32, Vec<(String, HeaderText)>)> {
+/// Header options for a parent/child header in `row` and `row + 1`: the parent and child
+/// joined (in either order: `投资额` over `完成` reads `投资额完成` and `完成投资额`), the child
+/// alone, then the parent alone (merged parents apply to every child below them). A unit or
+/// period prefix in the parent applies to the child.
+fn two_rows(grid: &Grid, row: u32) -> Vec<(u32, Vec<HeaderOption>)> {
     (grid.first_col..=grid.last_col)
         .filter_map(|c| {
             let parent = grid.merged_text(row, c);
             let child = grid.merged_text(row + 1, c);
             let (p, ch) = (parent.trim(), child.trim());
             let mut opts = Vec::new();
+            let pn = normalize_header(p);
             if !ch.is_empty() && ch != p {
                 let shown = if p.is_empty() {
                     ch.to_string()
                 } else {
                     format!("{p}/{ch}")
                 };
-                opts.push((shown.clone(), normalize_header(ch)));
+                let cn = normalize_header(ch);
+                let inherit = |key: String| HeaderText {
+                    key,
+                    unit: cn.unit.clone().or_else(|| pn.unit.clone()),
+                    cumulative: cn.cumulative || pn.cumulative,
+                    month: cn.month.or(pn.month),
+                };
                 if !p.is_empty() {
-                    let joined = normalize_header(&format!("{p}{ch}"));
-                    opts.push((shown, joined));
+                    for key in [
+                        format!("{}{}", pn.key, cn.key),
+                        format!("{}{}", cn.key, pn.key),
+                    ] {
+                        opts.push(HeaderOption {
+                            shown: shown.clone(),
+                            text: inherit(key),
+                            rank: Rank::Joined,
+                        });
+                    }
                 }
+                opts.push(HeaderOption {
+                    shown,
+                    text: inherit(cn.key.clone()),
+                    rank: Rank::Own,
+                });
             }
             if !p.is_empty() {
-                opts.push((p.to_string(), normalize_header(p)));
+                // A vertical label (the cell below empty or merged with it) is the column's own.
+                let rank = if opts.is_empty() {
+                    Rank::Own
+                } else {
+                    Rank::Parent
+                };
+                opts.push(HeaderOption {
+                    shown: p.to_string(),
+                    text: pn,
+                    rank,
+                });
             }
             (!opts.is_empty()).then_some((c, opts))
         })
@@ -273,15 +385,15 @@ pub fn detect(
                 continue;
             }
             for (di, ds) in pipeline.datasets.iter().enumerate() {
-                let (columns, year_col, unmatched, duplicates) = match_columns(ds, &headers);
+                let matched = match_columns(ds, &headers);
                 if !ds
                     .identify
                     .iter()
-                    .all(|fi| columns.iter().any(|c| c.field == *fi))
+                    .all(|fi| matched.columns.iter().any(|c| c.field == *fi))
                 {
                     continue;
                 }
-                let score = columns.len();
+                let score = matched.columns.len();
                 // Strictly better only: the earliest, single-row reading wins ties.
                 if best.as_ref().is_none_or(|(s, _)| score > *s) {
                     best = Some((
@@ -290,10 +402,7 @@ pub fn detect(
                             dataset: di,
                             first,
                             last,
-                            columns,
-                            year_col,
-                            unmatched,
-                            duplicates,
+                            matched,
                         },
                     ));
                 }
@@ -312,35 +421,67 @@ fn describe(
     file_name: &str,
 ) -> Layout {
     let ds = &pipeline.datasets[cand.dataset];
+    let Matched {
+        columns,
+        year_col,
+        month_col,
+        unmatched,
+        duplicates,
+    } = cand.matched;
     let title_lines: Vec<String> = (grid.first_row..cand.first)
         .map(|r| grid.row_texts(r).join(" "))
         .filter(|s| !s.trim().is_empty())
         .collect();
-    let titles = title_lines.join(" ");
+    // The period comes from the titles without their date stamps (填报日期, 截至…, a full
+    // date): the day a list was filled in is not the period it covers.
+    let period_titles: String = (grid.first_row..cand.first)
+        .flat_map(|r| (grid.first_col..=grid.last_col).map(move |c| (r, c)))
+        .filter(|&(r, c)| !matches!(grid.get(r, c), calamine::Data::DateTime(_)))
+        .map(|(r, c)| period_text(&nfkc(&grid.text(r, c))))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
 
-    let year = if cand.year_col.is_some() {
+    let mut warnings = Vec::new();
+    let year = if year_col.is_some() {
         None
     } else {
-        find_year(sheet_name)
+        let from_title = find_year(&period_titles);
+        let name = nfkc(file_name);
+        let from_name = find_year(&name);
+        let chosen = find_year(&nfkc(sheet_name))
             .map(|y| (y, Source::SheetName))
-            .or_else(|| find_year(&titles).map(|y| (y, Source::Title)))
-            .or_else(|| find_year(file_name).map(|y| (y, Source::FileName)))
+            .or_else(|| from_title.map(|y| (y, Source::Title)))
+            .or_else(|| from_name.map(|y| (y, Source::FileName)));
+        // A file name naming a span of years (`2018-2022年投资.xlsx`) contradicts no title.
+        if let (Some(t), Some(n), Some((y, src))) = (from_title, from_name, chosen) {
+            if t != n && count_years(&name) == 1 {
+                warnings.push(format!(
+                    "the title rows give the year {t} but the file name gives {n}; {y} (from the {}) is used",
+                    src.as_str()
+                ));
+            }
+        }
+        chosen
     };
-    let month = find_month(&titles)
+    let header_month = columns
+        .iter()
+        .filter(|c| ds.fields[c.field].kind.is_numeric())
+        .filter_map(|c| c.month.map(|m| (m, c.cumulative)))
+        .max();
+    let month = find_month(&period_titles)
         .map(|m| (m, Source::Title))
-        .or_else(|| find_month(sheet_name).map(|m| (m, Source::SheetName)))
-        .or_else(|| find_month(file_name).map(|m| (m, Source::FileName)));
-    let header_cumulative = cand
-        .columns
+        .or_else(|| find_month(&nfkc(sheet_name)).map(|m| (m, Source::SheetName)))
+        .or_else(|| find_month(&nfkc(file_name)).map(|m| (m, Source::FileName)))
+        .or_else(|| header_month.map(|m| (m, Source::Header)));
+    let header_cumulative = columns
         .iter()
         .any(|c| c.cumulative && ds.fields[c.field].kind.is_numeric());
-    let title_cumulative =
-        month.is_some_and(|((_, cum), _)| cum) || squeeze(&titles).contains("累计");
+    let title_cumulative = month.is_some_and(|((_, cum), _)| cum) || period_titles.contains("累计");
     let unit = unit_line(&title_lines)
         .map(|u| (u, Source::UnitLine))
         .unwrap_or((ds.money_unit, Source::Default));
-    let money_without_unit = cand
-        .columns
+    let money_without_unit = columns
         .iter()
         .any(|c| ds.fields[c.field].kind == FieldKind::Money && c.unit.is_none());
     let unit = if money_without_unit || unit.1 != Source::Default {
@@ -353,15 +494,17 @@ fn describe(
         dataset: cand.dataset,
         header_first: cand.first,
         header_last: cand.last,
-        columns: cand.columns,
-        year_col: cand.year_col,
+        columns,
+        year_col,
+        month_col,
         year,
         month: month.map(|((m, _), s)| (m, s)),
         cumulative: header_cumulative || title_cumulative,
         unit,
         title_lines,
-        unmatched: cand.unmatched,
-        duplicates: cand.duplicates,
+        unmatched,
+        duplicates,
+        warnings,
     }
 }
 

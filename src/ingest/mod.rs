@@ -104,6 +104,64 @@ pub struct Extracted {
     pub cumulative: bool,
     /// (Excel row number, year, values aligned with the dataset's fields).
     pub rows: Vec<(u32, i32, Vec<Value>)>,
+    /// Per row, its month from a month column; empty when the sheet has none (then every
+    /// row has `month`).
+    #[serde(default)]
+    pub row_months: Vec<Option<u32>>,
+    /// The sums of the numeric fields per (year, month) of the rows, for the checks across
+    /// files (kept when the rows are dropped).
+    #[serde(default)]
+    pub totals: Vec<PeriodTotal>,
+}
+
+/// The rows of one sheet in one (year, month): how many, and the sum of each money and count
+/// field (None for other fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodTotal {
+    pub year: i32,
+    pub month: Option<u32>,
+    pub rows: u64,
+    pub sums: Vec<Option<i64>>,
+}
+
+impl Extracted {
+    /// The month of the `i`th row.
+    pub fn month_of(&self, i: usize) -> Option<u32> {
+        match self.row_months.is_empty() {
+            true => self.month,
+            false => self.row_months.get(i).copied().flatten(),
+        }
+    }
+
+    fn period_totals(&self, ds: &crate::config::Dataset) -> Vec<PeriodTotal> {
+        let mut by: BTreeMap<(i32, Option<u32>), PeriodTotal> = BTreeMap::new();
+        for (i, (_, year, values)) in self.rows.iter().enumerate() {
+            let month = self.month_of(i);
+            let t = by.entry((*year, month)).or_insert_with(|| PeriodTotal {
+                year: *year,
+                month,
+                rows: 0,
+                sums: ds
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        matches!(
+                            f.kind,
+                            crate::model::FieldKind::Money | crate::model::FieldKind::Count
+                        )
+                        .then_some(0)
+                    })
+                    .collect(),
+            });
+            t.rows += 1;
+            for (sum, v) in t.sums.iter_mut().zip(values) {
+                if let (Some(sum), Value::Money(x) | Value::Count(x)) = (sum, v) {
+                    *sum += x;
+                }
+            }
+        }
+        by.into_values().collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -491,9 +549,8 @@ fn read_grid(
         return rep;
     };
     let ds = &pipeline.datasets[lay.dataset];
-    for d in &lay.duplicates {
-        rep.warnings.push(format!("header {d} names a field already mapped to an earlier column; the earlier column is used"));
-    }
+    rep.warnings.extend(lay.duplicates.iter().cloned());
+    rep.warnings.extend(lay.warnings.iter().cloned());
     if lay.year.is_none() && lay.year_col.is_none() {
         rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
         rep.warnings.push(
@@ -512,7 +569,7 @@ fn read_grid(
     rep.skipped = outcome.skipped;
     rep.rejected = outcome.rejected;
     rep.warnings.extend(outcome.warnings);
-    rep.data = Some(Extracted {
+    let mut data = Extracted {
         dataset: lay.dataset,
         month: lay.month.map(|(m, _)| m),
         cumulative: lay.cumulative,
@@ -521,7 +578,11 @@ fn read_grid(
             .into_iter()
             .map(|(r, y, v)| (r + 1, y, v))
             .collect(),
-    });
+        row_months: outcome.months,
+        totals: Vec::new(),
+    };
+    data.totals = data.period_totals(ds);
+    rep.data = Some(data);
     rep.layout = Some(lay);
     rep
 }

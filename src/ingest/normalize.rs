@@ -10,6 +10,8 @@ pub struct HeaderText {
     pub unit: Option<String>,
     /// The header marks year-to-date values: 累计, or a 1-N月 prefix.
     pub cumulative: bool,
+    /// The month a `1-N月` or `N月` prefix names.
+    pub month: Option<u32>,
 }
 
 /// Prefixes that say which period a figure covers, not what it is. Longest first.
@@ -23,13 +25,18 @@ const PERIOD_PREFIXES: [(&str, bool); 7] = [
     ("累计", true),
 ];
 
+/// NFKC alone: full-width digits and punctuation become ASCII, spaces stay.
+pub fn nfkc(raw: &str) -> String {
+    raw.nfkc().collect()
+}
+
 /// NFKC, then every kind of whitespace removed (U+3000 and U+00A0 become spaces under NFKC).
 pub fn squeeze(raw: &str) -> String {
     raw.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Strips a `1-N月` / `1—N月` / `1~N月` / `1至N月` prefix; returns the rest.
-fn strip_month_range(s: &str) -> Option<&str> {
+/// Strips a `1-N月` / `1—N月` / `1~N月` / `1至N月` prefix; returns N and the rest.
+fn strip_month_range(s: &str) -> Option<(u32, &str)> {
     let rest = s.strip_prefix('1')?;
     let mut chars = rest.char_indices();
     let (_, dash) = chars.next()?;
@@ -48,7 +55,21 @@ fn strip_month_range(s: &str) -> Option<&str> {
     if !(1..=12).contains(&month) {
         return None;
     }
-    after_dash[digits..].strip_prefix('月')
+    Some((month, after_dash[digits..].strip_prefix('月')?))
+}
+
+/// Strips a single-month prefix `N月` (or `N月份`) followed by more text; returns N and the
+/// rest. Not before a digit, so that a date such as `12月31日` stays whole.
+fn strip_month(s: &str) -> Option<(u32, &str)> {
+    let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 2 {
+        return None;
+    }
+    let month: u32 = s[..digits].parse().ok()?;
+    let rest = s[digits..].strip_prefix('月')?;
+    let rest = rest.strip_prefix('份').unwrap_or(rest);
+    ((1..=12).contains(&month) && !rest.starts_with(|c: char| c.is_ascii_digit()))
+        .then_some((month, rest))
 }
 
 /// Splits a trailing `(万元)`, `[万元]` or `(单位:万元)` off the text.
@@ -76,13 +97,23 @@ pub fn normalize_header(raw: &str) -> HeaderText {
     let trimmed = squeezed.trim_end_matches([':', '：', '.', '。']);
     let (mut key, unit) = split_unit(trimmed);
     let mut cumulative = false;
+    let mut month = None;
     // Prefixes can stack (`1-5月累计金额`); never strip down to nothing.
     loop {
         let mut changed = false;
-        if let Some(rest) = strip_month_range(&key) {
+        if let Some((m, rest)) = strip_month_range(&key) {
             if !rest.is_empty() {
                 key = rest.to_string();
                 cumulative = true;
+                month = Some(m);
+                changed = true;
+            }
+        } else if let Some((m, rest)) = strip_month(&key) {
+            // `1月累计完成投资`, `6月完成投资`: January's figure is also its 1—1月 figure,
+            // which the aggregation reads as the year's other months are read.
+            if !rest.is_empty() {
+                key = rest.to_string();
+                month = Some(m);
                 changed = true;
             }
         }
@@ -107,6 +138,7 @@ pub fn normalize_header(raw: &str) -> HeaderText {
         key,
         unit,
         cumulative,
+        month,
     }
 }
 
@@ -147,5 +179,28 @@ mod tests {
         assert_eq!(normalize_key("累计"), "累计");
         assert!(normalize_header("累计").cumulative);
         assert_eq!(squeeze("合\u{3000}计"), "合计");
+    }
+
+    #[test]
+    fn month_prefixes() {
+        for (raw, cum, month) in [
+            ("1月累计完成投资", true, 1),
+            ("1—1月完成投资", true, 1),
+            ("1至6月完成投资", true, 6),
+            ("1-6月累计完成投资", true, 6),
+            ("１－６月完成投资（万元）", true, 6),
+            ("6月完成投资", false, 6),
+            ("6月份完成投资", false, 6),
+        ] {
+            let h = normalize_header(raw);
+            assert_eq!(
+                (h.key.as_str(), h.cumulative, h.month),
+                ("完成投资", cum, Some(month)),
+                "{raw}"
+            );
+        }
+        assert_eq!(normalize_key("本年累计完成投资"), "完成投资");
+        assert_eq!(normalize_key("12月31日余额"), "12月31日余额");
+        assert_eq!(normalize_key("6月"), "6月");
     }
 }

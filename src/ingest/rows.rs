@@ -20,26 +20,88 @@ pub struct RowOutcome {
     pub kept: Vec<(u32, i32, Vec<Value>)>,
     pub rejected: Vec<Rejection>,
     pub skipped: BTreeMap<SkipReason, u64>,
-    /// 合计 rows whose figures differ from the sum of the data rows.
+    /// Total rows whose figures differ from the sum of the rows they cover.
     pub warnings: Vec<String>,
+    /// Per kept row, its month from a month column (empty without one).
+    pub months: Vec<Option<u32>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Blank,
-    Total,
+    Total(TotalKind),
     Breakdown,
     Note,
     Data,
 }
 
+/// What a total row adds up, by its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TotalKind {
+    /// 合计, 总计, 全区合计, 共N个项目: every data row of the table.
+    Grand,
+    /// 小计, `<group>小计`: the rows of its group.
+    Group,
+    /// `<name>合计`: a group's or the table's total, whichever it matches.
+    Either,
+}
+
+/// A label with a trailing colon, parenthesised remark (`（55个）`, `(全区)`) or count
+/// (`55个`, `：3项`) taken off, as total labels carry them.
+fn strip_total_decoration(squeezed: &str) -> &str {
+    let mut s = squeezed;
+    loop {
+        let before = s;
+        s = s.trim_end_matches([':', '：']);
+        for (open, close) in [('(', ')'), ('（', '）'), ('[', ']'), ('【', '】')] {
+            if let Some(inner) = s.strip_suffix(close) {
+                if let Some(pos) = inner.rfind(open) {
+                    s = &inner[..pos];
+                }
+            }
+        }
+        // A count: digits, then a counting word.
+        let t = s.trim_end_matches(['个', '项', '户', '笔', '家', '条', '人', '目']);
+        let t = t.strip_suffix("个项").unwrap_or(t);
+        let digits = t.trim_end_matches(|c: char| c.is_ascii_digit());
+        if digits.len() < t.len() {
+            s = digits;
+        }
+        if s == before {
+            return s;
+        }
+    }
+}
+
+/// The kind of total a label names, if it names one. `long` allows a group name of any
+/// length before 小计/合计/总计 (the row's first text cell); other cells need a short label,
+/// so that a remark such as `已合计` elsewhere in a data row does not make it a total.
+pub(crate) fn total_kind(squeezed: &str, long: bool) -> Option<TotalKind> {
+    // `共55个项目`, `共计`.
+    if let Some(rest) = squeezed.strip_prefix('共') {
+        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+        if (digits > 0 && rest[digits..].starts_with(['个', '项', '家', '户', '笔']))
+            || rest.trim_end_matches([':', '：']) == "计"
+        {
+            return Some(TotalKind::Grand);
+        }
+    }
+    let s = strip_total_decoration(squeezed);
+    let word = TOTAL_WORDS.iter().find(|w| s.ends_with(*w))?;
+    let name = &s[..s.len() - word.len()];
+    if !long && name.chars().count() > 4 {
+        return None;
+    }
+    let name = name.trim_end_matches(['、', '.', '-', '—', ':', '：']);
+    Some(match *word {
+        "小计" => TotalKind::Group,
+        _ if name.is_empty() || name.starts_with('全') || name == "总" => TotalKind::Grand,
+        _ => TotalKind::Either,
+    })
+}
+
 pub(crate) fn is_total_label(squeezed: &str) -> bool {
-    let s = squeezed.trim_end_matches([':', '：']);
-    let s = s.split(['(', '（']).next().unwrap_or(s);
-    // `合计`, `合计（55个）`, `全区合计`; not a project whose name starts 合计划….
-    TOTAL_WORDS
-        .iter()
-        .any(|w| s == *w || (s.ends_with(w) && s.chars().count() <= 6))
+    total_kind(squeezed, true).is_some()
 }
 
 pub(crate) fn is_note_label(squeezed: &str) -> bool {
@@ -91,11 +153,12 @@ fn classify(grid: &Grid, row: u32, in_breakdown: bool, in_notes: bool) -> Kind {
     if in_notes && non_empty == 1 && texts.len() == 1 {
         return Kind::Note;
     }
-    if texts
+    let total = texts
         .iter()
-        .any(|t| squeeze_if(t, &['计']).is_some_and(|s| is_total_label(&s)))
-    {
-        return Kind::Total;
+        .enumerate()
+        .find_map(|(i, t)| squeeze_if(t, &['计', '共']).and_then(|s| total_kind(&s, i == 0)));
+    if let Some(k) = total {
+        return Kind::Total(k);
     }
     if texts
         .iter()
@@ -116,6 +179,7 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
         rejected: Vec::new(),
         skipped: BTreeMap::new(),
         warnings: Vec::new(),
+        months: Vec::new(),
     };
     let header_rows = (layout.header_last - layout.header_first + 1) as u64;
     let above = (layout.header_first - grid.first_row) as u64;
@@ -126,6 +190,7 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
     let mut in_breakdown = false;
     let mut in_notes = false;
     let mut totals = Vec::new();
+    let mut rejected_rows = Vec::new();
     for row in layout.header_last + 1..=grid.last_row {
         let kind = classify(grid, row, in_breakdown, in_notes);
         in_breakdown = match kind {
@@ -136,16 +201,22 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
         in_notes |= kind == Kind::Note;
         let reason = match kind {
             Kind::Blank => SkipReason::Blank,
-            Kind::Total => {
-                totals.push(row);
+            Kind::Total(k) => {
+                totals.push((row, k));
                 SkipReason::Total
             }
             Kind::Breakdown => SkipReason::Breakdown,
             Kind::Note => SkipReason::Note,
             Kind::Data => {
                 match read_row(grid, layout, ds, row) {
-                    Ok((year, values)) => out.kept.push((row, year, values)),
+                    Ok((year, month, values)) => {
+                        out.kept.push((row, year, values));
+                        if layout.month_col.is_some() {
+                            out.months.push(month);
+                        }
+                    }
                     Err(mut rej) => {
+                        rejected_rows.push(row);
                         rej.file = file.to_string();
                         rej.sheet = sheet.to_string();
                         out.rejected.push(rej);
@@ -156,71 +227,118 @@ pub fn extract(grid: &Grid, layout: &Layout, ds: &Dataset, file: &str, sheet: &s
         };
         *out.skipped.entry(reason).or_insert(0) += 1;
     }
-    out.warnings = check_total(grid, layout, ds, &totals, &out);
+    out.warnings = check_totals(grid, layout, ds, &totals, &rejected_rows, &out);
     out
 }
 
-/// Compares a sheet's one grand-total row with the sum of its data rows, field by field.
-/// Skipped where the comparison would mislead: several total rows (小计), 其中 blocks, or
-/// rejected rows missing from the sum.
-fn check_total(
+/// Compares every total row with the data rows it covers, field by field: a grand total
+/// (合计) with all data rows, a 小计 with its group (the data rows since the total row before
+/// it, or failing that those up to the next one, for subtotals written above their group),
+/// `<name>合计` with either. A comparison that would take in a rejected row is left out: the
+/// rejection already makes the run fail, and the sum would be short by that row.
+fn check_totals(
     grid: &Grid,
     layout: &Layout,
     ds: &Dataset,
-    totals: &[u32],
+    totals: &[(u32, TotalKind)],
+    rejected: &[u32],
     out: &RowOutcome,
 ) -> Vec<String> {
-    let [row] = totals else { return Vec::new() };
-    if !out.rejected.is_empty()
-        || out.skipped.contains_key(&SkipReason::Breakdown)
-        || out.kept.is_empty()
-    {
-        return Vec::new();
-    }
+    use crate::model::FieldKind;
     let mut warnings = Vec::new();
-    for cm in &layout.columns {
-        let field = &ds.fields[cm.field];
-        if !matches!(
-            field.kind,
-            crate::model::FieldKind::Money | crate::model::FieldKind::Count
-        ) {
+    if out.kept.is_empty() {
+        return warnings;
+    }
+    let first = layout.header_last + 1;
+    let rejected_in = |a: u32, b: u32| rejected.iter().any(|r| (a..=b).contains(r));
+    for (i, &(row, kind)) in totals.iter().enumerate() {
+        // Rows of the group before (after the previous total row) and after (up to the next).
+        let before = (totals[..i].last().map_or(first, |t| t.0 + 1), row);
+        let after = (
+            row + 1,
+            totals.get(i + 1).map_or(grid.last_row + 1, |t| t.0),
+        );
+        let spans: Vec<(u32, u32)> = match kind {
+            TotalKind::Grand => vec![(first, grid.last_row + 1)],
+            TotalKind::Group => vec![before, after],
+            TotalKind::Either => vec![(first, grid.last_row + 1), before, after],
+        };
+        // Spans that hold data rows and no rejected row.
+        let spans: Vec<(u32, u32)> = spans
+            .into_iter()
+            .filter(|&(a, b)| {
+                b > a
+                    && !rejected_in(a, b - 1)
+                    && out.kept.iter().any(|(r, _, _)| (a..b).contains(r))
+            })
+            .collect();
+        if spans.is_empty() {
             continue;
         }
-        let unit = cm.unit.unwrap_or(layout.unit.0);
-        let Ok(stated) = parse_cell(grid.get(*row, cm.col), field.kind, unit, field.dash) else {
-            continue;
-        };
-        let stated = match stated {
-            Value::Money(x) | Value::Count(x) => x,
-            _ => continue,
-        };
-        let sum: i64 = out
-            .kept
-            .iter()
-            .map(|(_, _, v)| match v[cm.field] {
-                Value::Money(x) | Value::Count(x) => x,
-                _ => 0,
-            })
-            .sum();
-        // Typed-in totals may be rounded to two decimals of their unit.
-        let tolerance = if field.kind == crate::model::FieldKind::Money {
-            unit.fen() / 100
-        } else {
-            0
-        };
-        if (stated - sum).abs() > tolerance {
+        let label = (grid.first_col..=grid.last_col)
+            .map(|c| grid.text(row, c))
+            .find(|t| !t.trim().is_empty())
+            .unwrap_or_default();
+        let label = label.trim();
+        for cm in &layout.columns {
+            let field = &ds.fields[cm.field];
+            if !matches!(field.kind, FieldKind::Money | FieldKind::Count) {
+                continue;
+            }
+            let unit = cm.unit.unwrap_or(layout.unit.0);
+            // An empty or dashed cell in a total row states nothing.
+            let stated = match parse_cell(
+                grid.get(row, cm.col),
+                field.kind,
+                unit,
+                crate::model::DashPolicy::Missing,
+            ) {
+                Ok(Value::Money(x) | Value::Count(x)) => x,
+                _ => continue,
+            };
+            let sum_of = |(a, b): (u32, u32)| -> i64 {
+                out.kept
+                    .iter()
+                    .filter(|(r, _, _)| (a..b).contains(r))
+                    .map(|(_, _, v)| match v[cm.field] {
+                        Value::Money(x) | Value::Count(x) => x,
+                        _ => 0,
+                    })
+                    .sum()
+            };
+            // Typed-in totals may be rounded to two decimals of their unit.
+            let tolerance = if field.kind == FieldKind::Money {
+                unit.fen() / 100
+            } else {
+                0
+            };
+            let sums: Vec<i64> = spans.iter().map(|s| sum_of(*s)).collect();
+            if sums.iter().any(|s| (stated - s).abs() <= tolerance) {
+                continue;
+            }
             let show = |x: i64| match field.kind {
-                crate::model::FieldKind::Money => {
+                FieldKind::Money => {
                     format!("{}{}", crate::model::fen_to_unit_string(x, unit, 4), unit)
                 }
                 _ => x.to_string(),
             };
+            let (a, b) = spans[0];
+            let covered = if (a, b) == (first, grid.last_row + 1) {
+                "the data rows sum to".to_string()
+            } else {
+                format!("the data rows of its group (rows {}-{}) sum to", a + 1, b)
+            };
+            let word = match kind {
+                TotalKind::Grand if label.contains("总计") => "总计".to_string(),
+                TotalKind::Grand if label.contains("合计") => "合计".to_string(),
+                _ => format!("total `{label}`"),
+            };
             warnings.push(format!(
-                "合计 row {} ({}) says {} but the data rows sum to {}",
+                "{word} row {} ({}) says {} but {covered} {}",
                 row + 1,
                 cm.header,
                 show(stated),
-                show(sum)
+                show(sums[0])
             ));
         }
     }
@@ -239,19 +357,58 @@ fn reject(row: u32, col: u32, header: &str, raw: String, reason: String) -> Reje
     }
 }
 
+/// A month cell: `6`, `6月`, `６月份`, `2024年6月`, `2024-06`, `1-6月` (its last month).
+fn month_of(cell: &Data) -> Option<u32> {
+    let m = match cell {
+        Data::Int(i) => u32::try_from(*i).ok(),
+        Data::Float(f) if f.fract() == 0.0 && *f >= 0.0 => Some(*f as u32),
+        Data::String(s) => {
+            let t = squeeze(s);
+            let t = t.trim_end_matches('份').trim_end_matches('月');
+            let t = t
+                .rsplit(['年', '-', '—', '~', '至', '/', '.'])
+                .next()
+                .unwrap_or(t);
+            t.parse().ok()
+        }
+        _ => None,
+    }?;
+    (1..=12).contains(&m).then_some(m)
+}
+
 fn read_row(
     grid: &Grid,
     layout: &Layout,
     ds: &Dataset,
     row: u32,
-) -> Result<(i32, Vec<Value>), Rejection> {
+) -> Result<(i32, Option<u32>, Vec<Value>), Rejection> {
+    let month = match layout.month_col {
+        Some(col) => {
+            let cell = grid.get(row, col);
+            match month_of(cell) {
+                Some(m) => Some(m),
+                None => {
+                    let header = grid.text(layout.header_last, col);
+                    return Err(reject(
+                        row,
+                        col,
+                        &header,
+                        cell_text(cell),
+                        "expected a month (e.g. 6 or 6月)".into(),
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
     let year = match layout.year_col {
         Some(col) => {
             let cell = grid.get(row, col);
+            // Year cells are NFKC-normalised like every number: `２０２２`, ` 2022年 `.
             let y = match cell {
                 Data::Int(i) => i32::try_from(*i).ok(),
                 Data::Float(f) if f.fract() == 0.0 => Some(*f as i32),
-                Data::String(s) => find_year(s),
+                Data::String(s) => find_year(&squeeze(s)),
                 _ => None,
             };
             match y {
@@ -322,7 +479,7 @@ fn read_row(
             ));
         }
     }
-    Ok((year, values))
+    Ok((year, month, values))
 }
 
 fn kind_phrase(kind: crate::model::FieldKind) -> &'static str {
@@ -348,6 +505,21 @@ mod tests {
         assert!(!is_total_label("长春二道经济开发区新建建材产业园区项目"));
         assert!(!is_total_label("合计划生育服务中心改造项目"));
         assert!(is_total_label("合计（55个）"));
+        assert!(is_total_label("创业担保贷款贴息小计"));
+        assert!(is_total_label("一、政策奖励资金小计："));
+        assert!(is_total_label("长春二道经济开发区新建建材产业园区项目合计"));
+        assert!(is_total_label("合计55个"));
+        assert!(is_total_label("共55个项目"));
+        assert!(!is_total_label("共建共享产业园"));
+        assert_eq!(
+            total_kind("创业担保贷款贴息小计", true),
+            Some(TotalKind::Group)
+        );
+        assert_eq!(total_kind("全区合计（55个）", true), Some(TotalKind::Grand));
+        assert_eq!(total_kind("总计", false), Some(TotalKind::Grand));
+        assert_eq!(total_kind("工业项目合计", true), Some(TotalKind::Either));
+        // In a cell other than the row's first text, only a short label is a total.
+        assert_eq!(total_kind("已与上月数据合计", false), None);
         assert!(is_note_label("注：数据为快报数"));
         assert!(is_note_label("填报人：张三"));
         assert!(is_note_label("数据来源：区财政局"));

@@ -306,7 +306,13 @@ fn year_from_column_sheet_title_and_file_name_in_that_order() {
             ],
         )],
     );
-    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    // Titles that contradict their file names are named (and make the run exit 1).
+    let out = p.cmd().args(["run", "p.toml"]).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("data/2016年c.xlsx: sheet `s`: the title rows give the year 2018 but the file name gives 2016; 2018 (from the title rows) is used"),
+        "{stderr}"
+    );
     let f = facts(&p, "2021-12");
     for (year, amount) in [
         (2019, "1.0000"),

@@ -12,4 +12,5 @@ mod realworld;
 mod report;
 mod scale;
 mod seed;
+mod trust;
 mod wide;
