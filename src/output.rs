@@ -46,6 +46,11 @@ impl Lock {
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if let Ok(m) = std::fs::symlink_metadata(&path) {
+                        if !m.is_file() {
+                            return Err(planted(&path, &m, "a file"));
+                        }
+                    }
                     // Read without following a link, and only as far as a process id goes.
                     let mut holder = String::new();
                     match crate::util::open_own(&path) {
@@ -137,7 +142,11 @@ impl Staging {
         let old = target.with_file_name(&old_name);
         // Whatever is there, a link included, is replaced, never followed.
         let had_old = target.symlink_metadata().is_ok();
-        if had_old && fail_point("exchange").is_ok() {
+        // Test-only: `no-exchange` takes the two renames, `between-renames` also stops the
+        // process between them, as a kill would.
+        let fail_at = std::env::var("YEARBOOK_FAIL_AT").unwrap_or_default();
+        let two_renames = fail_at == "no-exchange" || fail_at == "between-renames";
+        if had_old && !two_renames {
             match exchange(&self.path, target) {
                 Ok(true) => {
                     // The staging folder's name now holds the replaced folder.
@@ -157,9 +166,9 @@ impl Staging {
         if had_old {
             std::fs::rename(target, &old).map_err(Error::output(target))?;
         }
-        // Test-only: a run killed between the two renames.
-        if had_old && std::env::var("YEARBOOK_FAIL_AT").is_ok_and(|s| s == "between-renames") {
-            std::process::abort();
+        if had_old && fail_at == "between-renames" {
+            // Ends the process without running destructors: the lock and both folders stay.
+            std::process::exit(137);
         }
         if let Err(e) = std::fs::rename(&self.path, target) {
             if had_old {
@@ -406,4 +415,27 @@ pub fn frame_parquet(frame: &polars::prelude::DataFrame) -> polars::prelude::Pol
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes).finish(&mut df)?;
     Ok(bytes)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn exchange_swaps_two_folders_in_one_step() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for (d, text) in [(&a, "a"), (&b, "b")] {
+            std::fs::create_dir(d).expect("folder");
+            std::fs::write(d.join("x"), text).expect("file");
+        }
+        if !super::exchange(&a, &b).expect("exchange") {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "this file system cannot exchange folders"
+            );
+            eprintln!("skipped: this file system cannot exchange folders");
+            return;
+        }
+        assert_eq!(std::fs::read_to_string(a.join("x")).expect("a"), "b");
+        assert_eq!(std::fs::read_to_string(b.join("x")).expect("b"), "a");
+    }
 }
