@@ -116,6 +116,27 @@ fn names_that_would_leave_the_output_folder_write_nothing_there() {
     }
 }
 
+#[test]
+fn a_dataset_name_that_would_leave_the_clean_data_folder_writes_nothing_there() {
+    let p = project();
+    let toml = INVESTMENT_PIPELINE
+        .replace("datasets.investment", "datasets.\"../ds\"")
+        .replace("dataset = \"investment\"", "dataset = \"../ds\"");
+    p.file("p.toml", toml);
+    let out = p
+        .cmd()
+        .args(["ingest", "p.toml", "--out", "clean", "data/2022年投资.xlsx"])
+        .output()
+        .expect("ingest");
+    assert!(
+        matches!(out.status.code(), Some(2 | 4)),
+        "{:?} {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    assert!(!p.path("ds").exists());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_trash_linked_elsewhere_is_not_emptied_or_used() {
