@@ -187,10 +187,18 @@ impl Staging {
     }
 }
 
-/// Moves a replaced folder into the trash under `name`, or removes it.
+/// Moves what the commit replaced into the trash under `name`, or removes it.
 fn put_away(folder: &Path, name: &str, trash: Option<&Trash>) {
     if !trash.is_some_and(|t| t.take(folder, name)) {
-        let _ = std::fs::remove_dir_all(folder);
+        match std::fs::symlink_metadata(folder) {
+            Ok(m) if m.is_dir() => {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+            // A link or a file that stood where the period folder should be.
+            _ => {
+                let _ = std::fs::remove_file(folder);
+            }
+        }
     }
 }
 

@@ -661,7 +661,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             .ok(),
         false => None,
     };
-    let results = cache.is_some()
+    let results_usable = cache.is_some()
         && crate::util::own_folder(&cache_dir.join("results"))
             .map_err(|why| not_used("store of the last run's results", why))
             .is_ok();
@@ -723,7 +723,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let t = Instant::now();
     let reuse = cache
         .as_ref()
-        .filter(|_| results)
+        .filter(|_| results_usable)
         .map(|c| Reuse::new(&cache_dir.join("results"), c.settings(), pipeline, &batch));
     let tables = match (&opts.from_parquet, &cache) {
         (Some(_), _) => aggregate_batch(pipeline, &batch, period)?,
