@@ -2,7 +2,7 @@
 //! the `latest` pointer.
 
 use crate::error::Error;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use tracing::warn;
 
@@ -46,7 +46,20 @@ impl Lock {
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    if let Ok(m) = std::fs::symlink_metadata(&path) {
+                        if !m.is_file() {
+                            return Err(planted(&path, &m, "a file"));
+                        }
+                    }
+                    // Read without following a link, and only as far as a process id goes.
+                    let mut holder = String::new();
+                    match crate::util::open_own(&path) {
+                        Ok(f) => {
+                            let _ = std::io::Read::read_to_string(&mut f.take(64), &mut holder);
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(Error::Output { path, source: e }),
+                    }
                     let pid: Option<u32> = holder.trim().parse().ok();
                     if pid.is_some_and(process_alive) {
                         return Err(Error::Usage(format!(
@@ -93,18 +106,13 @@ pub struct Staging {
 }
 
 impl Staging {
+    /// A staging folder in `root` for the period folder `name`, once what killed runs left
+    /// in `root` is cleared (see [`clear_leftovers`]) and `latest` is checked.
     pub fn new(root: &Path, name: &str) -> Result<Staging, Error> {
-        // Leftovers from killed runs are removed first.
-        if let Ok(entries) = std::fs::read_dir(root) {
-            for e in entries.flatten() {
-                let n = e.file_name().to_string_lossy().to_string();
-                if n.starts_with(".staging-") || n.starts_with(".old-") {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
+        check_latest(root)?;
+        clear_leftovers(root)?;
         let path = root.join(format!(".staging-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(Error::output(&path))?;
+        std::fs::create_dir(&path).map_err(Error::output(&path))?;
         Ok(Staging {
             path,
             committed: false,
@@ -117,18 +125,50 @@ impl Staging {
 
     /// Moves the staging folder to `target`, replacing what was there. The folder it replaces
     /// is removed, or moved into `trash` when one is given (see [`Trash`]).
+    ///
+    /// Where the system can, the two folders are exchanged in one step, so that `target`
+    /// always names a whole folder, the old or the new. Elsewhere the old folder is renamed
+    /// aside to `.old-<name>-<pid>` first; a run stopped between the two renames leaves it
+    /// there, and the next run puts it back (see [`clear_leftovers`]).
     pub fn commit(mut self, target: &Path, trash: Option<&Trash>) -> Result<(), Error> {
-        let old = target.with_file_name(format!(
+        let old_name = format!(
             ".old-{}-{}",
             target
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
             std::process::id()
-        ));
-        let had_old = target.exists();
+        );
+        let old = target.with_file_name(&old_name);
+        // Whatever is there, a link included, is replaced, never followed.
+        let had_old = target.symlink_metadata().is_ok();
+        // Test-only: `no-exchange` takes the two renames, `between-renames` also stops the
+        // process between them, as a kill would.
+        let fail_at = std::env::var("YEARBOOK_FAIL_AT").unwrap_or_default();
+        let two_renames = fail_at == "no-exchange" || fail_at == "between-renames";
+        if had_old && !two_renames {
+            match exchange(&self.path, target) {
+                Ok(true) => {
+                    // The staging folder's name now holds the replaced folder.
+                    self.committed = true;
+                    put_away(&self.path, &old_name, trash);
+                    return Ok(());
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    return Err(Error::Output {
+                        path: target.to_path_buf(),
+                        source: e,
+                    })
+                }
+            }
+        }
         if had_old {
             std::fs::rename(target, &old).map_err(Error::output(target))?;
+        }
+        if had_old && fail_at == "between-renames" {
+            // Ends the process without running destructors: the lock and both folders stay.
+            std::process::exit(137);
         }
         if let Err(e) = std::fs::rename(&self.path, target) {
             if had_old {
@@ -140,11 +180,140 @@ impl Staging {
             });
         }
         self.committed = true;
-        if had_old && !trash.is_some_and(|t| t.take(&old)) {
-            let _ = std::fs::remove_dir_all(&old);
+        if had_old {
+            put_away(&old, &old_name, trash);
         }
         Ok(())
     }
+}
+
+/// Moves what the commit replaced into the trash under `name`, or removes it.
+fn put_away(folder: &Path, name: &str, trash: Option<&Trash>) {
+    if !trash.is_some_and(|t| t.take(folder, name)) {
+        match std::fs::symlink_metadata(folder) {
+            Ok(m) if m.is_dir() => {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+            // A link or a file that stood where the period folder should be.
+            _ => {
+                let _ = std::fs::remove_file(folder);
+            }
+        }
+    }
+}
+
+/// Exchanges two entries of a folder in one step (`renameat2` with `RENAME_EXCHANGE`); false
+/// where the system or the file system cannot, and nothing was changed.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path holds NUL"))
+    };
+    let (a, b) = (c_path(a)?, c_path(b)?);
+    // Called through `syscall`, as C libraries before glibc 2.28 have no wrapper.
+    // SAFETY: both arguments are NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// An error for an entry of the output folder that is not what yearbook made there (a
+/// symbolic link where a folder or file of its own should be): it is neither followed nor
+/// replaced.
+fn planted(path: &Path, m: &std::fs::Metadata, ours: &str) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!(
+            "{} is {}, where yearbook keeps {ours} of its own; it is not followed or \
+             replaced: remove it and run again",
+            path.display(),
+            crate::util::kind_of(m)
+        )),
+    }
+}
+
+/// Checks that `latest` and its temporary file are plain files or missing, before anything
+/// is written; a temporary file left by a killed run is removed.
+fn check_latest(root: &Path) -> Result<(), Error> {
+    for name in ["latest", ".latest.tmp"] {
+        let path = root.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {
+                if name == ".latest.tmp" {
+                    std::fs::remove_file(&path).map_err(Error::output(&path))?;
+                }
+            }
+            Ok(m) => return Err(planted(&path, &m, "a file")),
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Clears the staging folders of killed runs, and the `.old-<period>-<pid>` folders of runs
+/// killed while replacing a period folder: one whose period folder is missing (the run was
+/// stopped between its two renames) is put back, the others are removed. Runs only under
+/// the lock, so no other run is in the middle of a commit. An entry of those names that is
+/// not a folder (a link) is an error naming it.
+fn clear_leftovers(root: &Path) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Ok(());
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".staging-") || n.starts_with(".old-"))
+        .collect();
+    names.sort();
+    for name in names {
+        let path = root.join(&name);
+        let Ok(m) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !m.is_dir() {
+            return Err(planted(&path, &m, "only folders"));
+        }
+        let period = name
+            .strip_prefix(".old-")
+            .and_then(|rest| rest.rsplit_once('-'))
+            .map(|(period, _)| period)
+            .filter(|p| crate::model::Period::parse(p).is_some_and(|q| q.to_string() == *p));
+        if let Some(period) = period {
+            let folder = root.join(period);
+            if std::fs::symlink_metadata(&folder).is_err() {
+                std::fs::rename(&path, &folder).map_err(Error::output(&folder))?;
+                warn!(
+                    "restored {} from {name}, which a run stopped while replacing it left",
+                    folder.display()
+                );
+                continue;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&path);
+    }
+    Ok(())
 }
 
 /// A folder in the pipeline's `.cache` for the period folders runs replaced. Each run empties it
@@ -156,18 +325,23 @@ pub struct Trash {
 }
 
 impl Trash {
-    /// Starts removing what earlier runs left in `dir`.
-    pub fn open(dir: PathBuf) -> Trash {
+    /// Starts removing what earlier runs left in `dir`. An error (saying what is there) when
+    /// `dir` or its parent is not a folder of yearbook's: a link there is not followed.
+    pub fn open(dir: PathBuf) -> Result<Trash, String> {
+        if let Some(parent) = dir.parent() {
+            crate::util::own_folder(parent)?;
+        }
+        crate::util::own_folder(&dir)?;
         let left = dir.clone();
         let emptying = std::thread::spawn(move || {
             for e in std::fs::read_dir(&left).into_iter().flatten().flatten() {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         });
-        Trash {
+        Ok(Trash {
             dir,
             emptying: Some(emptying),
-        }
+        })
     }
 
     /// Waits until what earlier runs left is removed: then no file of the folder being
@@ -178,12 +352,11 @@ impl Trash {
         }
     }
 
-    /// Moves a replaced folder in; false if it could not be moved.
-    fn take(&self, old: &Path) -> bool {
-        let Some(name) = old.file_name() else {
-            return false;
-        };
-        std::fs::create_dir_all(&self.dir).is_ok()
+    /// Moves a replaced folder in under `name`; false if it could not be moved.
+    fn take(&self, old: &Path, name: &str) -> bool {
+        let made = |p: &Path| crate::util::make_own_folder(p).is_ok();
+        self.dir.parent().is_some_and(made)
+            && made(&self.dir)
             && std::fs::rename(old, self.dir.join(name)).is_ok()
     }
 }
@@ -204,11 +377,28 @@ impl Drop for Staging {
 }
 
 /// Points `latest` at the period just written (a small file, portable to every file system).
+/// The temporary file is made anew, never opened through what is at its place.
 pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
+    fail_point("latest")?;
     let tmp = root.join(".latest.tmp");
     let path = root.join("latest");
-    std::fs::write(&tmp, format!("{period}\n")).map_err(Error::output(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(Error::output(&path))
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(&tmp).map_err(Error::output(&tmp))?;
+    let written = file.write_all(format!("{period}\n").as_bytes());
+    drop(file);
+    let done = written
+        .map_err(Error::output(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, &path).map_err(Error::output(&path)));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
 }
 
 /// Writes a clean-data frame as Parquet.
@@ -233,4 +423,27 @@ pub fn frame_parquet(frame: &polars::prelude::DataFrame) -> polars::prelude::Pol
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes).finish(&mut df)?;
     Ok(bytes)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn exchange_swaps_two_folders_in_one_step() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for (d, text) in [(&a, "a"), (&b, "b")] {
+            std::fs::create_dir(d).expect("folder");
+            std::fs::write(d.join("x"), text).expect("file");
+        }
+        if !super::exchange(&a, &b).expect("exchange") {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "this file system cannot exchange folders"
+            );
+            eprintln!("skipped: this file system cannot exchange folders");
+            return;
+        }
+        assert_eq!(std::fs::read_to_string(a.join("x")).expect("a"), "b");
+        assert_eq!(std::fs::read_to_string(b.join("x")).expect("b"), "a");
+    }
 }

@@ -42,9 +42,15 @@ fn part_id(files: &[FileReport]) -> String {
     format!("part-{}", &id[..16])
 }
 
-fn partition_dir(root: &Path, dataset: &str, year: i32, month: Option<i32>) -> PathBuf {
+/// A dataset's folder below `root`, made as every output path is (see
+/// [`crate::emit::output_path`]), so that no dataset name leads out of `root`.
+fn dataset_dir(root: &Path, dataset: &str) -> Result<PathBuf, Error> {
+    crate::emit::output_path(root, &[dataset]).map_err(|e| Error::Emit(Box::new(e)))
+}
+
+fn partition_dir(dataset_dir: &Path, year: i32, month: Option<i32>) -> PathBuf {
     let month = month.map_or(NULL_PARTITION.to_string(), |m| m.to_string());
-    root.join(dataset)
+    dataset_dir
         .join(format!("year={year}"))
         .join(format!("month={month}"))
 }
@@ -87,24 +93,24 @@ pub fn write(
     for (ds, frame) in pipeline.datasets.iter().zip(frames) {
         let mut old = Vec::new();
         let named = |p: &Path| p.file_name().is_some_and(|n| n == file_name.as_str());
-        find_files(&root.join(&ds.name), &named, &mut old).map_err(Error::output(root))?;
+        let ds_dir = dataset_dir(root, &ds.name)?;
+        find_files(&ds_dir, &named, &mut old).map_err(Error::output(root))?;
         for p in old {
             std::fs::remove_file(&p).map_err(Error::output(&p))?;
         }
         if frame.height() == 0 {
             continue;
         }
-        let dir = root.join(&ds.name);
         let groups = frame
             .partition_by_stable([YEAR, MONTH], true)
-            .map_err(polars_err(&dir))?;
+            .map_err(polars_err(&ds_dir))?;
         for g in groups {
             let year = g.column(YEAR).and_then(|c| c.i32().map(|c| c.get(0)));
             let month = g.column(MONTH).and_then(|c| c.i32().map(|c| c.get(0)));
             let (Ok(Some(year)), Ok(month)) = (year, month) else {
                 continue;
             };
-            let dir = partition_dir(root, &ds.name, year, month);
+            let dir = partition_dir(&ds_dir, year, month);
             std::fs::create_dir_all(&dir).map_err(Error::output(&dir))?;
             let data = g.drop_many([YEAR, MONTH]);
             let tmp = dir.join(format!(".{file_name}.tmp"));
@@ -170,7 +176,7 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
     let mut frames = Vec::new();
     for (ds, template) in pipeline.datasets.iter().zip(empty) {
         let mut parts = Vec::new();
-        let dir = root.join(&ds.name);
+        let dir = dataset_dir(root, &ds.name)?;
         collect_parquet(&dir, &mut parts).map_err(unreadable(&dir))?;
         let mut frame: Option<DataFrame> = None;
         for p in parts {

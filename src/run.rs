@@ -23,7 +23,8 @@ pub struct Batch {
     /// Facts about the inputs that are not problems with the data: a glob that matched no
     /// file (a pipeline may list formats a month does not have).
     pub notes: Vec<String>,
-    /// Problems with the inputs as a whole (a folder named like a workbook).
+    /// Problems with the inputs as a whole (a folder named like a workbook), and caches of
+    /// the output folder left unused (a link where a cache folder should be).
     pub input_warnings: Vec<String>,
     /// Doubts found across files (see [`aggregate::checks`]).
     pub checks: Vec<String>,
@@ -646,15 +647,41 @@ fn add_partials(
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
     let start = Instant::now();
-    let out_root = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| pipeline.output.dir.clone())
-        .join(&pipeline.name);
-    let cache = (opts.from_parquet.is_none() && !opts.no_cache)
-        .then(|| Cache::new(&out_root.join(".cache"), pipeline));
-    let mut trash =
-        (!opts.no_cache).then(|| crate::output::Trash::open(out_root.join(".cache/trash")));
+    let out_dir = opts.out.as_ref().unwrap_or(&pipeline.output.dir);
+    let out_root = emit::output_path(out_dir, &[&pipeline.name]).map_err(emit_error)?;
+    // A cache folder that is not one of yearbook's (a link to a folder elsewhere) is neither
+    // followed nor used: the run goes on without that cache, and warns.
+    let cache_dir = out_root.join(".cache");
+    let mut own_warnings = Vec::new();
+    let mut not_used = |what: &str, why: String| {
+        own_warnings.push(format!("{why}; the {what} is not used"));
+    };
+    let caches = !opts.no_cache
+        && crate::util::own_folder(&cache_dir)
+            .map_err(|why| not_used("cache", why))
+            .is_ok();
+    let cache = match caches && opts.from_parquet.is_none() {
+        true => Cache::new(&cache_dir, pipeline)
+            .map_err(|why| not_used("parse cache", why))
+            .ok(),
+        false => None,
+    };
+    let mut trash = match caches {
+        true => crate::output::Trash::open(cache_dir.join("trash"))
+            .map_err(|why| not_used("trash (a replaced folder is removed at once)", why))
+            .ok(),
+        false => None,
+    };
+    let png_cache = match caches {
+        true => emit::chart::PngCache::new(&cache_dir.join("charts"))
+            .map_err(|why| not_used("chart cache", why))
+            .ok(),
+        false => None,
+    };
+    let results_usable = cache.is_some()
+        && crate::util::own_folder(&cache_dir.join("results"))
+            .map_err(|why| not_used("store of the last run's results", why))
+            .is_ok();
     let mut batch = match &opts.from_parquet {
         None => read_batch(pipeline, opts.period, cache.as_ref(), Build::Later)?,
         Some(dir) => {
@@ -680,6 +707,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             }
         }
     };
+    batch.input_warnings.extend(own_warnings);
     // A run that stops here still keeps its readings in the parse cache for the next.
     let keep_readings = |batch: &Batch| {
         if let Some(c) = &cache {
@@ -709,14 +737,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         )));
     }
     let t = Instant::now();
-    let reuse = cache.as_ref().map(|c| {
-        Reuse::new(
-            &out_root.join(".cache").join("results"),
-            c.settings(),
-            pipeline,
-            &batch,
-        )
-    });
+    let reuse = cache
+        .as_ref()
+        .filter(|_| results_usable)
+        .map(|c| Reuse::new(&cache_dir.join("results"), c.settings(), pipeline, &batch));
     let tables = match (&opts.from_parquet, &cache) {
         (Some(_), _) => aggregate_batch(pipeline, &batch, period)?,
         (None, None) => tables_of(pipeline, &mut batch, period, reuse.as_ref())?,
@@ -749,12 +773,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
     let _lock = crate::output::Lock::acquire(&out_root)?;
-    let target = out_root.join(period.to_string());
+    let target = emit::output_path(&out_root, &[&period.to_string()]).map_err(emit_error)?;
     let staging = crate::output::Staging::new(&out_root, &period.to_string())?;
 
     let t = Instant::now();
-    let png_cache = (!opts.no_cache)
-        .then(|| emit::chart::PngCache::new(&out_root.join(".cache").join("charts")));
     // `--no-cache` writes every file anew. Files are linked only from a folder of this
     // output (not through a symbolic link to one elsewhere, whose files would outlive the
     // run), once the trash no longer holds second names of its files.
@@ -789,14 +811,25 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         &written,
         start.elapsed().as_secs_f64(),
     );
-    let manifest_path = staging.path().join("manifest.json");
+    let manifest_path =
+        emit::output_path(staging.path(), &["manifest.json"]).map_err(emit_error)?;
     written.push(
         emit::Sink::default()
             .put(&manifest_path, manifest)
             .map_err(Error::output(&manifest_path))?,
     );
     staging.commit(&target, trash.as_ref())?;
-    crate::output::write_latest(&out_root, &period.to_string())?;
+    // The new output is published from here on: what fails now is a warning, not a failed run.
+    if let Err(e) = crate::output::write_latest(&out_root, &period.to_string()) {
+        let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
+        let w = format!(
+            "the output is published in {}, but `latest` was not updated ({e}{})",
+            target.display(),
+            cause.unwrap_or_default()
+        );
+        warn!("{w}");
+        warnings.push(w);
+    }
     if let Some(r) = &reuse {
         r.prune();
     }
@@ -816,6 +849,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     // wait for.
     let _ = std::thread::Builder::new().spawn(move || drop((batch, tables, written)));
     Ok(summary)
+}
+
+fn emit_error(e: emit::EmitError) -> Error {
+    Error::Emit(Box::new(e))
 }
 
 /// What earlier runs left that writing the outputs may use.
@@ -840,14 +877,17 @@ fn write_outputs(
         sink,
     } = earlier;
     let mut written = Vec::new();
+    let emit_err = emit_error;
+    // Every output's path is made by `emit::output_path`, below `dir`.
+    let place = |parts: &[&str]| emit::output_path(dir, parts).map_err(emit_err);
     let (tables_dir, data_dir, charts_dir) =
-        (dir.join("tables"), dir.join("data"), dir.join("charts"));
+        (place(&["tables"])?, place(&["data"])?, place(&["charts"])?);
     for d in [&tables_dir, &data_dir, &charts_dir] {
         std::fs::create_dir_all(d).map_err(Error::output(d))?;
     }
+    let in_dir = |dir: &Path, name: &str| emit::output_path(dir, &[name]).map_err(emit_err);
     let csv = pipeline.output.csv;
     let formats = &pipeline.output.formats;
-    let emit_err = |e: emit::EmitError| Error::Emit(Box::new(e));
     let rel = |p: &Path| {
         p.strip_prefix(dir)
             .unwrap_or(p)
@@ -860,7 +900,7 @@ fn write_outputs(
         if !formats.contains(&Format::Xlsx) || tables.is_empty() {
             return Ok(None);
         }
-        let path = tables_dir.join(format!("{}.xlsx", pipeline.name));
+        let path = in_dir(&tables_dir, &format!("{}.xlsx", pipeline.name))?;
         let meta = emit::TableMeta {
             title: pipeline.title.clone(),
             source: pipeline.source.clone(),
@@ -875,12 +915,12 @@ fn write_outputs(
         let mut written = Vec::new();
         let mut l = emit::report::TableLinks::default();
         if formats.contains(&Format::Csv) {
-            let path = tables_dir.join(format!("{}.csv", t.name));
+            let path = in_dir(&tables_dir, &format!("{}.csv", t.name))?;
             written.push(emit::write_csv(t, &path, csv, sink).map_err(emit_err)?);
             l.csv = Some(rel(&path));
         }
         if formats.contains(&Format::Parquet) {
-            let path = tables_dir.join(format!("{}.parquet", t.name));
+            let path = in_dir(&tables_dir, &format!("{}.parquet", t.name))?;
             written.push(emit::write_parquet(t, &path, sink).map_err(emit_err)?);
             l.parquet = Some(rel(&path));
         }
@@ -914,7 +954,7 @@ fn write_outputs(
         let paths: Vec<Result<emit::Written, Error>> = (0..pipeline.datasets.len())
             .into_par_iter()
             .map(|d| {
-                let path = data_dir.join(format!("{}.parquet", pipeline.datasets[d].name));
+                let path = in_dir(&data_dir, &format!("{}.parquet", pipeline.datasets[d].name))?;
                 // An unchanged dataset's file is the last run's, byte for byte.
                 if let Some(copied) = reuse.and_then(|r| r.copy_data(d, &path, sink)) {
                     return Ok(copied);
@@ -934,7 +974,7 @@ fn write_outputs(
     };
     // The clean data first: joining a changed dataset's file is the longest task, and the
     // other thread takes the workbook and the tables meanwhile (it starts with the oldest).
-    let facts = dir.join("facts.csv");
+    let facts = place(&["facts.csv"])?;
     let write_facts = || emit::write_facts(tables, &facts, csv, sink).map_err(emit_err);
     let (data, (book, (per_table, (facts_done, fonts)))) = rayon::join(write_data, || {
         rayon::join(write_book, || {
@@ -966,12 +1006,12 @@ fn write_outputs(
     if let Some(frame) =
         aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
     {
-        let path = data_dir.join("series.parquet");
+        let path = in_dir(&data_dir, "series.parquet")?;
         written.push(crate::output::write_frame_parquet(&frame, &path, sink)?);
-        let path = data_dir.join("series.csv");
+        let path = in_dir(&data_dir, "series.csv")?;
         written.push(emit::write_frame_csv(&frame, &path, csv, sink).map_err(emit_err)?);
     }
-    let rejected = dir.join("rejected.csv");
+    let rejected = place(&["rejected.csv"])?;
     let rows = batch.rejections().into_iter().map(|r| {
         let row = r.row.to_string();
         [
@@ -1001,7 +1041,7 @@ fn write_outputs(
         links,
         warnings,
     };
-    let index = dir.join("index.html");
+    let index = place(&["index.html"])?;
     written.push(emit::report::write_report(tables, &meta, &index, sink).map_err(emit_err)?);
     written.extend(fonts?);
     Ok(written)

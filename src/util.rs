@@ -39,6 +39,100 @@ pub fn each_chunk(
     }
 }
 
+/// Opens a file of yearbook's own (a cache entry, the lock) for reading without following a
+/// link: a link, a FIFO or a device where the file should be is an error, so that a planted
+/// entry can neither lead a read elsewhere nor block it.
+pub fn open_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking, so that opening a FIFO returns at once; a regular file ignores it.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| not_followed(path, e))?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a plain file",
+            path.display()
+        )));
+    }
+    Ok(file)
+}
+
+/// Creates (or truncates) a file of yearbook's own for writing, without following a link at
+/// its place.
+pub fn create_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|e| not_followed(path, e))
+}
+
+/// The error of an open refused because of a link, saying so (`ELOOP` reads "too many levels
+/// of symbolic links").
+fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return std::io::Error::other(format!(
+            "{} is a symbolic link, which yearbook does not follow here",
+            path.display()
+        ));
+    }
+    let _ = path;
+    e
+}
+
+/// What is at `path`, a folder of yearbook's own: Ok(true) for a folder, Ok(false) for
+/// nothing; anything else (a symbolic link even to a folder, a file) is an error saying what
+/// it is.
+pub fn own_folder(path: &std::path::Path) -> Result<bool, String> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Ok(true),
+        Ok(m) => Err(format!(
+            "{} is {}, not a folder of yearbook's",
+            path.display(),
+            kind_of(&m)
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(format!("cannot look at {}: {e}", path.display())),
+    }
+}
+
+/// Creates `path`, a folder of yearbook's own whose parent exists, unless it is there;
+/// never through a link (see [`own_folder`]).
+pub fn make_own_folder(path: &std::path::Path) -> std::io::Result<()> {
+    if own_folder(path).map_err(std::io::Error::other)? {
+        return Ok(());
+    }
+    match std::fs::create_dir(path) {
+        // Made meanwhile: still only a real folder will do.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            own_folder(path).map_err(std::io::Error::other).map(drop)
+        }
+        r => r,
+    }
+}
+
+/// What a directory entry is, in words.
+pub fn kind_of(m: &std::fs::Metadata) -> &'static str {
+    let t = m.file_type();
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_file() {
+        "a file"
+    } else {
+        "a special file"
+    }
+}
+
 fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
@@ -86,10 +180,12 @@ pub fn write_sealed_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::R
     write_atomic_parts(path, &all)
 }
 
-/// The bytes [`write_sealed`] was given; None when the file is missing, unreadable or
-/// damaged (its CRC-32 does not match).
+/// The bytes [`write_sealed`] was given; None when the file is missing, unreadable (a link
+/// or not a plain file: see [`open_own`]) or damaged (its CRC-32 does not match).
 pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
-    let mut bytes = std::fs::read(path).ok()?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_own(path).ok()?.read_to_end(&mut bytes).ok()?;
     let len = bytes.len().checked_sub(4)?;
     let (body, crc) = bytes.split_at(len);
     if crc32fast::hash(body).to_le_bytes() != crc {
@@ -117,7 +213,7 @@ impl std::ops::Deref for SealedMap {
 
 /// The body [`write_sealed`] was given, mapped; None as for [`read_sealed`].
 pub fn map_sealed(path: &std::path::Path) -> Option<SealedMap> {
-    let file = std::fs::File::open(path).ok()?;
+    let file = open_own(path).ok()?;
     // SAFETY: sealed files are written beside their place and renamed over it (or removed),
     // never changed where they are, so the mapped bytes cannot change under the map. Another
     // program cutting an entry short while it is mapped would end the process (SIGBUS); on
@@ -137,9 +233,9 @@ pub fn map_sealed(path: &std::path::Path) -> Option<SealedMap> {
 /// the store's owner-only permissions).
 pub fn copy_sealed(from: &std::path::Path, to: &std::path::Path) -> Option<(u64, String)> {
     use std::io::{Read, Write};
-    let mut file = std::fs::File::open(from).ok()?;
+    let mut file = open_own(from).ok()?;
     let len = file.metadata().ok()?.len().checked_sub(4)?;
-    let mut out = std::fs::File::create(to).ok()?;
+    let mut out = create_own(to).ok()?;
     let mut crc = crc32fast::Hasher::new();
     let mut sha = Sha256::new();
     let mut buf = [0u8; 64 << 10];

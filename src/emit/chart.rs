@@ -706,10 +706,16 @@ pub struct PngCache {
 }
 
 impl PngCache {
-    pub fn new(dir: &Path) -> PngCache {
-        PngCache {
-            dir: dir.to_path_buf(),
+    /// The chart cache in `dir`; an error (saying what is there) when `dir` or its parent is
+    /// not a folder of yearbook's: a link there is not followed.
+    pub fn new(dir: &Path) -> Result<PngCache, String> {
+        if let Some(parent) = dir.parent() {
+            crate::util::own_folder(parent)?;
         }
+        crate::util::own_folder(dir)?;
+        Ok(PngCache {
+            dir: dir.to_path_buf(),
+        })
     }
 
     fn entry(&self, svg: &str, scale: f32) -> std::path::PathBuf {
@@ -751,8 +757,8 @@ pub fn write_chart(
     let Some(data) = chart_data(table, spec) else {
         return Ok(None);
     };
-    let svg_path = dir.join(format!("{}.svg", spec.name));
-    let png_path = dir.join(format!("{}.png", spec.name));
+    let svg_path = super::output_path(dir, &[&format!("{}.svg", spec.name)])?;
+    let png_path = super::output_path(dir, &[&format!("{}.png", spec.name)])?;
     let other = |p: &Path, m: String| EmitError::Io {
         path: p.to_path_buf(),
         source: std::io::Error::other(m),
@@ -858,7 +864,7 @@ mod tests {
     #[test]
     fn a_cached_png_is_reused_only_for_the_same_svg_and_scale() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = PngCache::new(dir.path());
+        let cache = PngCache::new(&dir.path().join("charts")).unwrap();
         let svg = render_svg(&data()).unwrap();
         let fresh = svg_to_png(&svg, 0.25).unwrap();
         assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);

@@ -39,6 +39,47 @@ impl Written {
     }
 }
 
+/// The path of an output below `dir`, the folder being written: `parts` are the folders and
+/// the file name in turn, each one plain name (not empty, `.` or `..`, without a separator,
+/// a drive or NUL, at most 255 bytes). Every output's path is made here, so that no name a
+/// pipeline gives (a table, dataset or chart, checked again here even after the pipeline's
+/// own checks) can lead a write out of `dir`.
+pub fn output_path(dir: &Path, parts: &[&str]) -> Result<PathBuf, EmitError> {
+    let mut path = dir.to_path_buf();
+    for part in parts {
+        if let Err(why) = plain_name(part) {
+            return Err(EmitError::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("the output name {part:?} {why}, so it could leave the output folder"),
+                ),
+            });
+        }
+        path.push(part);
+    }
+    Ok(path)
+}
+
+/// Whether `name` is one plain file name; why not otherwise.
+fn plain_name(name: &str) -> Result<(), &'static str> {
+    use std::path::Component;
+    if name.is_empty() {
+        return Err("is empty");
+    }
+    if name.contains('\0') {
+        return Err("holds NUL");
+    }
+    if name.len() > 255 {
+        return Err("is longer than 255 bytes");
+    }
+    let mut parts = Path::new(name).components();
+    match (parts.next(), parts.next()) {
+        (Some(Component::Normal(n)), None) if n == name => Ok(()),
+        _ => Err("is not one plain file name"),
+    }
+}
+
 /// Where a run's files are written. A re-run that replaces a period folder links that
 /// folder's file where it holds exactly the bytes to be written: most of a re-run's files
 /// are the same as before, and making a file costs more than reading one. Only a plain file
@@ -81,7 +122,7 @@ impl Sink {
             .is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
         if !linked {
             self.make_room(path);
-            std::fs::write(path, bytes)?;
+            std::io::Write::write_all(&mut crate::util::create_own(path)?, bytes)?;
         }
         Ok(match sha256 {
             Some(s) => Written {
@@ -174,6 +215,44 @@ impl EmitError {
         move |source| EmitError::Io {
             path: path.to_path_buf(),
             source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_path_never_leaves_its_folder() {
+        let dir = Path::new("/out/t/.staging-2022-12-1");
+        let ok = output_path(dir, &["tables", "按性质.csv"]).unwrap();
+        assert_eq!(ok, dir.join("tables").join("按性质.csv"));
+        let long = "名".repeat(90);
+        for bad in [
+            "../x",
+            "..",
+            ".",
+            "",
+            "/tmp/x",
+            "a/../../b",
+            "a/b",
+            "x/",
+            "./x",
+            "a\0b",
+            "\0",
+            long.as_str(),
+        ] {
+            let e = output_path(dir, &["tables", bad]).unwrap_err();
+            assert_eq!(e.path(), dir, "{bad:?}");
+            let text = format!("{}", std::error::Error::source(&e).unwrap());
+            assert!(text.contains(&format!("{bad:?}")), "{text}");
+            let e = output_path(dir, &[bad, "x.csv"]).unwrap_err();
+            assert_eq!(e.path(), dir, "{bad:?}");
+        }
+        #[cfg(windows)]
+        for bad in ["C:x", "a\\b", "\\x"] {
+            assert!(output_path(dir, &[bad]).is_err(), "{bad:?}");
         }
     }
 }

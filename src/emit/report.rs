@@ -218,8 +218,8 @@ pub fn write_report(
 /// Writes the font the page falls back to, with its licence, into the output folder `dir`.
 /// Returns the files written.
 pub fn write_fonts(dir: &Path, sink: &super::Sink) -> Result<Vec<super::Written>, EmitError> {
-    let font = dir.join(FONT_FILE);
-    let licence = dir.join(FONT_LICENCE_FILE);
+    let place = |rel: &str| super::output_path(dir, &rel.split('/').collect::<Vec<_>>());
+    let (font, licence) = (place(FONT_FILE)?, place(FONT_LICENCE_FILE)?);
     if let Some(fonts) = font.parent() {
         std::fs::create_dir_all(fonts).map_err(EmitError::io(fonts))?;
     }

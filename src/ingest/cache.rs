@@ -84,7 +84,9 @@ impl Stamp {
 }
 
 impl Cache {
-    pub fn new(dir: &Path, pipeline: &Pipeline) -> Cache {
+    /// The parse cache in `dir`; an error (saying what is there) when `dir` or the folder of
+    /// its entries is not a folder of yearbook's: a link there is not followed.
+    pub fn new(dir: &Path, pipeline: &Pipeline) -> Result<Cache, String> {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
         // The lock file stands for the exact dependencies (polars' Parquet among them).
         let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
@@ -93,16 +95,19 @@ impl Cache {
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );
+        let settings = crate::util::sha256_hex(key.as_bytes())[..16].to_string();
+        crate::util::own_folder(dir)?;
+        crate::util::own_folder(&dir.join(&settings))?;
         let stamps = crate::util::read_sealed(&dir.join(STAMPS))
             .and_then(|b| bincode::serde::decode_from_slice(&b, crate::util::bincode_config()).ok())
             .map(|(stamps, _)| stamps)
             .unwrap_or_default();
-        Cache {
+        Ok(Cache {
             dir: dir.to_path_buf(),
-            settings: crate::util::sha256_hex(key.as_bytes())[..16].to_string(),
+            settings,
             stamps,
             seen: Mutex::new(BTreeMap::new()),
-        }
+        })
     }
 
     /// The sha256 of the file at `path` when its stamp is the one it had when last hashed.

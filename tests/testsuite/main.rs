@@ -7,6 +7,7 @@ mod disk;
 mod hostile;
 mod ingest;
 mod layouts;
+mod out_safety;
 mod pipeline_safety;
 mod realworld;
 mod report;
