@@ -187,6 +187,7 @@ pub fn ingest_cached(
     let stamp = match cache {
         Some(_) => std::fs::metadata(path)
             .ok()
+            .filter(std::fs::Metadata::is_file)
             .and_then(|m| cache::Stamp::of(&m)),
         None => None,
     };
@@ -199,7 +200,7 @@ pub fn ingest_cached(
     let (sha256, hit, bytes) = match known {
         Some((sha256, hit)) => (sha256, Some(hit), Vec::new()),
         None => {
-            let bytes = match read_stable(path, |p| std::fs::read(p)) {
+            let bytes = match read_stable(path, read_regular) {
                 Ok(b) => b,
                 Err(e) => return (failed(path, display, 0, String::new(), e), None),
             };
@@ -228,7 +229,8 @@ pub fn ingest_cached(
 /// name, or its extension (which the format is checked against) changed.
 fn reading_fits_name(cached: &FileReport, path: &Path) -> bool {
     let before = Path::new(&cached.display);
-    if before.file_name() == path.file_name() {
+    let name = path.file_name().map(crate::util::name_text);
+    if before.file_name().and_then(|n| n.to_str()) == name.as_deref() {
         return true;
     }
     let ext = |p: &Path| p.extension().map(|e| e.to_string_lossy().to_lowercase());
@@ -252,6 +254,7 @@ pub fn read_stable(
 ) -> Result<Vec<u8>, FileError> {
     let stamp = |m: &std::fs::Metadata| (m.len(), m.modified().ok());
     let before = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(FileError::NotRegular(file_kind(&m))),
         Ok(m) => stamp(&m),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
         Err(e) => return Err(FileError::Io(e.to_string())),
@@ -259,7 +262,10 @@ pub fn read_stable(
     let bytes = match read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
-        Err(e) => return Err(FileError::Io(e.to_string())),
+        Err(e) => match e.get_ref().and_then(|i| i.downcast_ref::<NotRegular>()) {
+            Some(NotRegular(kind)) => return Err(FileError::NotRegular(kind)),
+            None => return Err(FileError::Io(e.to_string())),
+        },
     };
     let after = match std::fs::metadata(path) {
         Ok(m) => Some(stamp(&m)),
@@ -269,6 +275,66 @@ pub fn read_stable(
     if after != Some(before) || bytes.len() as u64 != before.0 {
         return Err(FileError::Changed);
     }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for its error.
+fn file_kind(m: &std::fs::Metadata) -> &'static str {
+    let t = m.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "an unknown kind of file"
+    }
+}
+
+/// The error [`read_regular`] gives for a handle that is not a regular file.
+#[derive(Debug)]
+struct NotRegular(&'static str);
+
+impl std::fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for NotRegular {}
+
+/// Reads a regular file whole. It is opened without blocking (a named pipe put in its place
+/// after it was listed would wait for a writer forever), the opened handle must be a regular
+/// file, and no more than its size and one byte is read, so that a device such as /dev/zero
+/// cannot fill memory.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(NotRegular(file_kind(&meta))));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, meta.len() + 1), &mut bytes)?;
     Ok(bytes)
 }
 
@@ -308,7 +374,7 @@ pub fn ingest_bytes(
     report.format = Some(format.to_string());
     let file_name = path
         .file_name()
-        .map(|n| n.to_string_lossy().to_string())
+        .map(crate::util::name_text)
         .unwrap_or_default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         read_sheets(pipeline, bytes, format, &file_name, display)
@@ -559,5 +625,30 @@ mod tests {
             std::fs::read(p)
         });
         assert_eq!(gone, Err(FileError::Vanished));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_swapped_in_after_the_check_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.xlsx");
+        std::fs::write(&path, b"PK\x03\x04").unwrap();
+        // Between the check of the path and the open, the file becomes a named pipe with no
+        // writer: opening it for reading the ordinary way would wait forever.
+        let swapped = read_stable(&path, |p| {
+            std::fs::remove_file(p)?;
+            let made = std::process::Command::new("mkfifo").arg(p).status()?;
+            assert!(made.success());
+            read_regular(p)
+        });
+        assert_eq!(swapped, Err(FileError::NotRegular("a named pipe (FIFO)")));
+        assert_eq!(
+            read_stable(&path, read_regular),
+            Err(FileError::NotRegular("a named pipe (FIFO)"))
+        );
+        assert_eq!(
+            read_stable(Path::new("/dev/zero"), read_regular),
+            Err(FileError::NotRegular("a character device"))
+        );
     }
 }

@@ -23,6 +23,8 @@ pub enum FileError {
     Io(String),
     #[error("the file disappeared after the input folder was listed")]
     Vanished,
+    #[error("{0}, not a regular file: only regular files (or links to them) are read")]
+    NotRegular(&'static str),
     #[error("the file changed while it was being read (still being copied or saved?); run again when it is complete")]
     Changed,
     #[error("corrupt or unreadable workbook: {0}")]
