@@ -63,8 +63,34 @@ pub type StrayCell = (u32, u32, Data);
 /// A loaded sheet, or its name and why it could not be read.
 pub type SheetLoad = Result<LoadedSheet, (String, String)>;
 
-/// A used area beyond this many cells is checked for stray cells before it is allocated.
+/// A used area beyond this many cells is checked for stray cells before it is allocated, and
+/// one still beyond it once they are set aside is refused: the grid takes 32 bytes a cell, so
+/// this holds a sheet's grid to 640 MB.
 const DENSE_LIMIT: u64 = 20_000_000;
+/// The most memory a sheet's cells may take as they are read, before the grid is built: 40
+/// bytes a cell and the bytes of its text (a shared string is copied into every cell that
+/// uses it). Some 9 million cells of numbers, more than any bureau sheet; a sheet that inflates
+/// to gigabytes of cells is refused here instead of being held.
+pub const CELL_BUDGET: u64 = 384 << 20;
+
+/// What a cell read takes in memory, as [`CELL_BUDGET`] counts it.
+pub fn cell_cost(value: &Data) -> u64 {
+    let text = match value {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.len() as u64,
+        _ => 0,
+    };
+    std::mem::size_of::<Cell<Data>>() as u64 + text
+}
+
+fn over_budget(last: Option<(u32, u32)>) -> String {
+    let at = last.map(|(r, c)| format!(" by cell {}", crate::model::a1(r, c)));
+    format!(
+        "the sheet's cells take more than {} MiB{} (a damaged file or a zip bomb); a sheet of a \
+         bureau table takes far less",
+        CELL_BUDGET >> 20,
+        at.unwrap_or_default()
+    )
+}
 /// Empty rows or columns that separate stray cells from the table.
 const ROW_GAP: u32 = 10_000;
 const COL_GAP: u32 = 1_000;
@@ -185,7 +211,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         let loaded = match (&mut wb, fast) {
             (Sheets::Xlsx(_), Some((cells, _))) => {
                 let (core, stray) = split_stray(cells);
-                Ok((Range::from_sparse(core), stray, Uncached::new()))
+                grid(core).map(|r| (r, stray, Uncached::new()))
             }
             (Sheets::Xlsx(x), None) => xlsx_cells(x, &meta.name, full_calc_on_load),
             (wb, _) => wb
@@ -241,10 +267,11 @@ fn without_calamine(
         .into_iter()
         .map(|(name, visibility, (cells, merges))| {
             let (core, stray) = split_stray(cells);
+            let range = grid(core).map_err(|e| (name.clone(), e))?;
             Ok(LoadedSheet {
                 name,
                 visibility,
-                range: Range::from_sparse(core),
+                range,
                 merges,
                 stray,
                 uncached: Uncached::new(),
@@ -304,6 +331,10 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
         first: Option<(u64, u64)>,
         last: (u64, u64),
         far: (u64, u64),
+        /// The cell being read: how many times it repeats, and the bytes of its text so far.
+        open_cell: Option<(u64, u64)>,
+        /// The text of the sheet's cells, each repeat counted.
+        text: u64,
     }
     impl Extent {
         fn cell(&mut self, cols: u64) {
@@ -316,6 +347,27 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
             if r1.saturating_add(c1) >= self.far.0.saturating_add(self.far.1) {
                 self.far = (r1, c1);
             }
+        }
+        /// A cell's end: its text, once for every repeat, must fit the budget for cells.
+        fn close_cell(&mut self) -> Result<(), String> {
+            let Some((repeats, text)) = self.open_cell.take() else {
+                return Ok(());
+            };
+            self.text = self.text.saturating_add(repeats.saturating_mul(text));
+            if self.text > CELL_BUDGET {
+                return Err(format!(
+                    "sheet `{}` repeats its cells' text to more than {} MiB (up to {}), more than \
+                     the cells of a sheet may take; calamine would copy the text into every \
+                     repeated cell",
+                    self.name,
+                    CELL_BUDGET >> 20,
+                    crate::model::a1(
+                        self.row.min(u32::MAX as u64) as u32,
+                        self.col.min(u32::MAX as u64) as u32
+                    ),
+                ));
+            }
+            Ok(())
         }
         fn check(&self) -> Result<(), String> {
             let Some((r0, c0)) = self.first else {
@@ -378,18 +430,37 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
                             || has_attr(e, "table:formula");
                         if filled && s.row_repeats > 0 {
                             s.cell(cols);
+                            if open {
+                                s.open_cell = Some((s.row_repeats.saturating_mul(cols), 0));
+                            }
                         }
                         s.col = s.col.saturating_add(cols);
                     }
                 }
+                // Spaces written as a count, which the reader expands.
+                "text:s" => {
+                    if let Some((_, text)) = sheet.as_mut().and_then(|s| s.open_cell.as_mut()) {
+                        *text = text.saturating_add(repeats(e, "text:c", u64::MAX));
+                    }
+                }
                 _ => {}
             }
+        }
+        if let (Ok(Event::Text(t)), Some((_, text))) =
+            (&event, sheet.as_mut().and_then(|s| s.open_cell.as_mut()))
+        {
+            *text = text.saturating_add(t.len() as u64);
         }
         match event {
             Ok(Event::Start(_)) => depth += 1,
             Ok(Event::End(e)) => {
                 depth = depth.saturating_sub(1);
                 match e.name().into_inner() {
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        if let Some(s) = sheet.as_mut() {
+                            s.close_cell()?;
+                        }
+                    }
                     "table:table-row" => {
                         if let Some(s) = sheet.as_mut() {
                             s.row = s.row.saturating_add(s.row_repeats);
@@ -442,6 +513,7 @@ pub(super) fn xlsx_cells(
     let mut cells = Vec::new();
     let mut last = None;
     let mut uncached = Uncached::new();
+    let mut spent = 0u64;
     // Shared formulas give their text only on the group's first cell.
     let mut shared: BTreeMap<usize, ((u32, u32), String)> = BTreeMap::new();
     loop {
@@ -470,6 +542,10 @@ pub(super) fn xlsx_cells(
             shared.insert(*shared_index, (cell.pos, formula.clone()));
         }
         if value != Data::Empty {
+            spent += cell_cost(&value);
+            if spent > CELL_BUDGET {
+                return Err(over_budget(last));
+            }
             cells.push(Cell::new(cell.pos, value));
             continue;
         }
@@ -485,10 +561,41 @@ pub(super) fn xlsx_cells(
                 .unwrap_or_default(),
             Some(_) => String::new(),
         };
+        spent += cell_cost(&Data::Empty) + text.len() as u64;
+        if spent > CELL_BUDGET {
+            return Err(over_budget(last));
+        }
         uncached.insert(cell.pos, text);
     }
     let (core, stray) = split_stray(cells);
-    Ok((Range::from_sparse(core), stray, uncached))
+    Ok((grid(core)?, stray, uncached))
+}
+
+/// The dense grid of a sheet's cells, stray cells already set aside; refused when it would
+/// still span more than [`DENSE_LIMIT`] cells (cells placed just inside the gaps that mark
+/// stray cells, say), naming its extent.
+fn grid(core: Vec<Cell<Data>>) -> Result<Range<Data>, String> {
+    let Some(first) = core.first().map(|c| c.get_position()) else {
+        return Ok(Range::from_sparse(core));
+    };
+    let (r0, r1, c0, c1) = core.iter().fold(
+        (first.0, first.0, first.1, first.1),
+        |(r0, r1, c0, c1), c| {
+            let (r, col) = c.get_position();
+            (r0.min(r), r1.max(r), c0.min(col), c1.max(col))
+        },
+    );
+    let area = (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
+    if area > DENSE_LIMIT {
+        return Err(format!(
+            "the cells span {}:{} ({area} cells), more than the {DENSE_LIMIT} a sheet may span, \
+             even with the cells far from the table set aside; remove the cells scattered \
+             outside the table",
+            crate::model::a1(r0, c0),
+            crate::model::a1(r1, c1)
+        ));
+    }
+    Ok(Range::from_sparse(core))
 }
 
 fn is_placeholder(v: &Data) -> bool {
@@ -646,6 +753,51 @@ mod tests {
         assert!(check_ods(&ods(&huge))
             .unwrap_err()
             .contains("sheet `H` spans"));
+    }
+
+    #[test]
+    fn repeated_text_is_budgeted_in_bytes_as_well_as_cells() {
+        // 19,000 rows of 1,000 repeated cells: within the span, but 19 GB of text once each
+        // repeat is a copy.
+        let long = "长".repeat(334);
+        let rows = format!(
+            r#"<table:table table:name="T"><table:table-row table:number-rows-repeated="19000"><table:table-cell office:value-type="string" table:number-columns-repeated="1000"><text:p>{long}</text:p></table:table-cell></table:table-row></table:table>"#
+        );
+        let err = check_ods(&ods(&rows)).unwrap_err();
+        assert!(
+            err.starts_with("sheet `T` repeats its cells' text to more than 384 MiB"),
+            "{err}"
+        );
+        // Spaces given as a count are text too.
+        let spaces = r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="4294967295"/></text:p></table:table-cell></table:table-row></table:table>"#;
+        assert!(check_ods(&ods(spaces))
+            .unwrap_err()
+            .contains("sheet `S` repeats"));
+        // The same text in fewer cells is fine.
+        let few = rows.replace("19000", "100");
+        assert_eq!(check_ods(&ods(&few)), Ok(()));
+    }
+
+    #[test]
+    fn a_grid_still_too_large_once_stray_cells_are_set_aside_is_refused() {
+        // A staircase: each cell just inside the gaps that would mark it as stray.
+        let cells: Vec<Cell<Data>> = (0..105u32)
+            .map(|i| {
+                Cell::new(
+                    (i * (ROW_GAP - 1), (i * (COL_GAP - 1)).min(16_383)),
+                    Data::Float(1.0),
+                )
+            })
+            .collect();
+        let (core, stray) = split_stray(cells);
+        assert!(stray.is_empty());
+        let err = grid(core).unwrap_err();
+        assert!(
+            err.starts_with(
+                "the cells span A1:XFD1039897 (17037672448 cells), more than the 20000000"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! not know), and the sheet is then read by calamine. Where it answers, the cells are the ones
 //! calamine gives: a test reads every workbook it can find both ways.
 
+use super::workbook::{cell_cost, CELL_BUDGET};
 use super::xlsx_parts::{self, PART_LIMIT};
 use calamine::{Cell, Data, Dimensions};
 use memchr::memmem;
@@ -188,19 +189,28 @@ fn rows_cells(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cel
         .flatten();
     match cut {
         Some(cut) => {
+            let half = CELL_BUDGET / 2;
             let (a, b) = rayon::join(
-                || scan_rows(&body[..cut], strings, plain),
-                || scan_rows(&body[cut..], strings, plain),
+                || scan_rows(&body[..cut], strings, plain, half),
+                || scan_rows(&body[cut..], strings, plain, half),
             );
             let mut cells = a?;
             cells.extend(b?);
             Some(cells)
         }
-        None => scan_rows(body, strings, plain),
+        None => scan_rows(body, strings, plain, CELL_BUDGET),
     }
 }
 
-fn scan_rows(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cell<Data>>> {
+/// The cells of `body`; None when they are not plain or take more than `budget` bytes (see
+/// [`CELL_BUDGET`]; calamine's path then reads the sheet and names the problem).
+fn scan_rows(
+    body: &[u8],
+    strings: &[String],
+    plain: &[bool],
+    budget: u64,
+) -> Option<Vec<Cell<Data>>> {
+    let mut spent = 0u64;
     // A cell takes at least 20 bytes of XML (`<c r="A1"><v>1</v></c>`); room for most of
     // them at once spares copying the cells as the list doubles.
     let mut out = Vec::with_capacity(body.len() / 24);
@@ -243,7 +253,13 @@ fn scan_rows(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cell
         i += b"<v>".len() + v_end + b"</v></c>".len();
         match value(v, &cell, strings, plain)? {
             Data::Empty => {}
-            d => out.push(Cell::new(cell.pos, d)),
+            d => {
+                spent += cell_cost(&d);
+                if spent > budget {
+                    return None;
+                }
+                out.push(Cell::new(cell.pos, d));
+            }
         }
     }
     Some(out)
@@ -390,7 +406,7 @@ mod tests {
         }
         assert!(body.len() > SPLIT_AT);
         let strings = vec!["a".to_string(), "b".to_string()];
-        let whole = scan_rows(body.as_bytes(), &strings, &[]).expect("plain");
+        let whole = scan_rows(body.as_bytes(), &strings, &[], CELL_BUDGET).expect("plain");
         let halves = rows_cells(body.as_bytes(), &strings, &[]).expect("plain");
         assert_eq!(whole.len(), 12_000);
         let key = |c: &Cell<Data>| (c.get_position(), c.get_value().clone());
