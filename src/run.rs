@@ -362,32 +362,56 @@ pub fn read_list(
     };
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
-    let per_file: Vec<(FileReport, FileColumns, Option<Period>)> = list
-        .par_iter()
-        .map(|(path, display)| {
-            let (mut report, cached) = ingest::ingest_cached(pipeline, path, display, cache);
-            let read = match cached {
-                Some(columns) => {
-                    let latest = columns.latest;
-                    (report, FileColumns::Cached(columns), latest)
-                }
-                None => {
-                    let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report))?;
-                    for sh in &mut report.sheets {
-                        if let Some(d) = &mut sh.data {
-                            d.rows = Vec::new();
-                        }
+    type Read = (FileReport, FileColumns, Option<Period>);
+    let read_one = |path: &PathBuf, display: &String, large: u64| -> Option<PolarsResult<Read>> {
+        let (mut report, cached) =
+            ingest::ingest_unless_large(pipeline, path, display, cache, large)?;
+        let read = match cached {
+            Some(columns) => {
+                let latest = columns.latest;
+                (report, FileColumns::Cached(columns), latest)
+            }
+            None => {
+                let frames = match aggregate::clean_frames(pipeline, std::slice::from_ref(&report))
+                {
+                    Ok(f) => f,
+                    Err(e) => return Some(Err(e)),
+                };
+                for sh in &mut report.sheets {
+                    if let Some(d) = &mut sh.data {
+                        d.rows = Vec::new();
                     }
-                    let latest = aggregate::frame::latest_period(&frames);
-                    // Images are encoded later: beside the aggregation for the parse cache
-                    // (`store_images`), or while writing when there is none.
-                    let images = None;
-                    (report, FileColumns::Built { frames, images }, latest)
                 }
-            };
-            bar.inc(1);
-            Ok::<_, polars::prelude::PolarsError>(read)
-        })
+                let latest = aggregate::frame::latest_period(&frames);
+                // Images are encoded later: beside the aggregation for the parse cache
+                // (`store_images`), or while writing when there is none.
+                let images = None;
+                (report, FileColumns::Built { frames, images }, latest)
+            }
+        };
+        bar.inc(1);
+        Some(Ok(read))
+    };
+    // The inflated bytes in flight are capped: side by side, each thread holds one workbook
+    // that inflates to at most `ingest::LARGE`; larger ones are read one at a time after them,
+    // each alone, so that two of them never add up (a small file that inflates to gigabytes
+    // is refused by the budgets of one workbook, not by what happens to run beside it).
+    let first: Vec<Option<PolarsResult<Read>>> = list
+        .par_iter()
+        .map(|(path, display)| read_one(path, display, ingest::LARGE))
+        .collect();
+    let large = first.iter().filter(|r| r.is_none()).count();
+    if large > 0 {
+        info!(
+            large,
+            "reading the workbooks that inflate past {} MiB one at a time",
+            ingest::LARGE >> 20
+        );
+    }
+    let per_file: Vec<Read> = first
+        .into_iter()
+        .zip(list)
+        .filter_map(|(read, (path, display))| read.or_else(|| read_one(path, display, u64::MAX)))
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();

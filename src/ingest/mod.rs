@@ -177,6 +177,41 @@ pub fn ingest_cached(
     display: &str,
     cache: Option<&cache::Cache>,
 ) -> (FileReport, Option<cache::Columns>) {
+    match ingest_unless_large(pipeline, path, display, cache, u64::MAX) {
+        Some(read) => read,
+        // Nothing declares more than u64::MAX bytes.
+        None => (
+            failed(path, display, 0, String::new(), FileError::Empty),
+            None,
+        ),
+    }
+}
+
+/// Workbooks whose parts declare more than this many bytes in all are read one at a time,
+/// after the others (see [`crate::run::read_list`]). Every sample workbook inflates to less
+/// than a megabyte; a sheet of this size holds some 500,000 rows.
+pub const LARGE: u64 = 64 << 20;
+
+/// What a workbook's bytes inflate to, as its zip declares it (its parts are refused where
+/// they inflate past that); an .xls is not compressed.
+pub fn inflated(bytes: &[u8]) -> u64 {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return bytes.len() as u64;
+    };
+    (0..zip.len())
+        .filter_map(|i| zip.by_index_raw(i).ok().map(|f| f.size()))
+        .fold(bytes.len() as u64, u64::saturating_add)
+}
+
+/// As [`ingest_cached`], but None, without parsing, when the workbook must be parsed afresh
+/// and its bytes and what they inflate to come to more than `large`.
+pub fn ingest_unless_large(
+    pipeline: &Pipeline,
+    path: &Path,
+    display: &str,
+    cache: Option<&cache::Cache>,
+    large: u64,
+) -> Option<(FileReport, Option<cache::Columns>)> {
     let cached = |sha256: &str| {
         cache
             .and_then(|c| c.get(sha256))
@@ -202,7 +237,7 @@ pub fn ingest_cached(
         None => {
             let bytes = match read_stable(path, read_regular) {
                 Ok(b) => b,
-                Err(e) => return (failed(path, display, 0, String::new(), e), None),
+                Err(e) => return Some((failed(path, display, 0, String::new(), e), None)),
             };
             let sha256 = crate::util::sha256_hex(&bytes);
             let hit = cached(&sha256);
@@ -219,9 +254,12 @@ pub fn ingest_cached(
         for rej in hit.sheets.iter_mut().flat_map(|s| s.rejected.iter_mut()) {
             rej.file = display.to_string();
         }
-        return (hit, Some(columns));
+        return Some((hit, Some(columns)));
     }
-    (ingest_bytes(pipeline, path, display, &bytes, sha256), None)
+    if large < u64::MAX && inflated(&bytes) > large {
+        return None;
+    }
+    Some((ingest_bytes(pipeline, path, display, &bytes, sha256), None))
 }
 
 /// Whether a cached reading of the same bytes holds for the file under its current name. A

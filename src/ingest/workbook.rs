@@ -293,14 +293,20 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
     let mut xml = Vec::new();
     match zip.by_name("content.xml") {
         Ok(f) => {
-            let limit = super::xlsx_parts::PART_LIMIT;
-            f.take(limit + 1)
+            let limit = super::xlsx_parts::HELD_LIMIT;
+            let declared = f.size();
+            f.take(limit.min(declared) + 1)
                 .read_to_end(&mut xml)
                 .map_err(|e| format!("content.xml cannot be read: {e}"))?;
             if xml.len() as u64 > limit {
                 return Err(format!(
                     "content.xml expands to more than {} MiB (a damaged file or a zip bomb)",
                     limit >> 20
+                ));
+            }
+            if xml.len() as u64 > declared {
+                return Err(format!(
+                    "content.xml inflates past the {declared} bytes its zip entry declares (a damaged file or a zip bomb)"
                 ));
             }
         }

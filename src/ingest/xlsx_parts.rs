@@ -85,6 +85,16 @@ fn region(r: &str) -> Option<Dimensions> {
 /// The most a single part of a workbook may expand to. Real sheets of a million rows stay
 /// well below it; a zip bomb (a small file that inflates to many gigabytes) does not.
 pub const PART_LIMIT: u64 = 2 << 30;
+/// The most a part read whole (shared strings, styles, the workbook and its relationships, an
+/// .ods content.xml) may expand to: each is held in memory, and the shared strings twice more
+/// as parsed text, so this bounds them where [`PART_LIMIT`] bounds a sheet read in chunks.
+pub const HELD_LIMIT: u64 = 256 << 20;
+
+fn lies(part: &str, declared: u64) -> String {
+    format!(
+        "{part} inflates past the {declared} bytes its zip entry declares (a damaged file or a zip bomb)"
+    )
+}
 
 /// What one pass over an xlsx zip found before calamine opens it.
 pub struct Scan {
@@ -142,8 +152,9 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             }
         }
     }
-    check_counts(&mut zip, limit)?;
-    let workbook = entry(&mut zip, WORKBOOK, limit)?.and_then(|b| String::from_utf8(b).ok());
+    let held = limit.min(HELD_LIMIT);
+    check_counts(&mut zip, held)?;
+    let workbook = entry(&mut zip, WORKBOOK, held)?.and_then(|b| String::from_utf8(b).ok());
     let full_calc_on_load = workbook.as_deref().is_some_and(|w| {
         tags(w, "calcPr")
             .first()
@@ -151,7 +162,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             .is_some_and(|v| v == "1" || v == "true")
     });
     // Only the usual layout, whose workbook part calamine would find at the same place.
-    let usual = entry(&mut zip, "_rels/.rels", limit)?
+    let usual = entry(&mut zip, "_rels/.rels", held)?
         .and_then(|b| String::from_utf8(b).ok())
         .is_some_and(|rels| {
             tags(&rels, "Relationship").into_iter().any(|t| {
@@ -160,7 +171,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             })
         });
     let sheets = match workbook {
-        Some(w) if usual => sheet_parts(&mut zip, &w, limit)?,
+        Some(w) if usual => sheet_parts(&mut zip, &w, held)?,
         _ => None,
     };
     Ok(Scan {
@@ -189,12 +200,17 @@ pub(super) fn entry(
     let Ok(f) = zip.by_name(name) else {
         return Ok(None);
     };
-    let mut out = Vec::with_capacity(f.size().min(64 << 20) as usize);
-    if f.take(limit + 1).read_to_end(&mut out).is_err() {
+    let declared = f.size();
+    if declared > limit {
+        return Err(too_big(name, declared, limit));
+    }
+    let mut out = Vec::with_capacity(declared.min(64 << 20) as usize);
+    // One byte past the declared size shows a part that lies about it.
+    if f.take(declared + 1).read_to_end(&mut out).is_err() {
         return Ok(None);
     }
-    if out.len() as u64 > limit {
-        return Err(too_big(name, out.len() as u64, limit));
+    if out.len() as u64 > declared {
+        return Err(lies(name, declared));
     }
     Ok(Some(out))
 }
@@ -211,7 +227,8 @@ fn merge_section(
     let Ok(f) = zip.by_name(name) else {
         return Ok(None);
     };
-    let mut f = f.take(limit + 1);
+    let declared = f.size();
+    let mut f = f.take(limit.min(declared) + 1);
     let mut chunk = vec![0u8; 256 << 10];
     let mut window: Vec<u8> = Vec::new();
     let mut found = false;
@@ -226,6 +243,9 @@ fn merge_section(
         total += n as u64;
         if total > limit {
             return Err(too_big(name, total, limit));
+        }
+        if total > declared {
+            return Err(lies(name, declared));
         }
         window.extend_from_slice(&chunk[..n]);
         if !found {

@@ -9,7 +9,7 @@
 //! calamine gives: a test reads every workbook it can find both ways.
 
 use super::workbook::{cell_cost, CELL_BUDGET};
-use super::xlsx_parts::{self, PART_LIMIT};
+use super::xlsx_parts::{self, HELD_LIMIT};
 use calamine::{Cell, Data, Dimensions};
 use memchr::memmem;
 use std::collections::BTreeMap;
@@ -69,7 +69,7 @@ pub type PlainSheet = (Vec<Cell<Data>>, Vec<Dimensions>);
 
 /// A part's bytes; Some(None) when the part is absent, None when it cannot be read.
 fn part(zip: &mut Zip, name: &str) -> Option<Option<Vec<u8>>> {
-    xlsx_parts::entry(zip, name, PART_LIMIT).ok()
+    xlsx_parts::entry(zip, name, HELD_LIMIT).ok()
 }
 
 /// Text that reads the same whether or not XML escapes are applied: no entity, no `_xHHHH_`
