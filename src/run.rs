@@ -363,9 +363,9 @@ pub fn read_list(
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
     type Read = (FileReport, FileColumns, Option<Period>);
-    let read_one = |path: &PathBuf, display: &String, large: u64| -> Option<PolarsResult<Read>> {
+    let read_one = |path: &PathBuf, display: &String, beside: bool| -> Option<PolarsResult<Read>> {
         let (mut report, cached) =
-            ingest::ingest_unless_large(pipeline, path, display, cache, large)?;
+            ingest::ingest_unless_large(pipeline, path, display, cache, beside)?;
         let read = match cached {
             Some(columns) => {
                 let latest = columns.latest;
@@ -392,26 +392,23 @@ pub fn read_list(
         bar.inc(1);
         Some(Ok(read))
     };
-    // The inflated bytes in flight are capped: side by side, each thread holds one workbook
-    // that inflates to at most `ingest::LARGE`; larger ones are read one at a time after them,
-    // each alone, so that two of them never add up (a small file that inflates to gigabytes
-    // is refused by the budgets of one workbook, not by what happens to run beside it).
+    // What is in flight is capped: side by side, each thread holds one workbook that
+    // inflates to at most `ingest::LARGE` and holds at most its `ingest::SHARE` in cells and
+    // grids; any other is read again after them, alone, with the whole budget of one workbook
+    // (`FILE_BUDGET`). Two large workbooks never add up, and whether a workbook is refused
+    // never depends on what was read beside it.
     let first: Vec<Option<PolarsResult<Read>>> = list
         .par_iter()
-        .map(|(path, display)| read_one(path, display, ingest::LARGE))
+        .map(|(path, display)| read_one(path, display, true))
         .collect();
     let large = first.iter().filter(|r| r.is_none()).count();
     if large > 0 {
-        info!(
-            large,
-            "reading the workbooks that inflate past {} MiB one at a time",
-            ingest::LARGE >> 20
-        );
+        info!(large, "reading the large workbooks one at a time");
     }
     let per_file: Vec<Read> = first
         .into_iter()
         .zip(list)
-        .filter_map(|(read, (path, display))| read.or_else(|| read_one(path, display, u64::MAX)))
+        .filter_map(|(read, (path, display))| read.or_else(|| read_one(path, display, false)))
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();

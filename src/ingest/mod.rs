@@ -177,9 +177,9 @@ pub fn ingest_cached(
     display: &str,
     cache: Option<&cache::Cache>,
 ) -> (FileReport, Option<cache::Columns>) {
-    match ingest_unless_large(pipeline, path, display, cache, u64::MAX) {
+    match ingest_unless_large(pipeline, path, display, cache, false) {
         Some(read) => read,
-        // Nothing declares more than u64::MAX bytes.
+        // Read alone, a workbook is never left for later.
         None => (
             failed(path, display, 0, String::new(), FileError::Empty),
             None,
@@ -187,10 +187,13 @@ pub fn ingest_cached(
     }
 }
 
-/// Workbooks whose parts declare more than this many bytes in all are read one at a time,
-/// after the others (see [`crate::run::read_list`]). Every sample workbook inflates to less
-/// than a megabyte; a sheet of this size holds some 500,000 rows.
+/// Read beside others, a workbook whose bytes and parts come to more than this (as its zip
+/// declares them) is left to be read alone (see [`crate::run::read_list`]). Every sample
+/// workbook inflates to less than a megabyte; a sheet of this size holds some 500,000 rows.
 pub const LARGE: u64 = 64 << 20;
+/// Read beside others, a workbook may hold this much in cells and grids; one that needs more
+/// is read again alone, with the whole [`workbook::FILE_BUDGET`].
+pub const SHARE: u64 = 64 << 20;
 
 /// What a workbook's bytes inflate to, as its zip declares it (its parts are refused where
 /// they inflate past that); an .xls is not compressed.
@@ -203,14 +206,14 @@ pub fn inflated(bytes: &[u8]) -> u64 {
         .fold(bytes.len() as u64, u64::saturating_add)
 }
 
-/// As [`ingest_cached`], but None, without parsing, when the workbook must be parsed afresh
-/// and its bytes and what they inflate to come to more than `large`.
+/// As [`ingest_cached`]; `beside` others, None when the workbook must be parsed afresh and
+/// inflates past [`LARGE`] or needs more than its [`SHARE`] of memory: it is to be read alone.
 pub fn ingest_unless_large(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
     cache: Option<&cache::Cache>,
-    large: u64,
+    beside: bool,
 ) -> Option<(FileReport, Option<cache::Columns>)> {
     let cached = |sha256: &str| {
         cache
@@ -256,10 +259,15 @@ pub fn ingest_unless_large(
         }
         return Some((hit, Some(columns)));
     }
-    if large < u64::MAX && inflated(&bytes) > large {
+    if beside && inflated(&bytes) > LARGE {
         return None;
     }
-    Some((ingest_bytes(pipeline, path, display, &bytes, sha256), None))
+    let mut spend = match beside {
+        true => workbook::Spend::within(SHARE),
+        false => workbook::Spend::alone(),
+    };
+    let report = ingest_within(pipeline, path, display, &bytes, sha256, &mut spend);
+    (!spend.short).then_some((report, None))
 }
 
 /// Whether a cached reading of the same bytes holds for the file under its current name. A
@@ -402,6 +410,25 @@ pub fn ingest_bytes(
     bytes: &[u8],
     sha256: String,
 ) -> FileReport {
+    ingest_within(
+        pipeline,
+        path,
+        display,
+        bytes,
+        sha256,
+        &mut workbook::Spend::alone(),
+    )
+}
+
+/// As [`ingest_bytes`], its cells and grids counted against `spend`.
+fn ingest_within(
+    pipeline: &Pipeline,
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+    sha256: String,
+    spend: &mut workbook::Spend,
+) -> FileReport {
     let size = bytes.len() as u64;
     let format = match workbook::sniff(path, &bytes[..bytes.len().min(4096)]) {
         Ok(f) => f,
@@ -415,7 +442,7 @@ pub fn ingest_bytes(
         .map(crate::util::name_text)
         .unwrap_or_default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        read_sheets(pipeline, bytes, format, &file_name, display)
+        read_sheets(pipeline, bytes, format, &file_name, display, spend)
     }));
     match result {
         Ok(Ok(sheets)) => report.sheets = sheets,
@@ -434,9 +461,10 @@ fn read_sheets(
     format: &str,
     file_name: &str,
     display: &str,
+    spend: &mut workbook::Spend,
 ) -> Result<Vec<SheetReport>, FileError> {
     let mut out = Vec::new();
-    for loaded in workbook::load_sheets(bytes, format)? {
+    for loaded in workbook::load_sheets(bytes, format, spend)? {
         let sheet = match loaded {
             Ok(s) => s,
             Err((name, err)) => {

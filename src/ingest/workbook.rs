@@ -73,6 +73,60 @@ const DENSE_LIMIT: u64 = 20_000_000;
 /// to gigabytes of cells is refused here instead of being held.
 pub const CELL_BUDGET: u64 = 384 << 20;
 
+/// The most memory one workbook's reading may hold in cells and grids, all its sheets
+/// together (a sheet's grid is held until the workbook is read). Enough for one sheet of the
+/// largest grid allowed ([`DENSE_LIMIT`] cells of 32 bytes).
+pub const FILE_BUDGET: u64 = 640 << 20;
+
+/// The memory a workbook's reading holds in cells and grids, against what it may hold. Read
+/// beside others, a workbook gets a share of [`FILE_BUDGET`]; one that needs more is read
+/// again alone with the whole of it (see [`crate::run::read_list`]), so what it may hold never
+/// depends on what runs beside it.
+pub struct Spend {
+    limit: u64,
+    spent: u64,
+    /// The share was not enough: the reading is to be done again alone.
+    pub short: bool,
+}
+
+impl Spend {
+    pub fn within(limit: u64) -> Spend {
+        Spend {
+            limit: limit.min(FILE_BUDGET),
+            spent: 0,
+            short: false,
+        }
+    }
+
+    pub fn alone() -> Spend {
+        Spend::within(FILE_BUDGET)
+    }
+
+    fn left(&self) -> u64 {
+        self.limit.saturating_sub(self.spent)
+    }
+
+    /// Counts `bytes` more; an error once past the limit.
+    fn take(&mut self, bytes: u64, what: &str) -> Result<(), String> {
+        self.spent = self.spent.saturating_add(bytes);
+        if self.spent <= self.limit {
+            return Ok(());
+        }
+        if self.limit < FILE_BUDGET {
+            self.short = true;
+            return Err("more than this workbook's share of memory beside others".into());
+        }
+        Err(format!(
+            "the workbook's cells take more than {} MiB {what} (a damaged file or a zip bomb)",
+            FILE_BUDGET >> 20
+        ))
+    }
+
+    fn give(&mut self, bytes: u64) {
+        self.spent = self.spent.saturating_sub(bytes);
+    }
+}
+
 /// What a cell read takes in memory, as [`CELL_BUDGET`] counts it.
 pub fn cell_cost(value: &Data) -> u64 {
     let text = match value {
@@ -149,7 +203,11 @@ pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
 }
 
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
-pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
+pub fn load_sheets(
+    bytes: &[u8],
+    format: &str,
+    spend: &mut Spend,
+) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
     let mut xlsx_scan = None;
     let mut plain = None;
@@ -161,7 +219,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?)
         }
         "ods" => {
-            check_ods(bytes).map_err(FileError::Corrupt)?;
+            check_ods_within(bytes, spend).map_err(FileError::Corrupt)?;
             Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?)
         }
         _ => {
@@ -169,7 +227,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             if let Some(sheets) = &scan.sheets {
                 plain = super::xlsx_plain::Plain::open(bytes);
                 if let Some(p) = &mut plain {
-                    match without_calamine(p, sheets) {
+                    match without_calamine(p, sheets, spend) {
                         Ok(all) => return Ok(all),
                         Err(some) => read_plain = some,
                     }
@@ -189,11 +247,12 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
         let path = xlsx_scan.as_ref().and_then(|s| s.path(&meta.name));
+        let left = spend.left();
         let mut fast = read_plain.remove(&meta.name).or_else(|| {
             plain
                 .as_mut()
                 .zip(path)
-                .and_then(|(plain, path)| plain.sheet(path))
+                .and_then(|(plain, path)| plain.sheet(path, left))
         });
         // Read before calamine reads the cells: reading a sheet's part for its merged regions
         // also checks the part inflates within the limit.
@@ -211,9 +270,9 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         let loaded = match (&mut wb, fast) {
             (Sheets::Xlsx(_), Some((cells, _))) => {
                 let (core, stray) = split_stray(cells);
-                grid(core).map(|r| (r, stray, Uncached::new()))
+                grid(core, spend).map(|r| (r, stray, Uncached::new()))
             }
-            (Sheets::Xlsx(x), None) => xlsx_cells(x, &meta.name, full_calc_on_load),
+            (Sheets::Xlsx(x), None) => xlsx_cells(x, &meta.name, full_calc_on_load, spend),
             (wb, _) => wb
                 .worksheet_range(&meta.name)
                 .map(|r| (r, Vec::new(), Uncached::new()))
@@ -245,6 +304,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
 fn without_calamine(
     plain: &mut super::xlsx_plain::Plain,
     sheets: &[super::xlsx_parts::SheetPart],
+    spend: &mut Spend,
 ) -> Result<Vec<SheetLoad>, BTreeMap<String, super::xlsx_plain::PlainSheet>> {
     let mut read = Vec::with_capacity(sheets.len());
     for sheet in sheets {
@@ -257,7 +317,7 @@ fn without_calamine(
         };
         let cells = visibility
             .filter(|_| !sheet.escaped && sheet.kind.rsplit('/').next() == Some("worksheet"))
-            .and_then(|v| Some((v, plain.sheet(&sheet.path)?)));
+            .and_then(|v| Some((v, plain.sheet(&sheet.path, spend.left())?)));
         match cells {
             Some((v, cells)) => read.push((sheet.name.clone(), v, cells)),
             None => return Err(read.into_iter().map(|(n, _, c)| (n, c)).collect()),
@@ -267,7 +327,7 @@ fn without_calamine(
         .into_iter()
         .map(|(name, visibility, (cells, merges))| {
             let (core, stray) = split_stray(cells);
-            let range = grid(core).map_err(|e| (name.clone(), e))?;
+            let range = grid(core, spend).map_err(|e| (name.clone(), e))?;
             Ok(LoadedSheet {
                 name,
                 visibility,
@@ -285,7 +345,14 @@ fn without_calamine(
 /// would make it allocate gigabytes. This reads content.xml through once, reports where the
 /// XML breaks off or goes wrong, and refuses a sheet whose cells span more than
 /// [`DENSE_LIMIT`] cells, naming the far cell.
+#[cfg(test)]
 fn check_ods(bytes: &[u8]) -> Result<(), String> {
+    check_ods_within(bytes, &mut Spend::alone())
+}
+
+/// As [`check_ods`], counting each sheet's grid (calamine holds a value and a formula for each
+/// cell) and text against `spend`.
+fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
     use quick_xml::events::{BytesStart, Event};
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(()); // calamine reports an unreadable zip itself.
@@ -375,12 +442,18 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
             }
             Ok(())
         }
-        fn check(&self) -> Result<(), String> {
+        fn span(&self) -> u64 {
             let Some((r0, c0)) = self.first else {
-                return Ok(());
+                return 0;
             };
             let rows = self.last.0.saturating_sub(r0).saturating_add(1);
-            let span = rows.saturating_mul(self.last.1.saturating_sub(c0).saturating_add(1));
+            rows.saturating_mul(self.last.1.saturating_sub(c0).saturating_add(1))
+        }
+        fn check(&self) -> Result<(), String> {
+            let span = self.span();
+            if span == 0 {
+                return Ok(());
+            }
             if span > DENSE_LIMIT {
                 let far = crate::model::a1(
                     self.far.0.min(u32::MAX as u64) as u32,
@@ -475,6 +548,8 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
                     "table:table" => {
                         if let Some(s) = sheet.take() {
                             s.check()?;
+                            let grid = s.span().saturating_mul(56).saturating_add(s.text);
+                            spend.take(grid, &format!("by sheet `{}`", s.name))?;
                         }
                     }
                     _ => {}
@@ -507,6 +582,7 @@ pub(super) fn xlsx_cells(
     x: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     full_calc_on_load: bool,
+    spend: &mut Spend,
 ) -> Result<(Range<Data>, Vec<StrayCell>, Uncached), String> {
     use calamine::XlsxFormulaMetadata as F;
     let mut reader = x.worksheet_cells_reader(name).map_err(|e| match e {
@@ -548,10 +624,12 @@ pub(super) fn xlsx_cells(
             shared.insert(*shared_index, (cell.pos, formula.clone()));
         }
         if value != Data::Empty {
-            spent += cell_cost(&value);
+            let cost = cell_cost(&value);
+            spent += cost;
             if spent > CELL_BUDGET {
                 return Err(over_budget(last));
             }
+            spend.take(cost, &format!("by sheet `{name}`"))?;
             cells.push(Cell::new(cell.pos, value));
             continue;
         }
@@ -567,20 +645,24 @@ pub(super) fn xlsx_cells(
                 .unwrap_or_default(),
             Some(_) => String::new(),
         };
-        spent += cell_cost(&Data::Empty) + text.len() as u64;
+        let cost = cell_cost(&Data::Empty) + text.len() as u64;
+        spent += cost;
         if spent > CELL_BUDGET {
             return Err(over_budget(last));
         }
+        spend.take(cost, &format!("by sheet `{name}`"))?;
         uncached.insert(cell.pos, text);
     }
+    // Counted again by `grid`, as the cells it holds.
+    spend.give(cells.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64);
     let (core, stray) = split_stray(cells);
-    Ok((grid(core)?, stray, uncached))
+    Ok((grid(core, spend)?, stray, uncached))
 }
 
 /// The dense grid of a sheet's cells, stray cells already set aside; refused when it would
 /// still span more than [`DENSE_LIMIT`] cells (cells placed just inside the gaps that mark
 /// stray cells, say), naming its extent.
-fn grid(core: Vec<Cell<Data>>) -> Result<Range<Data>, String> {
+fn grid(core: Vec<Cell<Data>>, spend: &mut Spend) -> Result<Range<Data>, String> {
     let Some(first) = core.first().map(|c| c.get_position()) else {
         return Ok(Range::from_sparse(core));
     };
@@ -601,7 +683,12 @@ fn grid(core: Vec<Cell<Data>>) -> Result<Range<Data>, String> {
             crate::model::a1(r1, c1)
         ));
     }
-    Ok(Range::from_sparse(core))
+    // The grid, and the cells until it takes them.
+    let cells = core.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64;
+    spend.take(area * 32 + cells, "for their grids")?;
+    let range = Range::from_sparse(core);
+    spend.give(cells);
+    Ok(range)
 }
 
 fn is_placeholder(v: &Data) -> bool {
@@ -797,7 +884,7 @@ mod tests {
             .collect();
         let (core, stray) = split_stray(cells);
         assert!(stray.is_empty());
-        let err = grid(core).unwrap_err();
+        let err = grid(core, &mut Spend::alone()).unwrap_err();
         assert!(
             err.starts_with(
                 "the cells span A1:XFD1039897 (17037672448 cells), more than the 20000000"

@@ -215,8 +215,15 @@ pub(super) fn entry(
     Ok(Some(out))
 }
 
+/// The longest stretch of a sheet's XML without a `<` (one text or one tag). A cell holds at
+/// most 32,767 characters, some 200 KB written out; an XML reader holds a whole text or tag
+/// at once, so one of gigabytes (a sheet of one text that inflates from a small file) would be
+/// held whole, and copied.
+const MARKUP_LIMIT: u64 = 16 << 20;
+
 /// A sheet part's `mergeCells` element, reading the part in chunks so that a large sheet is
-/// never held whole, and stopping at the element's end.
+/// never held whole. The part is read to its end, so that every part calamine will read
+/// stays within its declared size and holds no text or tag longer than [`MARKUP_LIMIT`].
 fn merge_section(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
@@ -233,6 +240,9 @@ fn merge_section(
     let mut window: Vec<u8> = Vec::new();
     let mut found = false;
     let mut total = 0u64;
+    let mut section = None;
+    // Bytes since the last `<`.
+    let mut run = 0u64;
     loop {
         let n = match f.read(&mut chunk) {
             Ok(0) => break,
@@ -246,6 +256,26 @@ fn merge_section(
         }
         if total > declared {
             return Err(lies(name, declared));
+        }
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'<', &chunk[..n]) {
+            run += (at - from) as u64;
+            if run > MARKUP_LIMIT {
+                break;
+            }
+            run = 0;
+            from = at + 1;
+        }
+        run += (n - from) as u64;
+        if run > MARKUP_LIMIT {
+            return Err(format!(
+                "{name} holds a text or tag longer than {} MiB, where a cell holds at most \
+                 32,767 characters (a damaged file or a zip bomb)",
+                MARKUP_LIMIT >> 20
+            ));
+        }
+        if section.is_some() {
+            continue;
         }
         window.extend_from_slice(&chunk[..n]);
         if !found {
@@ -264,7 +294,8 @@ fn merge_section(
         if found {
             if let Some(end) = closing_tag(&window) {
                 window.truncate(end);
-                return Ok(Some(window));
+                section = Some(std::mem::take(&mut window));
+                continue;
             }
             if window.len() > SECTION_LIMIT {
                 // The word in a cell's text, not the element: look for the next one.
@@ -274,7 +305,11 @@ fn merge_section(
             }
         }
     }
-    Ok(Some(if found { window } else { Vec::new() }))
+    Ok(Some(match section {
+        Some(section) => section,
+        None if found => window,
+        None => Vec::new(),
+    }))
 }
 
 /// More than any real list of merged regions (about 40 bytes each).
