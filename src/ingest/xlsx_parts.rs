@@ -464,6 +464,27 @@ mod tests {
     }
 
     #[test]
+    fn a_sheet_holding_one_huge_text_is_refused() {
+        let mut xml = b"<worksheet><sheetData><row><c t=\"inlineStr\"><is><t>".to_vec();
+        xml.resize(xml.len() + (MARKUP_LIMIT as usize) + 1, b'a');
+        xml.extend_from_slice(b"</t></is></c></row></sheetData></worksheet>");
+        let zip = one_part("s.xml", &xml, zip::CompressionMethod::Deflated);
+        let err = sheet_merges(&zip, "s.xml").err().unwrap();
+        assert!(
+            err.contains("s.xml holds a text or tag longer than 16 MiB"),
+            "{err}"
+        );
+        // Short texts, however many, are fine.
+        let mut ok = b"<worksheet><sheetData>".to_vec();
+        for _ in 0..100_000 {
+            ok.extend_from_slice(b"<row><c><v>1</v></c></row>");
+        }
+        ok.extend_from_slice(b"</sheetData></worksheet>");
+        let zip = one_part("s.xml", &ok, zip::CompressionMethod::Deflated);
+        assert_eq!(sheet_merges(&zip, "s.xml").unwrap().len(), 0);
+    }
+
+    #[test]
     fn the_merge_section_ends_at_its_closing_tag() {
         let xml = br#"<c><is><t>mergeCells</t></is></c><x:mergeCells count="1"><x:mergeCell ref="A1:B1"/></x:mergeCells><pageMargins/>"#;
         let end = closing_tag(xml).unwrap();
