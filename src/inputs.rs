@@ -1,7 +1,7 @@
 //! Expanding a pipeline's input globs into a sorted list of files.
 
 use crate::config::Pipeline;
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -42,32 +42,68 @@ fn literal_prefix(glob: &str) -> (String, String) {
     (parts[..n].join("/"), parts[n..].join("/"))
 }
 
+/// A glob as the pipeline means it: `*` and `?` stay within one folder, `**` crosses folders.
+fn glob(g: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(g).literal_separator(true).build()
+}
+
 fn build_set(globs: &[String]) -> Result<GlobSet, globset::Error> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        b.add(Glob::new(g)?);
+        b.add(glob(g)?);
     }
     b.build()
 }
 
+/// A matched file before its shown name is settled.
+struct Found {
+    path: PathBuf,
+    /// The names of the folders from the root down to the file (`..` resolved by name), the
+    /// file's last: the shown name is the last `depth` of them.
+    names: Vec<String>,
+    depth: usize,
+}
+
+impl Found {
+    fn shown(&self) -> String {
+        self.names[self.names.len() - self.depth..].join("/")
+    }
+}
+
+/// The folder names of `path` from the root, `.` dropped and `..` taking off the one before.
+fn folder_names(path: &Path) -> Vec<String> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut names = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(s) => names.push(crate::util::name_text(s)),
+            Component::ParentDir => {
+                names.pop();
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
 /// Walks the folders the globs start from and returns every match, sorted by display name.
+/// A file is one input however many globs or paths reach it (it is known by its real path),
+/// and no two inputs show the same name: where the glob's last literal folder and the path
+/// below it do not tell two files apart, the folders above are added until they do.
 pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
     let exclude = build_set(&pipeline.exclude)?;
-    let mut found: BTreeMap<String, InputFile> = BTreeMap::new();
+    let mut found: BTreeMap<PathBuf, Found> = BTreeMap::new();
     let mut notes = Vec::new();
     let mut unmatched = Vec::new();
-    for (gi, glob) in pipeline.include.iter().enumerate() {
-        let matcher = Glob::new(glob)?.compile_matcher();
-        let (prefix, _) = literal_prefix(glob);
+    for (gi, g) in pipeline.include.iter().enumerate() {
+        let matcher = glob(g)?.compile_matcher();
+        let (prefix, _) = literal_prefix(g);
         let root = pipeline.base_dir.join(&prefix);
-        let shown_root = Path::new(&prefix)
+        let root_names = folder_names(&root);
+        let shows_root = Path::new(&prefix)
             .components()
-            .filter_map(|c| match c {
-                Component::Normal(s) => Some(s.to_string_lossy().to_string()),
-                _ => None,
-            })
-            .next_back()
-            .unwrap_or_default();
+            .any(|c| matches!(c, Component::Normal(_)))
+            && !root_names.is_empty();
         let mut hits = 0;
         // Symlinks are not followed, so a link loop cannot trap the walk.
         for entry in walkdir::WalkDir::new(&root)
@@ -90,10 +126,18 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
             let Ok(rel) = entry.path().strip_prefix(&root) else {
                 continue;
             };
-            let rel_str = rel.to_string_lossy().replace('\\', "/");
-            if rel_str.is_empty() {
+            // Names that are not UTF-8 are matched and shown as decoded (see `name_text`).
+            let rel_names: Vec<String> = rel
+                .components()
+                .filter_map(|c| match c {
+                    Component::Normal(s) => Some(crate::util::name_text(s)),
+                    _ => None,
+                })
+                .collect();
+            if rel_names.is_empty() {
                 continue;
             }
+            let rel_str = rel_names.join("/");
             let candidate = if prefix.is_empty() {
                 rel_str.clone()
             } else {
@@ -103,21 +147,23 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                 continue;
             }
             hits += 1;
-            let display = if shown_root.is_empty() {
-                rel_str.clone()
-            } else {
-                format!("{shown_root}/{rel_str}")
-            };
+            let depth = rel_names.len() + usize::from(shows_root);
+            let mut names = root_names.clone();
+            names.extend(rel_names);
             if entry.file_type().is_dir() {
+                let display = names[names.len() - depth..].join("/");
                 notes.push(InputNote {
                     display,
                     message: "is a folder, not a workbook; skipped".into(),
                 });
                 continue;
             }
-            found.entry(display.clone()).or_insert(InputFile {
-                display,
+            let real =
+                std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().to_path_buf());
+            found.entry(real).or_insert(Found {
                 path: entry.path().to_path_buf(),
+                names,
+                depth,
             });
         }
         if hits == 0 {
@@ -126,11 +172,57 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
     }
     notes.sort_by(|a, b| a.display.cmp(&b.display));
     notes.dedup();
+    let mut files = unique_names(found.into_values().collect());
+    files.sort();
     Ok(Inputs {
-        files: found.into_values().collect(),
+        files,
         notes,
         unmatched,
     })
+}
+
+/// Shown names made unique: files that show the same name show more of the folders above
+/// them, one at a time, until they differ. Two whose whole paths read the same (a name that
+/// is not UTF-8 decoded to another file's name) are numbered in the order of their paths.
+fn unique_names(mut found: Vec<Found>) -> Vec<InputFile> {
+    loop {
+        let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, f) in found.iter().enumerate() {
+            by_name.entry(f.shown()).or_default().push(i);
+        }
+        let mut grew = false;
+        for same in by_name.values().filter(|v| v.len() > 1) {
+            // Paths that read the same all the way up cannot be told apart by their folders.
+            if same.iter().all(|&i| found[i].names == found[same[0]].names) {
+                continue;
+            }
+            for &i in same {
+                if found[i].depth < found[i].names.len() {
+                    found[i].depth += 1;
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let mut taken = std::collections::BTreeSet::new();
+    let mut out = Vec::with_capacity(found.len());
+    for f in found {
+        let shown = f.shown();
+        let mut display = shown.clone();
+        let mut n = 1;
+        while !taken.insert(display.clone()) {
+            n += 1;
+            display = format!("{shown} [{n}]");
+        }
+        out.push(InputFile {
+            display,
+            path: f.path,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ struct Manifest<'a> {
     accounting: Accounting,
     skipped_by_reason: BTreeMap<&'static str, u64>,
     inputs: Vec<Input<'a>>,
+    /// Inputs holding the same bytes as one in `inputs`: read once, their rows counted there.
+    duplicates: &'a [crate::run::Duplicate],
     outputs: Vec<Output>,
     warnings: Vec<String>,
     errors: Vec<String>,
@@ -160,6 +162,7 @@ pub fn build(
         accounting: batch.accounting(),
         skipped_by_reason: reasons(&batch.skipped_by_reason()),
         inputs,
+        duplicates: &batch.duplicates,
         outputs,
         warnings: warnings.to_vec(),
         notes: &batch.notes,

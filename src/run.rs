@@ -28,6 +28,9 @@ pub struct Batch {
     pub input_warnings: Vec<String>,
     /// Doubts found across files (see [`aggregate::checks`]).
     pub checks: Vec<String>,
+    /// Inputs whose bytes are an earlier input's: not in `files`, so that their rows are
+    /// counted once.
+    pub duplicates: Vec<Duplicate>,
     pub period: Option<Period>,
     pub timings: Vec<(&'static str, f64)>,
     /// The clean rows, one frame per dataset in pipeline order, once [`Batch::build_frames`]
@@ -39,6 +42,16 @@ pub struct Batch {
     columns: Vec<FileColumns>,
     /// Per file, per dataset: whether the file has clean rows for it.
     rows_in: Vec<Vec<bool>>,
+}
+
+/// An input holding the same bytes as an earlier one (in the order of the names shown): the
+/// workbook is read once, under the earlier name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicate {
+    pub path: String,
+    pub same_as: String,
+    pub size: u64,
+    pub sha256: String,
 }
 
 /// A file's clean columns: built from a fresh reading (with their images once the parse cache
@@ -143,6 +156,12 @@ impl Batch {
     /// Every warning a person should see, one line each, file and sheet named.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = self.input_warnings.clone();
+        for d in &self.duplicates {
+            out.push(format!(
+                "{}: the same bytes as {} (sha256 {}); read once, as {}, and its rows counted once",
+                d.path, d.same_as, d.sha256, d.same_as
+            ));
+        }
         for f in &self.files {
             if let Some(e) = &f.error {
                 out.push(format!("{}: {e}", f.display));
@@ -358,33 +377,54 @@ pub fn read_list(
     };
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
-    let per_file: Vec<(FileReport, FileColumns, Option<Period>)> = list
-        .par_iter()
-        .map(|(path, display)| {
-            let (mut report, cached) = ingest::ingest_cached(pipeline, path, display, cache);
-            let read = match cached {
-                Some(columns) => {
-                    let latest = columns.latest;
-                    (report, FileColumns::Cached(columns), latest)
-                }
-                None => {
-                    let frames = aggregate::clean_frames(pipeline, std::slice::from_ref(&report))?;
-                    for sh in &mut report.sheets {
-                        if let Some(d) = &mut sh.data {
-                            d.rows = Vec::new();
-                            d.row_months = Vec::new();
-                        }
+    type Read = (FileReport, FileColumns, Option<Period>);
+    let read_one = |path: &PathBuf, display: &String, beside: bool| -> Option<PolarsResult<Read>> {
+        let (mut report, cached) =
+            ingest::ingest_unless_large(pipeline, path, display, cache, beside)?;
+        let read = match cached {
+            Some(columns) => {
+                let latest = columns.latest;
+                (report, FileColumns::Cached(columns), latest)
+            }
+            None => {
+                let frames = match aggregate::clean_frames(pipeline, std::slice::from_ref(&report))
+                {
+                    Ok(f) => f,
+                    Err(e) => return Some(Err(e)),
+                };
+                for sh in &mut report.sheets {
+                    if let Some(d) = &mut sh.data {
+                        d.rows = Vec::new();
+                        d.row_months = Vec::new();
                     }
-                    let latest = aggregate::frame::latest_period(&frames);
-                    // Images are encoded later: beside the aggregation for the parse cache
-                    // (`store_images`), or while writing when there is none.
-                    let images = None;
-                    (report, FileColumns::Built { frames, images }, latest)
                 }
-            };
-            bar.inc(1);
-            Ok::<_, polars::prelude::PolarsError>(read)
-        })
+                let latest = aggregate::frame::latest_period(&frames);
+                // Images are encoded later: beside the aggregation for the parse cache
+                // (`store_images`), or while writing when there is none.
+                let images = None;
+                (report, FileColumns::Built { frames, images }, latest)
+            }
+        };
+        bar.inc(1);
+        Some(Ok(read))
+    };
+    // What is in flight is capped: side by side, each thread holds one workbook that
+    // inflates to at most `ingest::LARGE` and holds at most its `ingest::SHARE` in cells and
+    // grids; any other is read again after them, alone, with the whole budget of one workbook
+    // (`FILE_BUDGET`). Two large workbooks never add up, and whether a workbook is refused
+    // never depends on what was read beside it.
+    let first: Vec<Option<PolarsResult<Read>>> = list
+        .par_iter()
+        .map(|(path, display)| read_one(path, display, true))
+        .collect();
+    let large = first.iter().filter(|r| r.is_none()).count();
+    if large > 0 {
+        info!(large, "reading the large workbooks one at a time");
+    }
+    let per_file: Vec<Read> = first
+        .into_iter()
+        .zip(list)
+        .filter_map(|(read, (path, display))| read.or_else(|| read_one(path, display, false)))
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();
@@ -395,7 +435,18 @@ pub fn read_list(
     let mut columns = Vec::with_capacity(per_file.len());
     let mut rows_in = Vec::with_capacity(per_file.len());
     let mut latest = None;
-    for (report, c, l) in per_file {
+    let mut duplicates = Vec::new();
+    let same_as = first_of_each_content(&per_file);
+    for ((report, c, l), same_as) in per_file.into_iter().zip(same_as) {
+        if let Some(same_as) = same_as {
+            duplicates.push(Duplicate {
+                path: report.display,
+                same_as,
+                size: report.size,
+                sha256: report.sha256,
+            });
+            continue;
+        }
         files.push(report);
         rows_in.push(
             (0..pipeline.datasets.len())
@@ -412,6 +463,7 @@ pub fn read_list(
         notes: Vec::new(),
         input_warnings: Vec::new(),
         checks: Vec::new(),
+        duplicates,
         period: latest,
         timings: Vec::new(),
         frames: Vec::new(),
@@ -422,6 +474,30 @@ pub fn read_list(
     batch.build_frames(pipeline, build)?;
     batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
     Ok(batch)
+}
+
+/// For each file, the name of the one that stands for its bytes when that is another: of the
+/// inputs holding the same bytes, the one in the fewest folders, then the first by name. The
+/// hash is the one taken of the bytes as they were read (or the parse cache's, for a file
+/// unchanged since), so finding them reads nothing again.
+fn first_of_each_content(
+    per_file: &[(FileReport, FileColumns, Option<Period>)],
+) -> Vec<Option<String>> {
+    let mut order: Vec<&FileReport> = per_file.iter().map(|(r, _, _)| r).collect();
+    order.sort_by_key(|r| (r.display.matches('/').count(), r.display.as_str()));
+    let mut first: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in order.into_iter().filter(|r| !r.sha256.is_empty()) {
+        first.entry(&r.sha256).or_insert(&r.display);
+    }
+    per_file
+        .iter()
+        .map(|(r, _, _)| {
+            first
+                .get(r.sha256.as_str())
+                .filter(|&&d| d != r.display)
+                .map(|d| d.to_string())
+        })
+        .collect()
 }
 
 pub struct RunOptions {
@@ -697,6 +773,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 notes: Vec::new(),
                 input_warnings: Vec::new(),
                 checks: Vec::new(),
+                duplicates: Vec::new(),
                 period: opts
                     .period
                     .or_else(|| aggregate::frame::latest_period(&frames)),

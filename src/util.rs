@@ -275,3 +275,23 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
 }
+
+/// A file or folder name as text. Names that are not UTF-8 (as unzipped from an archive made
+/// on Chinese Windows) are read as GB18030 where they decode cleanly, so that they show as
+/// written and a year in them is found; anything else shows U+FFFD for the bytes it lacks.
+pub fn name_text(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = name.as_bytes();
+        if let Some(s) =
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+        {
+            return s.into_owned();
+        }
+    }
+    name.to_string_lossy().into_owned()
+}

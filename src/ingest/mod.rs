@@ -235,6 +235,44 @@ pub fn ingest_cached(
     display: &str,
     cache: Option<&cache::Cache>,
 ) -> (FileReport, Option<cache::Columns>) {
+    match ingest_unless_large(pipeline, path, display, cache, false) {
+        Some(read) => read,
+        // Read alone, a workbook is never left for later.
+        None => (
+            failed(path, display, 0, String::new(), FileError::Empty),
+            None,
+        ),
+    }
+}
+
+/// Read beside others, a workbook whose bytes and parts come to more than this (as its zip
+/// declares them) is left to be read alone (see [`crate::run::read_list`]). Every sample
+/// workbook inflates to less than a megabyte; a sheet of this size holds some 500,000 rows.
+pub const LARGE: u64 = 64 << 20;
+/// Read beside others, a workbook may hold this much in cells and grids; one that needs more
+/// is read again alone, with the whole [`workbook::FILE_BUDGET`].
+pub const SHARE: u64 = 64 << 20;
+
+/// What a workbook's bytes inflate to, as its zip declares it (its parts are refused where
+/// they inflate past that); an .xls is not compressed.
+pub fn inflated(bytes: &[u8]) -> u64 {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return bytes.len() as u64;
+    };
+    (0..zip.len())
+        .filter_map(|i| zip.by_index_raw(i).ok().map(|f| f.size()))
+        .fold(bytes.len() as u64, u64::saturating_add)
+}
+
+/// As [`ingest_cached`]; `beside` others, None when the workbook must be parsed afresh and
+/// inflates past [`LARGE`] or needs more than its [`SHARE`] of memory: it is to be read alone.
+pub fn ingest_unless_large(
+    pipeline: &Pipeline,
+    path: &Path,
+    display: &str,
+    cache: Option<&cache::Cache>,
+    beside: bool,
+) -> Option<(FileReport, Option<cache::Columns>)> {
     let cached = |sha256: &str| {
         cache
             .and_then(|c| c.get(sha256))
@@ -245,6 +283,7 @@ pub fn ingest_cached(
     let stamp = match cache {
         Some(_) => std::fs::metadata(path)
             .ok()
+            .filter(std::fs::Metadata::is_file)
             .and_then(|m| cache::Stamp::of(&m)),
         None => None,
     };
@@ -257,9 +296,9 @@ pub fn ingest_cached(
     let (sha256, hit, bytes) = match known {
         Some((sha256, hit)) => (sha256, Some(hit), Vec::new()),
         None => {
-            let bytes = match read_stable(path, |p| std::fs::read(p)) {
+            let bytes = match read_stable(path, read_regular) {
                 Ok(b) => b,
-                Err(e) => return (failed(path, display, 0, String::new(), e), None),
+                Err(e) => return Some((failed(path, display, 0, String::new(), e), None)),
             };
             let sha256 = crate::util::sha256_hex(&bytes);
             let hit = cached(&sha256);
@@ -276,9 +315,17 @@ pub fn ingest_cached(
         for rej in hit.sheets.iter_mut().flat_map(|s| s.rejected.iter_mut()) {
             rej.file = display.to_string();
         }
-        return (hit, Some(columns));
+        return Some((hit, Some(columns)));
     }
-    (ingest_bytes(pipeline, path, display, &bytes, sha256), None)
+    if beside && inflated(&bytes) > LARGE {
+        return None;
+    }
+    let mut spend = match beside {
+        true => workbook::Spend::within(SHARE),
+        false => workbook::Spend::alone(),
+    };
+    let report = ingest_within(pipeline, path, display, &bytes, sha256, &mut spend);
+    (!spend.short).then_some((report, None))
 }
 
 /// Whether a cached reading of the same bytes holds for the file under its current name. A
@@ -286,7 +333,8 @@ pub fn ingest_cached(
 /// name, or its extension (which the format is checked against) changed.
 fn reading_fits_name(cached: &FileReport, path: &Path) -> bool {
     let before = Path::new(&cached.display);
-    if before.file_name() == path.file_name() {
+    let name = path.file_name().map(crate::util::name_text);
+    if before.file_name().and_then(|n| n.to_str()) == name.as_deref() {
         return true;
     }
     let ext = |p: &Path| p.extension().map(|e| e.to_string_lossy().to_lowercase());
@@ -310,6 +358,7 @@ pub fn read_stable(
 ) -> Result<Vec<u8>, FileError> {
     let stamp = |m: &std::fs::Metadata| (m.len(), m.modified().ok());
     let before = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(FileError::NotRegular(file_kind(&m))),
         Ok(m) => stamp(&m),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
         Err(e) => return Err(FileError::Io(e.to_string())),
@@ -317,7 +366,10 @@ pub fn read_stable(
     let bytes = match read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FileError::Vanished),
-        Err(e) => return Err(FileError::Io(e.to_string())),
+        Err(e) => match e.get_ref().and_then(|i| i.downcast_ref::<NotRegular>()) {
+            Some(NotRegular(kind)) => return Err(FileError::NotRegular(kind)),
+            None => return Err(FileError::Io(e.to_string())),
+        },
     };
     let after = match std::fs::metadata(path) {
         Ok(m) => Some(stamp(&m)),
@@ -327,6 +379,66 @@ pub fn read_stable(
     if after != Some(before) || bytes.len() as u64 != before.0 {
         return Err(FileError::Changed);
     }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for its error.
+fn file_kind(m: &std::fs::Metadata) -> &'static str {
+    let t = m.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "an unknown kind of file"
+    }
+}
+
+/// The error [`read_regular`] gives for a handle that is not a regular file.
+#[derive(Debug)]
+struct NotRegular(&'static str);
+
+impl std::fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for NotRegular {}
+
+/// Reads a regular file whole. It is opened without blocking (a named pipe put in its place
+/// after it was listed would wait for a writer forever), the opened handle must be a regular
+/// file, and no more than its size and one byte is read, so that a device such as /dev/zero
+/// cannot fill memory.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(NotRegular(file_kind(&meta))));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, meta.len() + 1), &mut bytes)?;
     Ok(bytes)
 }
 
@@ -356,6 +468,25 @@ pub fn ingest_bytes(
     bytes: &[u8],
     sha256: String,
 ) -> FileReport {
+    ingest_within(
+        pipeline,
+        path,
+        display,
+        bytes,
+        sha256,
+        &mut workbook::Spend::alone(),
+    )
+}
+
+/// As [`ingest_bytes`], its cells and grids counted against `spend`.
+fn ingest_within(
+    pipeline: &Pipeline,
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+    sha256: String,
+    spend: &mut workbook::Spend,
+) -> FileReport {
     let size = bytes.len() as u64;
     let format = match workbook::sniff(path, &bytes[..bytes.len().min(4096)]) {
         Ok(f) => f,
@@ -366,10 +497,10 @@ pub fn ingest_bytes(
     report.format = Some(format.to_string());
     let file_name = path
         .file_name()
-        .map(|n| n.to_string_lossy().to_string())
+        .map(crate::util::name_text)
         .unwrap_or_default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        read_sheets(pipeline, bytes, format, &file_name, display)
+        read_sheets(pipeline, bytes, format, &file_name, display, spend)
     }));
     match result {
         Ok(Ok(sheets)) => report.sheets = sheets,
@@ -388,9 +519,10 @@ fn read_sheets(
     format: &str,
     file_name: &str,
     display: &str,
+    spend: &mut workbook::Spend,
 ) -> Result<Vec<SheetReport>, FileError> {
     let mut out = Vec::new();
-    for loaded in workbook::load_sheets(bytes, format)? {
+    for loaded in workbook::load_sheets(bytes, format, spend)? {
         let sheet = match loaded {
             Ok(s) => s,
             Err((name, err)) => {
@@ -620,5 +752,30 @@ mod tests {
             std::fs::read(p)
         });
         assert_eq!(gone, Err(FileError::Vanished));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_swapped_in_after_the_check_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.xlsx");
+        std::fs::write(&path, b"PK\x03\x04").unwrap();
+        // Between the check of the path and the open, the file becomes a named pipe with no
+        // writer: opening it for reading the ordinary way would wait forever.
+        let swapped = read_stable(&path, |p| {
+            std::fs::remove_file(p)?;
+            let made = std::process::Command::new("mkfifo").arg(p).status()?;
+            assert!(made.success());
+            read_regular(p)
+        });
+        assert_eq!(swapped, Err(FileError::NotRegular("a named pipe (FIFO)")));
+        assert_eq!(
+            read_stable(&path, read_regular),
+            Err(FileError::NotRegular("a named pipe (FIFO)"))
+        );
+        assert_eq!(
+            read_stable(Path::new("/dev/zero"), read_regular),
+            Err(FileError::NotRegular("a character device"))
+        );
     }
 }

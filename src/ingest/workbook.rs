@@ -23,6 +23,8 @@ pub enum FileError {
     Io(String),
     #[error("the file disappeared after the input folder was listed")]
     Vanished,
+    #[error("{0}, not a regular file: only regular files (or links to them) are read")]
+    NotRegular(&'static str),
     #[error("the file changed while it was being read (still being copied or saved?); run again when it is complete")]
     Changed,
     #[error("corrupt or unreadable workbook: {0}")]
@@ -61,8 +63,88 @@ pub type StrayCell = (u32, u32, Data);
 /// A loaded sheet, or its name and why it could not be read.
 pub type SheetLoad = Result<LoadedSheet, (String, String)>;
 
-/// A used area beyond this many cells is checked for stray cells before it is allocated.
+/// A used area beyond this many cells is checked for stray cells before it is allocated, and
+/// one still beyond it once they are set aside is refused: the grid takes 32 bytes a cell, so
+/// this holds a sheet's grid to 640 MB.
 const DENSE_LIMIT: u64 = 20_000_000;
+/// The most memory a sheet's cells may take as they are read, before the grid is built: 40
+/// bytes a cell and the bytes of its text (a shared string is copied into every cell that
+/// uses it). Some 9 million cells of numbers, more than any bureau sheet; a sheet that inflates
+/// to gigabytes of cells is refused here instead of being held.
+pub const CELL_BUDGET: u64 = 384 << 20;
+
+/// The most memory one workbook's reading may hold in cells and grids, all its sheets
+/// together (a sheet's grid is held until the workbook is read). Enough for one sheet of the
+/// largest grid allowed ([`DENSE_LIMIT`] cells of 32 bytes).
+pub const FILE_BUDGET: u64 = 640 << 20;
+
+/// The memory a workbook's reading holds in cells and grids, against what it may hold. Read
+/// beside others, a workbook gets a share of [`FILE_BUDGET`]; one that needs more is read
+/// again alone with the whole of it (see [`crate::run::read_list`]), so what it may hold never
+/// depends on what runs beside it.
+pub struct Spend {
+    limit: u64,
+    spent: u64,
+    /// The share was not enough: the reading is to be done again alone.
+    pub short: bool,
+}
+
+impl Spend {
+    pub fn within(limit: u64) -> Spend {
+        Spend {
+            limit: limit.min(FILE_BUDGET),
+            spent: 0,
+            short: false,
+        }
+    }
+
+    pub fn alone() -> Spend {
+        Spend::within(FILE_BUDGET)
+    }
+
+    fn left(&self) -> u64 {
+        self.limit.saturating_sub(self.spent)
+    }
+
+    /// Counts `bytes` more; an error once past the limit.
+    fn take(&mut self, bytes: u64, what: &str) -> Result<(), String> {
+        self.spent = self.spent.saturating_add(bytes);
+        if self.spent <= self.limit {
+            return Ok(());
+        }
+        if self.limit < FILE_BUDGET {
+            self.short = true;
+            return Err("more than this workbook's share of memory beside others".into());
+        }
+        Err(format!(
+            "the workbook's cells take more than {} MiB {what} (a damaged file or a zip bomb)",
+            FILE_BUDGET >> 20
+        ))
+    }
+
+    fn give(&mut self, bytes: u64) {
+        self.spent = self.spent.saturating_sub(bytes);
+    }
+}
+
+/// What a cell read takes in memory, as [`CELL_BUDGET`] counts it.
+pub fn cell_cost(value: &Data) -> u64 {
+    let text = match value {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.len() as u64,
+        _ => 0,
+    };
+    std::mem::size_of::<Cell<Data>>() as u64 + text
+}
+
+fn over_budget(last: Option<(u32, u32)>) -> String {
+    let at = last.map(|(r, c)| format!(" by cell {}", crate::model::a1(r, c)));
+    format!(
+        "the sheet's cells take more than {} MiB{} (a damaged file or a zip bomb); a sheet of a \
+         bureau table takes far less",
+        CELL_BUDGET >> 20,
+        at.unwrap_or_default()
+    )
+}
 /// Empty rows or columns that separate stray cells from the table.
 const ROW_GAP: u32 = 10_000;
 const COL_GAP: u32 = 1_000;
@@ -121,7 +203,11 @@ pub fn sniff(path: &Path, head: &[u8]) -> Result<&'static str, FileError> {
 }
 
 /// Opens a workbook held in memory and loads every sheet, in the workbook's own order.
-pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileError> {
+pub fn load_sheets(
+    bytes: &[u8],
+    format: &str,
+    spend: &mut Spend,
+) -> Result<Vec<SheetLoad>, FileError> {
     let cursor = Cursor::new(bytes);
     let mut xlsx_scan = None;
     let mut plain = None;
@@ -133,7 +219,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?)
         }
         "ods" => {
-            check_ods(bytes).map_err(FileError::Corrupt)?;
+            check_ods_within(bytes, spend).map_err(FileError::Corrupt)?;
             Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?)
         }
         _ => {
@@ -141,7 +227,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             if let Some(sheets) = &scan.sheets {
                 plain = super::xlsx_plain::Plain::open(bytes);
                 if let Some(p) = &mut plain {
-                    match without_calamine(p, sheets) {
+                    match without_calamine(p, sheets, spend) {
                         Ok(all) => return Ok(all),
                         Err(some) => read_plain = some,
                     }
@@ -161,11 +247,12 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
             SheetVisible::VeryHidden => Visibility::VeryHidden,
         };
         let path = xlsx_scan.as_ref().and_then(|s| s.path(&meta.name));
+        let left = spend.left();
         let mut fast = read_plain.remove(&meta.name).or_else(|| {
             plain
                 .as_mut()
                 .zip(path)
-                .and_then(|(plain, path)| plain.sheet(path))
+                .and_then(|(plain, path)| plain.sheet(path, left))
         });
         // Read before calamine reads the cells: reading a sheet's part for its merged regions
         // also checks the part inflates within the limit.
@@ -183,9 +270,9 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
         let loaded = match (&mut wb, fast) {
             (Sheets::Xlsx(_), Some((cells, _))) => {
                 let (core, stray) = split_stray(cells);
-                Ok((Range::from_sparse(core), stray, Uncached::new()))
+                grid(core, spend).map(|r| (r, stray, Uncached::new()))
             }
-            (Sheets::Xlsx(x), None) => xlsx_cells(x, &meta.name, full_calc_on_load),
+            (Sheets::Xlsx(x), None) => xlsx_cells(x, &meta.name, full_calc_on_load, spend),
             (wb, _) => wb
                 .worksheet_range(&meta.name)
                 .map(|r| (r, Vec::new(), Uncached::new()))
@@ -217,6 +304,7 @@ pub fn load_sheets(bytes: &[u8], format: &str) -> Result<Vec<SheetLoad>, FileErr
 fn without_calamine(
     plain: &mut super::xlsx_plain::Plain,
     sheets: &[super::xlsx_parts::SheetPart],
+    spend: &mut Spend,
 ) -> Result<Vec<SheetLoad>, BTreeMap<String, super::xlsx_plain::PlainSheet>> {
     let mut read = Vec::with_capacity(sheets.len());
     for sheet in sheets {
@@ -229,7 +317,7 @@ fn without_calamine(
         };
         let cells = visibility
             .filter(|_| !sheet.escaped && sheet.kind.rsplit('/').next() == Some("worksheet"))
-            .and_then(|v| Some((v, plain.sheet(&sheet.path)?)));
+            .and_then(|v| Some((v, plain.sheet(&sheet.path, spend.left())?)));
         match cells {
             Some((v, cells)) => read.push((sheet.name.clone(), v, cells)),
             None => return Err(read.into_iter().map(|(n, _, c)| (n, c)).collect()),
@@ -239,10 +327,11 @@ fn without_calamine(
         .into_iter()
         .map(|(name, visibility, (cells, merges))| {
             let (core, stray) = split_stray(cells);
+            let range = grid(core, spend).map_err(|e| (name.clone(), e))?;
             Ok(LoadedSheet {
                 name,
                 visibility,
-                range: Range::from_sparse(core),
+                range,
                 merges,
                 stray,
                 uncached: Uncached::new(),
@@ -256,7 +345,14 @@ fn without_calamine(
 /// would make it allocate gigabytes. This reads content.xml through once, reports where the
 /// XML breaks off or goes wrong, and refuses a sheet whose cells span more than
 /// [`DENSE_LIMIT`] cells, naming the far cell.
+#[cfg(test)]
 fn check_ods(bytes: &[u8]) -> Result<(), String> {
+    check_ods_within(bytes, &mut Spend::alone())
+}
+
+/// As [`check_ods`], counting each sheet's grid (calamine holds a value and a formula for each
+/// cell) and text against `spend`.
+fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
     use quick_xml::events::{BytesStart, Event};
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(()); // calamine reports an unreadable zip itself.
@@ -264,14 +360,20 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
     let mut xml = Vec::new();
     match zip.by_name("content.xml") {
         Ok(f) => {
-            let limit = super::xlsx_parts::PART_LIMIT;
-            f.take(limit + 1)
+            let limit = super::xlsx_parts::HELD_LIMIT;
+            let declared = f.size();
+            f.take(limit.min(declared) + 1)
                 .read_to_end(&mut xml)
                 .map_err(|e| format!("content.xml cannot be read: {e}"))?;
             if xml.len() as u64 > limit {
                 return Err(format!(
                     "content.xml expands to more than {} MiB (a damaged file or a zip bomb)",
                     limit >> 20
+                ));
+            }
+            if xml.len() as u64 > declared {
+                return Err(format!(
+                    "content.xml inflates past the {declared} bytes its zip entry declares (a damaged file or a zip bomb)"
                 ));
             }
         }
@@ -302,6 +404,10 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
         first: Option<(u64, u64)>,
         last: (u64, u64),
         far: (u64, u64),
+        /// The cell being read: how many times it repeats, and the bytes of its text so far.
+        open_cell: Option<(u64, u64)>,
+        /// The text of the sheet's cells, each repeat counted.
+        text: u64,
     }
     impl Extent {
         fn cell(&mut self, cols: u64) {
@@ -315,12 +421,39 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
                 self.far = (r1, c1);
             }
         }
-        fn check(&self) -> Result<(), String> {
-            let Some((r0, c0)) = self.first else {
+        /// A cell's end: its text, once for every repeat, must fit the budget for cells.
+        fn close_cell(&mut self) -> Result<(), String> {
+            let Some((repeats, text)) = self.open_cell.take() else {
                 return Ok(());
             };
+            self.text = self.text.saturating_add(repeats.saturating_mul(text));
+            if self.text > CELL_BUDGET {
+                return Err(format!(
+                    "sheet `{}` repeats its cells' text to more than {} MiB (up to {}), more than \
+                     the cells of a sheet may take; calamine would copy the text into every \
+                     repeated cell",
+                    self.name,
+                    CELL_BUDGET >> 20,
+                    crate::model::a1(
+                        self.row.min(u32::MAX as u64) as u32,
+                        self.col.min(u32::MAX as u64) as u32
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        fn span(&self) -> u64 {
+            let Some((r0, c0)) = self.first else {
+                return 0;
+            };
             let rows = self.last.0.saturating_sub(r0).saturating_add(1);
-            let span = rows.saturating_mul(self.last.1.saturating_sub(c0).saturating_add(1));
+            rows.saturating_mul(self.last.1.saturating_sub(c0).saturating_add(1))
+        }
+        fn check(&self) -> Result<(), String> {
+            let span = self.span();
+            if span == 0 {
+                return Ok(());
+            }
             if span > DENSE_LIMIT {
                 let far = crate::model::a1(
                     self.far.0.min(u32::MAX as u64) as u32,
@@ -376,18 +509,37 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
                             || has_attr(e, "table:formula");
                         if filled && s.row_repeats > 0 {
                             s.cell(cols);
+                            if open {
+                                s.open_cell = Some((s.row_repeats.saturating_mul(cols), 0));
+                            }
                         }
                         s.col = s.col.saturating_add(cols);
                     }
                 }
+                // Spaces written as a count, which the reader expands.
+                "text:s" => {
+                    if let Some((_, text)) = sheet.as_mut().and_then(|s| s.open_cell.as_mut()) {
+                        *text = text.saturating_add(repeats(e, "text:c", u64::MAX));
+                    }
+                }
                 _ => {}
             }
+        }
+        if let (Ok(Event::Text(t)), Some((_, text))) =
+            (&event, sheet.as_mut().and_then(|s| s.open_cell.as_mut()))
+        {
+            *text = text.saturating_add(t.len() as u64);
         }
         match event {
             Ok(Event::Start(_)) => depth += 1,
             Ok(Event::End(e)) => {
                 depth = depth.saturating_sub(1);
                 match e.name().into_inner() {
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        if let Some(s) = sheet.as_mut() {
+                            s.close_cell()?;
+                        }
+                    }
                     "table:table-row" => {
                         if let Some(s) = sheet.as_mut() {
                             s.row = s.row.saturating_add(s.row_repeats);
@@ -396,6 +548,8 @@ fn check_ods(bytes: &[u8]) -> Result<(), String> {
                     "table:table" => {
                         if let Some(s) = sheet.take() {
                             s.check()?;
+                            let grid = s.span().saturating_mul(56).saturating_add(s.text);
+                            spend.take(grid, &format!("by sheet `{}`", s.name))?;
                         }
                     }
                     _ => {}
@@ -428,6 +582,7 @@ pub(super) fn xlsx_cells(
     x: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     full_calc_on_load: bool,
+    spend: &mut Spend,
 ) -> Result<(Range<Data>, Vec<StrayCell>, Uncached), String> {
     use calamine::XlsxFormulaMetadata as F;
     let mut reader = x.worksheet_cells_reader(name).map_err(|e| match e {
@@ -440,6 +595,7 @@ pub(super) fn xlsx_cells(
     let mut cells = Vec::new();
     let mut last = None;
     let mut uncached = Uncached::new();
+    let mut spent = 0u64;
     // Shared formulas give their text only on the group's first cell.
     let mut shared: BTreeMap<usize, ((u32, u32), String)> = BTreeMap::new();
     loop {
@@ -468,6 +624,12 @@ pub(super) fn xlsx_cells(
             shared.insert(*shared_index, (cell.pos, formula.clone()));
         }
         if value != Data::Empty {
+            let cost = cell_cost(&value);
+            spent += cost;
+            if spent > CELL_BUDGET {
+                return Err(over_budget(last));
+            }
+            spend.take(cost, &format!("by sheet `{name}`"))?;
             cells.push(Cell::new(cell.pos, value));
             continue;
         }
@@ -483,10 +645,50 @@ pub(super) fn xlsx_cells(
                 .unwrap_or_default(),
             Some(_) => String::new(),
         };
+        let cost = cell_cost(&Data::Empty) + text.len() as u64;
+        spent += cost;
+        if spent > CELL_BUDGET {
+            return Err(over_budget(last));
+        }
+        spend.take(cost, &format!("by sheet `{name}`"))?;
         uncached.insert(cell.pos, text);
     }
+    // Counted again by `grid`, as the cells it holds.
+    spend.give(cells.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64);
     let (core, stray) = split_stray(cells);
-    Ok((Range::from_sparse(core), stray, uncached))
+    Ok((grid(core, spend)?, stray, uncached))
+}
+
+/// The dense grid of a sheet's cells, stray cells already set aside; refused when it would
+/// still span more than [`DENSE_LIMIT`] cells (cells placed just inside the gaps that mark
+/// stray cells, say), naming its extent.
+fn grid(core: Vec<Cell<Data>>, spend: &mut Spend) -> Result<Range<Data>, String> {
+    let Some(first) = core.first().map(|c| c.get_position()) else {
+        return Ok(Range::from_sparse(core));
+    };
+    let (r0, r1, c0, c1) = core.iter().fold(
+        (first.0, first.0, first.1, first.1),
+        |(r0, r1, c0, c1), c| {
+            let (r, col) = c.get_position();
+            (r0.min(r), r1.max(r), c0.min(col), c1.max(col))
+        },
+    );
+    let area = (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
+    if area > DENSE_LIMIT {
+        return Err(format!(
+            "the cells span {}:{} ({area} cells), more than the {DENSE_LIMIT} a sheet may span, \
+             even with the cells far from the table set aside; remove the cells scattered \
+             outside the table",
+            crate::model::a1(r0, c0),
+            crate::model::a1(r1, c1)
+        ));
+    }
+    // The grid, and the cells until it takes them.
+    let cells = core.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64;
+    spend.take(area * 32 + cells, "for their grids")?;
+    let range = Range::from_sparse(core);
+    spend.give(cells);
+    Ok(range)
 }
 
 fn is_placeholder(v: &Data) -> bool {
@@ -644,6 +846,51 @@ mod tests {
         assert!(check_ods(&ods(&huge))
             .unwrap_err()
             .contains("sheet `H` spans"));
+    }
+
+    #[test]
+    fn repeated_text_is_budgeted_in_bytes_as_well_as_cells() {
+        // 19,000 rows of 1,000 repeated cells: within the span, but 19 GB of text once each
+        // repeat is a copy.
+        let long = "长".repeat(334);
+        let rows = format!(
+            r#"<table:table table:name="T"><table:table-row table:number-rows-repeated="19000"><table:table-cell office:value-type="string" table:number-columns-repeated="1000"><text:p>{long}</text:p></table:table-cell></table:table-row></table:table>"#
+        );
+        let err = check_ods(&ods(&rows)).unwrap_err();
+        assert!(
+            err.starts_with("sheet `T` repeats its cells' text to more than 384 MiB"),
+            "{err}"
+        );
+        // Spaces given as a count are text too.
+        let spaces = r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="4294967295"/></text:p></table:table-cell></table:table-row></table:table>"#;
+        assert!(check_ods(&ods(spaces))
+            .unwrap_err()
+            .contains("sheet `S` repeats"));
+        // The same text in fewer cells is fine.
+        let few = rows.replace("19000", "100");
+        assert_eq!(check_ods(&ods(&few)), Ok(()));
+    }
+
+    #[test]
+    fn a_grid_still_too_large_once_stray_cells_are_set_aside_is_refused() {
+        // A staircase: each cell just inside the gaps that would mark it as stray.
+        let cells: Vec<Cell<Data>> = (0..105u32)
+            .map(|i| {
+                Cell::new(
+                    (i * (ROW_GAP - 1), (i * (COL_GAP - 1)).min(16_383)),
+                    Data::Float(1.0),
+                )
+            })
+            .collect();
+        let (core, stray) = split_stray(cells);
+        assert!(stray.is_empty());
+        let err = grid(core, &mut Spend::alone()).unwrap_err();
+        assert!(
+            err.starts_with(
+                "the cells span A1:XFD1039897 (17037672448 cells), more than the 20000000"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -85,6 +85,16 @@ fn region(r: &str) -> Option<Dimensions> {
 /// The most a single part of a workbook may expand to. Real sheets of a million rows stay
 /// well below it; a zip bomb (a small file that inflates to many gigabytes) does not.
 pub const PART_LIMIT: u64 = 2 << 30;
+/// The most a part read whole (shared strings, styles, the workbook and its relationships, an
+/// .ods content.xml) may expand to: each is held in memory, and the shared strings twice more
+/// as parsed text, so this bounds them where [`PART_LIMIT`] bounds a sheet read in chunks.
+pub const HELD_LIMIT: u64 = 256 << 20;
+
+fn lies(part: &str, declared: u64) -> String {
+    format!(
+        "{part} inflates past the {declared} bytes its zip entry declares (a damaged file or a zip bomb)"
+    )
+}
 
 /// What one pass over an xlsx zip found before calamine opens it.
 pub struct Scan {
@@ -142,8 +152,9 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             }
         }
     }
-    check_counts(&mut zip, limit)?;
-    let workbook = entry(&mut zip, WORKBOOK, limit)?.and_then(|b| String::from_utf8(b).ok());
+    let held = limit.min(HELD_LIMIT);
+    check_counts(&mut zip, held)?;
+    let workbook = entry(&mut zip, WORKBOOK, held)?.and_then(|b| String::from_utf8(b).ok());
     let full_calc_on_load = workbook.as_deref().is_some_and(|w| {
         tags(w, "calcPr")
             .first()
@@ -151,7 +162,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             .is_some_and(|v| v == "1" || v == "true")
     });
     // Only the usual layout, whose workbook part calamine would find at the same place.
-    let usual = entry(&mut zip, "_rels/.rels", limit)?
+    let usual = entry(&mut zip, "_rels/.rels", held)?
         .and_then(|b| String::from_utf8(b).ok())
         .is_some_and(|rels| {
             tags(&rels, "Relationship").into_iter().any(|t| {
@@ -160,7 +171,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             })
         });
     let sheets = match workbook {
-        Some(w) if usual => sheet_parts(&mut zip, &w, limit)?,
+        Some(w) if usual => sheet_parts(&mut zip, &w, held)?,
         _ => None,
     };
     Ok(Scan {
@@ -189,18 +200,30 @@ pub(super) fn entry(
     let Ok(f) = zip.by_name(name) else {
         return Ok(None);
     };
-    let mut out = Vec::with_capacity(f.size().min(64 << 20) as usize);
-    if f.take(limit + 1).read_to_end(&mut out).is_err() {
+    let declared = f.size();
+    if declared > limit {
+        return Err(too_big(name, declared, limit));
+    }
+    let mut out = Vec::with_capacity(declared.min(64 << 20) as usize);
+    // One byte past the declared size shows a part that lies about it.
+    if f.take(declared + 1).read_to_end(&mut out).is_err() {
         return Ok(None);
     }
-    if out.len() as u64 > limit {
-        return Err(too_big(name, out.len() as u64, limit));
+    if out.len() as u64 > declared {
+        return Err(lies(name, declared));
     }
     Ok(Some(out))
 }
 
+/// The longest stretch of a sheet's XML without a `<` (one text or one tag). A cell holds at
+/// most 32,767 characters, some 200 KB written out; an XML reader holds a whole text or tag
+/// at once, so one of gigabytes (a sheet of one text that inflates from a small file) would be
+/// held whole, and copied.
+const MARKUP_LIMIT: u64 = 16 << 20;
+
 /// A sheet part's `mergeCells` element, reading the part in chunks so that a large sheet is
-/// never held whole, and stopping at the element's end.
+/// never held whole. The part is read to its end, so that every part calamine will read
+/// stays within its declared size and holds no text or tag longer than [`MARKUP_LIMIT`].
 fn merge_section(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
@@ -211,11 +234,15 @@ fn merge_section(
     let Ok(f) = zip.by_name(name) else {
         return Ok(None);
     };
-    let mut f = f.take(limit + 1);
+    let declared = f.size();
+    let mut f = f.take(limit.min(declared) + 1);
     let mut chunk = vec![0u8; 256 << 10];
     let mut window: Vec<u8> = Vec::new();
     let mut found = false;
     let mut total = 0u64;
+    let mut section = None;
+    // Bytes since the last `<`.
+    let mut run = 0u64;
     loop {
         let n = match f.read(&mut chunk) {
             Ok(0) => break,
@@ -226,6 +253,29 @@ fn merge_section(
         total += n as u64;
         if total > limit {
             return Err(too_big(name, total, limit));
+        }
+        if total > declared {
+            return Err(lies(name, declared));
+        }
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'<', &chunk[..n]) {
+            run += (at - from) as u64;
+            if run > MARKUP_LIMIT {
+                break;
+            }
+            run = 0;
+            from = at + 1;
+        }
+        run += (n - from) as u64;
+        if run > MARKUP_LIMIT {
+            return Err(format!(
+                "{name} holds a text or tag longer than {} MiB, where a cell holds at most \
+                 32,767 characters (a damaged file or a zip bomb)",
+                MARKUP_LIMIT >> 20
+            ));
+        }
+        if section.is_some() {
+            continue;
         }
         window.extend_from_slice(&chunk[..n]);
         if !found {
@@ -244,7 +294,8 @@ fn merge_section(
         if found {
             if let Some(end) = closing_tag(&window) {
                 window.truncate(end);
-                return Ok(Some(window));
+                section = Some(std::mem::take(&mut window));
+                continue;
             }
             if window.len() > SECTION_LIMIT {
                 // The word in a cell's text, not the element: look for the next one.
@@ -254,7 +305,11 @@ fn merge_section(
             }
         }
     }
-    Ok(Some(if found { window } else { Vec::new() }))
+    Ok(Some(match section {
+        Some(section) => section,
+        None if found => window,
+        None => Vec::new(),
+    }))
 }
 
 /// More than any real list of merged regions (about 40 bytes each).
@@ -406,6 +461,27 @@ mod tests {
             err.contains("xl/worksheets/sheet1.xml expands to 4 MiB"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_sheet_holding_one_huge_text_is_refused() {
+        let mut xml = b"<worksheet><sheetData><row><c t=\"inlineStr\"><is><t>".to_vec();
+        xml.resize(xml.len() + (MARKUP_LIMIT as usize) + 1, b'a');
+        xml.extend_from_slice(b"</t></is></c></row></sheetData></worksheet>");
+        let zip = one_part("s.xml", &xml, zip::CompressionMethod::Deflated);
+        let err = sheet_merges(&zip, "s.xml").err().unwrap();
+        assert!(
+            err.contains("s.xml holds a text or tag longer than 16 MiB"),
+            "{err}"
+        );
+        // Short texts, however many, are fine.
+        let mut ok = b"<worksheet><sheetData>".to_vec();
+        for _ in 0..100_000 {
+            ok.extend_from_slice(b"<row><c><v>1</v></c></row>");
+        }
+        ok.extend_from_slice(b"</sheetData></worksheet>");
+        let zip = one_part("s.xml", &ok, zip::CompressionMethod::Deflated);
+        assert_eq!(sheet_merges(&zip, "s.xml").unwrap().len(), 0);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! not know), and the sheet is then read by calamine. Where it answers, the cells are the ones
 //! calamine gives: a test reads every workbook it can find both ways.
 
-use super::xlsx_parts::{self, PART_LIMIT};
+use super::workbook::{cell_cost, CELL_BUDGET};
+use super::xlsx_parts::{self, HELD_LIMIT};
 use calamine::{Cell, Data, Dimensions};
 use memchr::memmem;
 use std::collections::BTreeMap;
@@ -45,7 +46,7 @@ impl<'a> Plain<'a> {
 
     /// The non-empty cells of the sheet part at `path`, in the order calamine gives them,
     /// and its merged regions; None when the sheet is not plain or too large to hold.
-    pub fn sheet(&mut self, path: &str) -> Option<PlainSheet> {
+    pub fn sheet(&mut self, path: &str, budget: u64) -> Option<PlainSheet> {
         // A sheet is held whole here, so only up to a size; a larger one (or one whose part
         // inflates past its declared size) is read in chunks on the other path, which applies
         // the limit for every part.
@@ -54,7 +55,7 @@ impl<'a> Plain<'a> {
             _ => return None,
         }
         let xml = xlsx_parts::entry(&mut self.zip, path, HOLD_LIMIT).ok()??;
-        let (cells, tail) = sheet_cells(&xml, &self.strings, &self.plain_styles)?;
+        let (cells, tail) = sheet_cells(&xml, &self.strings, &self.plain_styles, budget)?;
         let merges = xlsx_parts::merges_in(&String::from_utf8_lossy(&xml[tail..]));
         Some((cells, merges))
     }
@@ -68,7 +69,7 @@ pub type PlainSheet = (Vec<Cell<Data>>, Vec<Dimensions>);
 
 /// A part's bytes; Some(None) when the part is absent, None when it cannot be read.
 fn part(zip: &mut Zip, name: &str) -> Option<Option<Vec<u8>>> {
-    xlsx_parts::entry(zip, name, PART_LIMIT).ok()
+    xlsx_parts::entry(zip, name, HELD_LIMIT).ok()
 }
 
 /// Text that reads the same whether or not XML escapes are applied: no entity, no `_xHHHH_`
@@ -158,7 +159,12 @@ const DATE_LETTERS: &[char] = &[
 ];
 
 /// The cells, and where the XML after the cells starts.
-fn sheet_cells(xml: &[u8], strings: &[String], plain: &[bool]) -> Option<(Vec<Cell<Data>>, usize)> {
+fn sheet_cells(
+    xml: &[u8],
+    strings: &[String],
+    plain: &[bool],
+    budget: u64,
+) -> Option<(Vec<Cell<Data>>, usize)> {
     let Some(open) = memmem::find(xml, b"<sheetData>") else {
         // An empty sheet writes `<sheetData/>`; anything else is left to calamine.
         let empty = memmem::find(xml, b"<sheetData/>")?;
@@ -166,7 +172,7 @@ fn sheet_cells(xml: &[u8], strings: &[String], plain: &[bool]) -> Option<(Vec<Ce
     };
     let start = open + b"<sheetData>".len();
     let end = start + memmem::find(&xml[start..], b"</sheetData>")?;
-    let cells = rows_cells(&xml[start..end], strings, plain)?;
+    let cells = rows_cells(&xml[start..end], strings, plain, budget)?;
     Some((cells, end))
 }
 
@@ -176,7 +182,13 @@ const SPLIT_AT: usize = 128 << 10;
 /// The cells of whole `<row>` elements. Every plain cell names its position, so a long run
 /// of rows is cut in two at a row's start and the halves are scanned side by side: a re-run
 /// after one workbook changed waits on that workbook alone.
-fn rows_cells(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cell<Data>>> {
+fn rows_cells(
+    body: &[u8],
+    strings: &[String],
+    plain: &[bool],
+    budget: u64,
+) -> Option<Vec<Cell<Data>>> {
+    let budget = budget.min(CELL_BUDGET);
     // Cell values hold no `<`, so `<row` followed by a space or `>` starts a row.
     let cut = (body.len() >= SPLIT_AT)
         .then(|| {
@@ -188,19 +200,28 @@ fn rows_cells(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cel
         .flatten();
     match cut {
         Some(cut) => {
+            let half = budget / 2;
             let (a, b) = rayon::join(
-                || scan_rows(&body[..cut], strings, plain),
-                || scan_rows(&body[cut..], strings, plain),
+                || scan_rows(&body[..cut], strings, plain, half),
+                || scan_rows(&body[cut..], strings, plain, half),
             );
             let mut cells = a?;
             cells.extend(b?);
             Some(cells)
         }
-        None => scan_rows(body, strings, plain),
+        None => scan_rows(body, strings, plain, budget),
     }
 }
 
-fn scan_rows(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cell<Data>>> {
+/// The cells of `body`; None when they are not plain or take more than `budget` bytes (see
+/// [`CELL_BUDGET`]; calamine's path then reads the sheet and names the problem).
+fn scan_rows(
+    body: &[u8],
+    strings: &[String],
+    plain: &[bool],
+    budget: u64,
+) -> Option<Vec<Cell<Data>>> {
+    let mut spent = 0u64;
     // A cell takes at least 20 bytes of XML (`<c r="A1"><v>1</v></c>`); room for most of
     // them at once spares copying the cells as the list doubles.
     let mut out = Vec::with_capacity(body.len() / 24);
@@ -243,7 +264,13 @@ fn scan_rows(body: &[u8], strings: &[String], plain: &[bool]) -> Option<Vec<Cell
         i += b"<v>".len() + v_end + b"</v></c>".len();
         match value(v, &cell, strings, plain)? {
             Data::Empty => {}
-            d => out.push(Cell::new(cell.pos, d)),
+            d => {
+                spent += cell_cost(&d);
+                if spent > budget {
+                    return None;
+                }
+                out.push(Cell::new(cell.pos, d));
+            }
         }
     }
     Some(out)
@@ -352,7 +379,7 @@ mod tests {
     fn cells(xml: &str) -> Option<Vec<((u32, u32), Data)>> {
         let strings = vec!["合计".to_string(), " 其中 ".to_string()];
         let plain = vec![true, false];
-        sheet_cells(xml.as_bytes(), &strings, &plain).map(|(v, _)| {
+        sheet_cells(xml.as_bytes(), &strings, &plain, CELL_BUDGET).map(|(v, _)| {
             v.into_iter()
                 .map(|c| (c.get_position(), c.get_value().clone()))
                 .collect()
@@ -390,14 +417,14 @@ mod tests {
         }
         assert!(body.len() > SPLIT_AT);
         let strings = vec!["a".to_string(), "b".to_string()];
-        let whole = scan_rows(body.as_bytes(), &strings, &[]).expect("plain");
-        let halves = rows_cells(body.as_bytes(), &strings, &[]).expect("plain");
+        let whole = scan_rows(body.as_bytes(), &strings, &[], CELL_BUDGET).expect("plain");
+        let halves = rows_cells(body.as_bytes(), &strings, &[], CELL_BUDGET).expect("plain");
         assert_eq!(whole.len(), 12_000);
         let key = |c: &Cell<Data>| (c.get_position(), c.get_value().clone());
         assert!(whole.iter().map(key).eq(halves.iter().map(key)));
         // A half that is not plain makes the whole sheet not plain.
         let bad = body.replacen(r#"<c r="C5999"><v>"#, r#"<c r="C5999"><f>1</f><v>"#, 1);
-        assert!(rows_cells(bad.as_bytes(), &strings, &[]).is_none());
+        assert!(rows_cells(bad.as_bytes(), &strings, &[], CELL_BUDGET).is_none());
     }
 
     #[test]
@@ -468,7 +495,7 @@ mod tests {
 /// workbooks holding every kind of cell and format.
 #[cfg(test)]
 mod against_calamine {
-    use super::super::workbook::{split_stray, xlsx_cells};
+    use super::super::workbook::{split_stray, xlsx_cells, Spend};
     use super::super::xlsx_parts::SheetPart;
     use super::*;
     use calamine::{Range, Reader, Xlsx};
@@ -503,7 +530,7 @@ mod against_calamine {
         }
         let mut answered = 0;
         for SheetPart { name, path, .. } in sheets {
-            let Some((fast, merges)) = plain.sheet(&path) else {
+            let Some((fast, merges)) = plain.sheet(&path, CELL_BUDGET) else {
                 continue;
             };
             assert_eq!(
@@ -512,7 +539,7 @@ mod against_calamine {
                 "{what}, sheet {name}"
             );
             let (range, stray, uncached) =
-                xlsx_cells(&mut x, &name, scan.full_calc_on_load).unwrap();
+                xlsx_cells(&mut x, &name, scan.full_calc_on_load, &mut Spend::alone()).unwrap();
             let (core, fast_stray) = split_stray(fast);
             assert_eq!(Range::from_sparse(core), range, "{what}, sheet {name}");
             assert_eq!(fast_stray, stray, "{what}, sheet {name}");
