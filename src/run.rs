@@ -156,6 +156,11 @@ impl Batch {
         out
     }
 
+    /// Whether any dataset has a clean row (not only portal series).
+    pub fn has_long_rows(&self) -> bool {
+        self.rows_in.iter().flatten().any(|&r| r) || self.frames.iter().any(|f| f.height() > 0)
+    }
+
     /// Whether the file at `index` has clean rows for `dataset`.
     pub fn rows_in(&self, index: usize, dataset: usize) -> bool {
         self.rows_in
@@ -392,6 +397,8 @@ pub fn read_list(
         columns.push(c);
         latest = latest.max(l);
     }
+    // Portal exports alone: the period is the latest one with a value in the series.
+    let latest = latest.or_else(|| aggregate::frame::latest_series_period(&files));
     let parsed = files.iter().filter(|f| !f.cached).count();
     info!(parsed, cached = files.len() - parsed, "workbooks read");
     let mut batch = Batch {
@@ -971,10 +978,20 @@ fn write_outputs(
     written.push(emit::write_records(&rejected, &header, rows, csv, sink).map_err(emit_err)?);
 
     let acc = batch.accounting();
+    let series = emit::report::series_section(
+        &batch.files,
+        Some("data/series.csv".to_string()),
+        Some("data/series.parquet".to_string()),
+    );
+    // Without a row of the datasets, the period shown is the series' own span.
+    let period_label = match &series {
+        Some(s) if !batch.has_long_rows() => s.span.clone(),
+        _ => period.label(),
+    };
     let meta = emit::report::ReportMeta {
         title: &pipeline.title,
         pipeline: &pipeline.name,
-        period_label: period.label(),
+        period_label,
         source: pipeline.source.as_deref(),
         files: batch.files.len(),
         unreadable: batch.unreadable(),
@@ -984,6 +1001,7 @@ fn write_outputs(
         rows_skipped: acc.rows_skipped,
         xlsx,
         links,
+        series,
     };
     let index = dir.join("index.html");
     written.push(emit::report::write_report(tables, &meta, &index, sink).map_err(emit_err)?);
