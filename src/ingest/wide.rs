@@ -843,6 +843,11 @@ pub fn join_catalog(sheets: &mut [super::SheetReport]) {
     }
 }
 
+/// What the first cell of a header row of a periods-down table says it holds.
+fn is_header_key(k: &str) -> bool {
+    k.starts_with("指标") || k == "频度" || REGION_WORDS.contains(&k) || UNIT_WORDS.contains(&k)
+}
+
 /// The frequency a 频度 cell declares: 月/月度, 季/季度, 年/年度.
 fn frequency_word(text: &str) -> Option<Frequency> {
     let t = squeeze(text);
@@ -883,8 +888,6 @@ fn declare_frequency(
             p.key.frequency = declared;
             p.key.month = None;
             p.key.quarter = (declared == Frequency::Quarter).then_some(m / 3);
-            // 一季度 and a year are never year-to-date of something shorter.
-            p.key.cumulative &= m > 3 || declared == Frequency::Year;
             return true;
         }
         if p.value.is_none() {
@@ -925,7 +928,10 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
                 other += pending;
                 pending = 0;
             } else if first.is_some() && !cell_text(cell).trim().is_empty() {
-                pending += 1;
+                // The header rows of a table stacked below are not stray labels.
+                if !is_header_key(&squeeze(&cell_text(cell))) {
+                    pending += 1;
+                }
             }
         }
         let first = first?;
