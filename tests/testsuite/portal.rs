@@ -366,6 +366,10 @@ fn the_metadata_sheet_of_a_database_export_is_joined_to_its_series() {
     );
     let text = inspect(&p, "data/portal.xlsx");
     assert!(!text.contains("no table recognised"), "{text}");
+    assert!(
+        text.contains("metadata sheet: 2 series listed (first: 工业增加值_当期同比)"),
+        "{text}"
+    );
 }
 
 #[test]
