@@ -730,6 +730,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             tables
         }
     };
+    let mut tables = tables;
+    let (series_tables, series_warnings) =
+        aggregate::series::series_tables(pipeline, &batch.files, (period.year, period.month))
+            .map_err(Error::Data)?;
+    tables.extend(series_tables);
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
     if pipeline.output.formats.contains(&Format::Xlsx) {
         batch.output_warnings = emit::xlsx::overlong_cells(&tables)
@@ -739,6 +744,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         for w in &batch.output_warnings {
             warn!("{w}");
         }
+    }
+    for w in series_warnings {
+        warn!("{w}");
+        batch.output_warnings.push(w);
     }
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
