@@ -400,3 +400,154 @@ fn a_dash_unit_is_no_unit_and_a_footer_line_break_is_a_space() {
         "{text}"
     );
 }
+
+/// The investment pipeline with series tables and charts appended.
+fn series_pipeline(extra: &str) -> String {
+    format!("{INVESTMENT_PIPELINE}\n{extra}")
+}
+
+const GDP_TABLE: &str = r#"
+[[tables]]
+name = "gdp"
+title = "地区生产总值"
+dataset = "series"
+indicators = ["地区生产总值"]
+by = ["region"]
+growth = true
+
+[[charts]]
+name = "gdp_latest"
+table = "gdp"
+kind = "bar"
+periods = 1
+"#;
+
+const IVA_TABLE: &str = r#"
+[[tables]]
+name = "iva"
+title = "工业增加值增速"
+dataset = "series"
+indicators = ["工业增加值同比增长"]
+from = "2020-03"
+
+[[charts]]
+name = "iva_line"
+table = "iva"
+kind = "line"
+"#;
+
+#[test]
+fn series_feed_tables_and_charts() {
+    let p = portal_only(&[provinces(), months()]);
+    p.file(
+        "p.toml",
+        series_pipeline(&format!("{GDP_TABLE}{IVA_TABLE}")),
+    );
+    let out = p.cmd().args(["run", "p.toml"]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The provinces' notes speak of revised figures: growth across them is warned about.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("table `gdp`: 同比 is computed from the values as published"),
+        "{stderr}"
+    );
+    let gdp = p.read("out/t/2020-04/tables/gdp.csv");
+    assert_eq!(
+        gdp.lines().collect::<Vec<_>>(),
+        [
+            "地区,2018年地区生产总值(亿元),2019年地区生产总值(亿元),2018年地区生产总值同比(%),2019年地区生产总值同比(%)",
+            "北京市,33105.97,35371.28,,6.8",
+            "天津市,13362.92,14104.28,,5.5",
+        ]
+    );
+    // Months from `from` on, one row each; the unit % makes the values percentages.
+    let iva = p.read("out/t/2020-04/tables/iva.csv");
+    assert_eq!(
+        iva.lines().collect::<Vec<_>>(),
+        [
+            "年份,月份,工业增加值同比增长(%)",
+            "2020,3,-1.1",
+            "2020,4,3.9"
+        ]
+    );
+    for f in [
+        "gdp_latest.svg",
+        "gdp_latest.png",
+        "iva_line.svg",
+        "iva_line.png",
+    ] {
+        assert!(p.path(&format!("out/t/2020-04/charts/{f}")).exists(), "{f}");
+    }
+    let svg = p.read("out/t/2020-04/charts/gdp_latest.svg");
+    assert!(svg.contains("天津市") && svg.contains("35,371.28"), "{svg}");
+    let facts = p.read("out/t/2020-04/facts.csv");
+    assert!(facts.contains("gdp,"), "{facts}");
+}
+
+#[test]
+fn series_tables_refuse_what_they_cannot_show_rightly() {
+    // Two sheets hold the same indicator and month with different values: no silent pick.
+    let other = SheetSpec::new(
+        "同比",
+        vec![
+            vec![S("指标"), S("2020年4月"), S("2020年3月")],
+            vec![S("工业增加值同比增长(%)"), N(4.0), N(-1.1)],
+        ],
+    );
+    let p = portal_only(&[months(), other]);
+    p.file("p.toml", series_pipeline(IVA_TABLE));
+    let out = p.cmd().args(["run", "p.toml"]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("工业增加值同比增长 2020年4月 is 3.9 in data/portal.xlsx `月度数据` B3 but 4 in data/portal.xlsx `同比` B2; choose a `variant`"),
+        "{stderr}"
+    );
+    assert!(!p.path("out/t/2020-04").exists());
+    // With the variant named, the table is the 当期 sheet's.
+    p.file(
+        "p.toml",
+        series_pipeline(
+            "[[tables]]\nname = \"iva\"\ndataset = \"series\"\nindicators = [\"工业增加值同比增长\"]\nvariant = \"同比\"\n",
+        ),
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    assert!(p
+        .read("out/t/2020-04/tables/iva.csv")
+        .contains("2020,4,4.0"));
+
+    // Annual and monthly values together need a frequency; misspelt keys are named.
+    let p = portal_only(&[provinces(), months()]);
+    p.file(
+        "p.toml",
+        series_pipeline(
+            "[[tables]]\nname = \"mixed\"\ndataset = \"series\"\nindicators = [\"地区生产总值\", \"工业增加值同比增长\"]\nby = [\"indicator\"]\n",
+        ),
+    );
+    let out = p.cmd().args(["run", "p.toml"]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("several frequencies (year, month); choose one with `frequency`"),
+        "{stderr}"
+    );
+    p.file(
+        "p.toml",
+        series_pipeline(
+            "[[tables]]\nname = \"bad\"\ndataset = \"series\"\nindicators = [\"地区生产总值\"]\nby = [\"regoin\"]\nmeasures = [{ name = \"x\", op = \"count\" }]\nfrom = \"2019-13\"\n",
+        ),
+    );
+    let out = p
+        .cmd()
+        .args(["validate", "p.toml"])
+        .output()
+        .expect("validate");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for want in [
+        "unknown series dimension `regoin` (did you mean `region`?)",
+        "`measures` is for a dataset's table",
+        "expected a year such as 2015 or a month such as \"2019-06\"",
+    ] {
+        assert!(stderr.contains(want), "{want}\n{stderr}");
+    }
+}
