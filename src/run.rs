@@ -654,6 +654,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         Some(dir) => {
             let t0 = Instant::now();
             let (files, frames) = crate::partitioned::read(pipeline, dir)?;
+            let period = opts
+                .period
+                .or_else(|| aggregate::frame::latest_period(&frames))
+                .or_else(|| aggregate::frame::latest_series_period(&files));
             info!(
                 files = files.len(),
                 "clean data read from {}",
@@ -664,9 +668,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 notes: Vec::new(),
                 input_warnings: Vec::new(),
                 output_warnings: Vec::new(),
-                period: opts
-                    .period
-                    .or_else(|| aggregate::frame::latest_period(&frames)),
+                period,
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
                 frames,
                 columns: Vec::new(),
