@@ -692,8 +692,12 @@ pub fn read_catalog(grid: &Grid, sheet: &str) -> Option<Catalog> {
         (grid.first_col..=grid.last_col)
             .find(|&c| words.contains(&squeeze(&grid.text(r, c)).as_str()))
     };
+    // A header with periods in it belongs to a table of figures (`指标 | 单位 | 2023年`).
+    let has_period = |r: u32| {
+        (grid.first_col..=grid.last_col).any(|c| parse_period_cell(grid.get(r, c)).is_some())
+    };
     let header = (grid.first_row..=scan_end).find(|&r| {
-        find(r, &CATALOG_INDICATOR).is_some() && {
+        find(r, &CATALOG_INDICATOR).is_some() && !has_period(r) && {
             let others = (grid.first_col..=grid.last_col)
                 .filter(|&c| {
                     let t = squeeze(&grid.text(r, c));
@@ -1211,6 +1215,34 @@ mod tests {
             "{}",
             out.warnings[0]
         );
+    }
+
+    #[test]
+    fn a_metadata_sheet_is_told_from_a_table_of_figures() {
+        let meta = grid_of(&[
+            &[s("指标名称"), s("地区名称"), s("频度"), s("单位")],
+            &[s("工业增加值_当期同比"), s("全国"), s("月"), s("-")],
+            &[Data::Empty, Data::Empty, Data::Empty, Data::Empty],
+        ]);
+        let grid = Grid::new(&meta, &[]).unwrap();
+        let c = read_catalog(&grid, "Sheet2").expect("a metadata sheet");
+        assert_eq!((c.kept, c.entries.len()), (1, 1));
+        assert_eq!(c.entries[0].unit, None);
+        assert_eq!(c.entries[0].frequency.as_deref(), Some("月"));
+        let figures = grid_of(&[
+            &[s("指标"), s("单位"), s("数据来源"), s("2019年")],
+            &[s("人口"), s("万人"), s("国家统计局"), Data::Float(140005.0)],
+        ]);
+        let grid = Grid::new(&figures, &[]).unwrap();
+        assert!(read_catalog(&grid, "Sheet1").is_none());
+    }
+
+    #[test]
+    fn footer_line_breaks_become_one_space() {
+        assert_eq!(one_line("注：本表\r\n  按当年价格"), "注：本表 按当年价格");
+        assert_eq!(one_line("  数据来源：国家 统计局\n"), "数据来源：国家 统计局");
+        assert_eq!(unit_text(" - "), None);
+        assert_eq!(unit_text("亿元"), Some("亿元".to_string()));
     }
 
     #[test]
