@@ -1240,7 +1240,10 @@ mod tests {
     #[test]
     fn footer_line_breaks_become_one_space() {
         assert_eq!(one_line("注：本表\r\n  按当年价格"), "注：本表 按当年价格");
-        assert_eq!(one_line("  数据来源：国家 统计局\n"), "数据来源：国家 统计局");
+        assert_eq!(
+            one_line("  数据来源：国家 统计局\n"),
+            "数据来源：国家 统计局"
+        );
         assert_eq!(unit_text(" - "), None);
         assert_eq!(unit_text("亿元"), Some("亿元".to_string()));
     }

@@ -103,7 +103,7 @@ fn portal_layouts_are_unpivoted_into_series() {
         "国内生产总值指数(1978年=100),,,2023,year,2023,,,false,4713.5,,item,当期,data/portal.xlsx,年度数据,2,B,,",
         "社会消费品零售总额,,亿元,2023年第三季度,quarter,2023,,3,false,3,,item,当期,data/portal.xlsx,季度,2,B,,",
         "社会消费品零售总额,,亿元,2023年1-6月,month,2023,6,,true,2,,item,当期,data/portal.xlsx,季度,2,C,,",
-        "社会消费品零售总额,,亿元,2023年一季度,quarter,2023,,1,false,,'-,item,当期,data/portal.xlsx,季度,2,D,,",
+        "社会消费品零售总额,,亿元,2023年一季度,quarter,2023,,1,false,,-,item,当期,data/portal.xlsx,季度,2,D,,",
         "增加值_累计同比,全国,%,2020-02,month,2020,2,,true,-13.5,,item,当期,data/portal.xlsx,Sheet1,5,B,,",
         "增加值_当期同比,全国,%,2020-03,month,2020,3,,false,-1.1,,item,当期,data/portal.xlsx,Sheet1,6,C,,",
     ];
