@@ -69,6 +69,27 @@ struct SheetInfo<'a> {
     /// For a wide table: how many values it unpivoted into data/series.*.
     #[serde(skip_serializing_if = "Option::is_none")]
     wide_values: Option<usize>,
+    /// Each wide table's metadata lines, footer, source and notes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    wide_tables: Vec<WideInfo<'a>>,
+    /// For a database export's metadata sheet: how many series it lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    series_listed: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct WideInfo<'a> {
+    /// 1-based header row.
+    header_row: u32,
+    variant: &'a str,
+    periods: Option<String>,
+    /// `数据库`, `指标`, `时间`… lines above the table, as (key, text).
+    metadata: &'a [(String, String)],
+    footer: &'a [String],
+    source: Option<String>,
+    notes: Option<String>,
+    /// Series that the metadata sheet gives a source or notes.
+    series_noted: usize,
 }
 
 #[derive(Serialize)]
@@ -127,6 +148,23 @@ pub fn build(
                         skipped: reasons(&sh.skipped),
                         wide_values: (!sh.wide.is_empty())
                             .then(|| sh.wide.iter().map(|w| w.points.len()).sum()),
+                        wide_tables: sh
+                            .wide
+                            .iter()
+                            .map(|w| WideInfo {
+                                header_row: w.header_first + 1,
+                                variant: &w.variant,
+                                periods: crate::aggregate::frame::span_label(
+                                    crate::aggregate::frame::period_span(w.points.iter()),
+                                ),
+                                metadata: &w.metadata,
+                                footer: &w.footer,
+                                source: w.source(),
+                                notes: w.notes(),
+                                series_noted: w.series_notes.len(),
+                            })
+                            .collect(),
+                        series_listed: (!sh.series_meta.is_empty()).then_some(sh.series_meta.len()),
                     })
                     .collect(),
             }

@@ -187,6 +187,11 @@ impl Batch {
         out
     }
 
+    /// Whether any dataset has a clean row (not only portal series).
+    pub fn has_long_rows(&self) -> bool {
+        self.rows_in.iter().flatten().any(|&r| r) || self.frames.iter().any(|f| f.height() > 0)
+    }
+
     /// Whether the file at `index` has clean rows for `dataset`.
     pub fn rows_in(&self, index: usize, dataset: usize) -> bool {
         self.rows_in
@@ -456,6 +461,8 @@ pub fn read_list(
         columns.push(c);
         latest = latest.max(l);
     }
+    // Portal exports alone: the period is the latest one with a value in the series.
+    let latest = latest.or_else(|| aggregate::frame::latest_series_period(&files));
     let parsed = files.iter().filter(|f| !f.cached).count();
     info!(parsed, cached = files.len() - parsed, "workbooks read");
     let mut batch = Batch {
@@ -763,6 +770,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         Some(dir) => {
             let t0 = Instant::now();
             let (files, frames) = crate::partitioned::read(pipeline, dir)?;
+            let period = opts
+                .period
+                .or_else(|| aggregate::frame::latest_period(&frames))
+                .or_else(|| aggregate::frame::latest_series_period(&files));
             info!(
                 files = files.len(),
                 "clean data read from {}",
@@ -774,9 +785,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 input_warnings: Vec::new(),
                 checks: Vec::new(),
                 duplicates: Vec::new(),
-                period: opts
-                    .period
-                    .or_else(|| aggregate::frame::latest_period(&frames)),
+                period,
                 timings: vec![("read", t0.elapsed().as_secs_f64())],
                 frames,
                 columns: Vec::new(),
@@ -835,6 +844,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             tables
         }
     };
+    let mut tables = tables;
+    let (series_tables, series_warnings) =
+        aggregate::series::series_tables(pipeline, &batch.files, (period.year, period.month))
+            .map_err(Error::Data)?;
+    tables.extend(series_tables);
     batch.timings.push(("aggregate", t.elapsed().as_secs_f64()));
     for w in tables.iter().flat_map(|t| &t.warnings) {
         warn!("{w}");
@@ -846,6 +860,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             warn!("{w}");
             warnings.push(w);
         }
+    }
+    for w in series_warnings {
+        warn!("{w}");
+        warnings.push(w);
     }
 
     std::fs::create_dir_all(&out_root).map_err(Error::output(&out_root))?;
@@ -1103,10 +1121,20 @@ fn write_outputs(
     written.push(emit::write_records(&rejected, &header, rows, csv, sink).map_err(emit_err)?);
 
     let acc = batch.accounting();
+    let series = emit::report::series_section(
+        &batch.files,
+        Some("data/series.csv".to_string()),
+        Some("data/series.parquet".to_string()),
+    );
+    // Without a row of the datasets, the period shown is the series' own span.
+    let period_label = match &series {
+        Some(s) if !batch.has_long_rows() => s.span.clone(),
+        _ => period.label(),
+    };
     let meta = emit::report::ReportMeta {
         title: &pipeline.title,
         pipeline: &pipeline.name,
-        period_label: period.label(),
+        period_label,
         source: pipeline.source.as_deref(),
         files: batch.files.len(),
         unreadable: batch.unreadable(),
@@ -1117,6 +1145,7 @@ fn write_outputs(
         xlsx,
         links,
         warnings,
+        series,
     };
     let index = place(&["index.html"])?;
     written.push(emit::report::write_report(tables, &meta, &index, sink).map_err(emit_err)?);

@@ -40,6 +40,7 @@ fn main() -> Res {
     tax_relief(&mut out)?;
     tax_service(&mut out)?;
     services(&mut out)?;
+    portal(&mut out)?;
     println!("wrote {} workbooks under {}", out.count, out.root.display());
     Ok(())
 }
@@ -2362,5 +2363,42 @@ fn services(out: &mut Out) -> Res {
     }
     s.note("填报单位：二道区营商环境建设局");
     out.save("2021/2021年企业服务台账.xlsx", doc(vec![s]))?;
+    Ok(())
+}
+
+// =============================================================================================
+// A download from a statistics portal: districts × years, newest first, with the portal's
+// metadata lines above the table and notes below it. Synthetic figures.
+
+fn portal(out: &mut Out) -> Res {
+    let mut rng = Rng::new("portal");
+    let years = [2022, 2021, 2020, 2019, 2018];
+    let mut s = Table::new("分县年度数据", years.len() as u16 + 1);
+    s.meta("数据库：分县年度数据", "");
+    s.meta("指标：地区生产总值(亿元)", "");
+    s.meta("时间：最近5年", "");
+    let mut header = vec!["地区".to_string()];
+    header.extend(years.iter().map(|y| format!("{y}年")));
+    s.header(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    for (district, base) in [
+        ("南关区", 700_00),
+        ("宽城区", 600_00),
+        ("朝阳区", 900_00),
+        ("二道区", 500_00),
+        ("绿园区", 550_00),
+    ] {
+        // Hundredths of 亿元, growing 2–8% a year from 2018.
+        let mut values = vec![base as i64];
+        for _ in 1..years.len() {
+            let last = *values.last().unwrap_or(&0);
+            values.push(last + last * (2 + (rng.next() % 7) as i64) / 100);
+        }
+        let mut cells = vec![t(district)];
+        cells.extend(values.iter().rev().map(|v| V::N(*v as f64 / 100.0)));
+        s.row(cells);
+    }
+    s.note("注：示例数据，数字为合成，不是公布数；本表按当年价格计算。");
+    s.note("数据来源：示例数据（统计数据门户导出格式）");
+    out.save("2022/长春市分县地区生产总值（门户导出）.xlsx", doc(vec![s]))?;
     Ok(())
 }

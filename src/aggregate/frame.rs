@@ -1,6 +1,8 @@
 //! The clean data of each dataset as a polars DataFrame, built from typed values.
 
 use crate::config::{Dataset, Pipeline};
+use crate::ingest::periods_wide::{Frequency, PeriodKey};
+use crate::ingest::wide::Point;
 use crate::ingest::FileReport;
 use crate::model::{FieldKind, Value};
 use polars::prelude::*;
@@ -124,8 +126,27 @@ pub fn series_frame(files: &[FileReport]) -> PolarsResult<Option<DataFrame>> {
     let mut value: Vec<Option<f64>> = Vec::new();
     let mut symbol: Vec<Option<&str>> = Vec::new();
     let mut role: Vec<&str> = Vec::new();
+    let mut source: Vec<Option<String>> = Vec::new();
+    let mut notes: Vec<Option<String>> = Vec::new();
     for f in files {
         for sh in &f.sheets {
+            for w in &sh.wide {
+                let (table_source, table_notes) = (w.source(), w.notes());
+                for p in &w.points {
+                    // The metadata sheet's source wins over the table's; notes add up.
+                    let own = w.series_note(&p.indicator, p.region.as_deref());
+                    source.push(
+                        own.and_then(|n| n.source.clone())
+                            .or_else(|| table_source.clone()),
+                    );
+                    let parts: Vec<&str> =
+                        [table_notes.as_deref(), own.and_then(|n| n.notes.as_deref())]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    notes.push((!parts.is_empty()).then(|| parts.join(" ")));
+                }
+            }
             for (w, p) in sh
                 .wide
                 .iter()
@@ -173,6 +194,8 @@ pub fn series_frame(files: &[FileReport]) -> PolarsResult<Option<DataFrame>> {
         Column::new(SHEET.into(), sheet),
         Column::new(ROW.into(), row),
         Column::new("column".into(), column),
+        Column::new("source".into(), source),
+        Column::new("notes".into(), notes),
     ];
     DataFrame::new(height, cols).map(Some)
 }
@@ -201,4 +224,68 @@ pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {
         year,
         month: month.unwrap_or(12),
     })
+}
+
+/// The month a series period ends in: December for a year, the quarter's last month.
+fn end_month(k: &PeriodKey) -> u32 {
+    match k.frequency {
+        Frequency::Year => 12,
+        Frequency::Quarter => k.quarter.unwrap_or(4) * 3,
+        Frequency::Month => k.month.unwrap_or(12),
+    }
+}
+
+/// A series period as the report names it: `2019年`, `2023年第3季度`, `2020年4月`.
+pub fn period_key_label(k: &PeriodKey) -> String {
+    match k.frequency {
+        Frequency::Year => format!("{}年", k.year),
+        Frequency::Quarter => format!("{}年第{}季度", k.year, k.quarter.unwrap_or(4)),
+        Frequency::Month => format!("{}年{}月", k.year, k.month.unwrap_or(12)),
+    }
+}
+
+/// The earliest and latest periods that hold a value among `points`.
+pub fn period_span<'a>(points: impl Iterator<Item = &'a Point>) -> Option<(PeriodKey, PeriodKey)> {
+    let order = |k: &PeriodKey| (k.year, end_month(k), k.frequency);
+    let mut span: Option<(PeriodKey, PeriodKey)> = None;
+    for p in points.filter(|p| p.value.is_some()) {
+        let k = p.key;
+        span = Some(match span {
+            None => (k, k),
+            Some((a, b)) => (
+                if order(&k) < order(&a) { k } else { a },
+                if order(&k) > order(&b) { k } else { b },
+            ),
+        });
+    }
+    span
+}
+
+/// `2015年—2019年`: the span of the periods with a value, or None when there is none.
+pub fn span_label(span: Option<(PeriodKey, PeriodKey)>) -> Option<String> {
+    let (a, b) = span?;
+    let (a, b) = (period_key_label(&a), period_key_label(&b));
+    Some(if a == b { a } else { format!("{a}—{b}") })
+}
+
+fn all_points(files: &[FileReport]) -> impl Iterator<Item = &Point> {
+    files
+        .iter()
+        .flat_map(|f| &f.sheets)
+        .flat_map(|s| &s.wide)
+        .flat_map(|w| &w.points)
+}
+
+/// The month the latest series value ends in: the period of a run on portal exports alone.
+pub fn latest_series_period(files: &[FileReport]) -> Option<crate::model::Period> {
+    let (_, last) = period_span(all_points(files))?;
+    Some(crate::model::Period {
+        year: last.year,
+        month: end_month(&last),
+    })
+}
+
+/// The span of every series' values, as the report shows it.
+pub fn series_span_label(files: &[FileReport]) -> Option<String> {
+    span_label(period_span(all_points(files)))
 }

@@ -4,6 +4,7 @@ pub mod checks;
 pub(crate) mod engine;
 pub mod frame;
 pub mod result;
+pub mod series;
 
 pub use engine::{
     aggregate, aggregate_only, file_partials, made_of_partials, table_of_partials, AggregateError,

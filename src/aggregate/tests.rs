@@ -42,6 +42,7 @@ fn sheet(month: Option<u32>, cumulative: bool, rows: &[(i32, &str, i64, i64)]) -
         warnings: vec![],
         rejected: vec![],
         wide: Vec::new(),
+        series_meta: Vec::new(),
         data: Some(Extracted {
             dataset: 0,
             month,

@@ -115,6 +115,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
             contribution: false,
             top: None,
             unit: None,
+            ..Default::default()
         });
     }
     let raw = RawPipeline {

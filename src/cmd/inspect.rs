@@ -144,6 +144,14 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     for w in &sh.wide {
         render_wide(out, w);
     }
+    if let Some(first) = sh.series_meta.first() {
+        let _ = writeln!(
+            out,
+            "    metadata sheet: {} series listed (first: {}), joined to the wide tables of this workbook",
+            sh.series_meta.len(),
+            first.indicator
+        );
+    }
     let skipped: Vec<String> = sh
         .skipped
         .iter()
@@ -210,5 +218,12 @@ fn render_wide(out: &mut String, w: &WideTable) {
     let _ = writeln!(out, "    first series: {}", first.join(" | "));
     for f in &w.footer {
         let _ = writeln!(out, "    footer: {f}");
+    }
+    if !w.series_notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "    notes or source from the metadata sheet for {} series",
+            w.series_notes.len()
+        );
     }
 }

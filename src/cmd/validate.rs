@@ -30,11 +30,19 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
         acc.rows_rejected,
         acc.rows_skipped
     );
+    let mut series_warnings = Vec::new();
     if let Some(period) = batch.period {
         aggregate_batch(&pipeline, &batch, period)?;
+        (_, series_warnings) = crate::aggregate::series::series_tables(
+            &pipeline,
+            &batch.files,
+            (period.year, period.month),
+        )
+        .map_err(Error::Data)?;
         println!("period {period}: every table aggregates");
     }
-    let warnings = batch.warnings();
+    let mut warnings = batch.warnings();
+    warnings.extend(series_warnings);
     for n in &batch.notes {
         println!("note: {n}");
     }

@@ -11,7 +11,7 @@ use crate::model::{DashPolicy, FieldKind, MoneyUnit};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use resolve::resolve;
+pub use resolve::{resolve, series_measure_name};
 
 /// One thing wrong with a pipeline file, located by key path and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,77 @@ pub struct Pipeline {
     pub output: OutputPlan,
     pub datasets: Vec<Dataset>,
     pub tables: Vec<TableSpec>,
+    /// Tables drawn from the portal series (`dataset = "series"`); their results follow
+    /// those of `tables`, and a chart's `table` index counts them after `tables`.
+    pub series_tables: Vec<SeriesTableSpec>,
     pub charts: Vec<ChartDecl>,
+}
+
+/// What a series table's rows or columns are told apart by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesDim {
+    Indicator,
+    Region,
+}
+
+impl SeriesDim {
+    pub const NAMES: [&'static str; 2] = ["indicator", "region"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SeriesDim::Indicator => "indicator",
+            SeriesDim::Region => "region",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SeriesDim::Indicator => "指标",
+            SeriesDim::Region => "地区",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SeriesFrequency {
+    Year,
+    Quarter,
+    Month,
+}
+
+impl SeriesFrequency {
+    pub const NAMES: [&'static str; 3] = ["year", "quarter", "month"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SeriesFrequency::Year => "year",
+            SeriesFrequency::Quarter => "quarter",
+            SeriesFrequency::Month => "month",
+        }
+    }
+}
+
+/// A table of portal series values: one value per (period, key), no adding up.
+#[derive(Debug, Clone)]
+pub struct SeriesTableSpec {
+    pub name: String,
+    pub title: String,
+    pub indicators: Vec<String>,
+    /// Empty: every region.
+    pub regions: Vec<String>,
+    pub variant: Option<String>,
+    pub frequency: Option<SeriesFrequency>,
+    /// (year, month the period ends in), inclusive.
+    pub from: Option<(i32, u32)>,
+    pub to: Option<(i32, u32)>,
+    pub by: Vec<SeriesDim>,
+    /// The value column's name; None: the indicator's name, or 数值 with `by` indicator.
+    pub measure: Option<String>,
+    pub decimals: Option<u8>,
+    pub growth: bool,
+    pub share: bool,
+    /// None: years as columns for annual series, one row per period otherwise.
+    pub layout: Option<Layout>,
 }
 
 /// A chart declared in the pipeline.

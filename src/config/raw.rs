@@ -132,7 +132,7 @@ pub struct RawField {
     pub dash: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
     pub name: String,
@@ -142,6 +142,8 @@ pub struct RawTable {
     /// Dimensions to group by (field names); empty means totals only.
     #[serde(default)]
     pub by: Vec<String>,
+    /// Required for a dataset's table; a `series` table has one value per cell instead.
+    #[serde(default)]
     pub measures: Vec<RawMeasure>,
     #[serde(default)]
     pub filter: Vec<RawFilter>,
@@ -166,6 +168,29 @@ pub struct RawTable {
     /// Money unit shown in the table: "万元" (default), "亿元" or "元".
     #[serde(default)]
     pub unit: Option<String>,
+    /// `dataset = "series"`: the indicators drawn from the portal series.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<String>,
+    /// `series`: only these regions (default: every region of the indicators).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// `series`: only this variant (当期, 同比, 累计, 环比).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// `series`: "year", "quarter" or "month"; default: the one the selection holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<String>,
+    /// `series`: the first and last period shown, `2015` or `2019-06`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<toml::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<toml::Value>,
+    /// `series`: the name of the value column (default: the indicator, or 数值).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
+    /// `series`: decimals shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

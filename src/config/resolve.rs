@@ -178,6 +178,7 @@ pub fn resolve(
     }
 
     let mut tables = Vec::new();
+    let mut series_tables = Vec::new();
     let mut seen = BTreeMap::new();
     for (i, t) in raw.tables.iter().enumerate() {
         let at = root.k("tables").i(i);
@@ -194,10 +195,28 @@ pub fn resolve(
                 None,
             );
         }
-        if let Some(spec) = resolve_table(&mut c, &at, t, &datasets) {
+        if t.dataset == "series" {
+            if let Some(spec) = resolve_series_table(&mut c, &at, t) {
+                series_tables.push(spec);
+            }
+        } else if let Some(spec) = resolve_table(&mut c, &at, t, &datasets) {
             tables.push(spec);
         }
     }
+    // Charts find their table among both; series tables count after the others.
+    let targets: Vec<ChartTarget> = tables
+        .iter()
+        .map(|t| ChartTarget {
+            name: t.name.clone(),
+            has_by: !t.by.is_empty(),
+            measures: t.measures.iter().map(|m| m.name.clone()).collect(),
+        })
+        .chain(series_tables.iter().map(|t| ChartTarget {
+            name: t.name.clone(),
+            has_by: !t.by.is_empty(),
+            measures: vec![series_measure_name(t)],
+        }))
+        .collect();
 
     let mut charts = Vec::new();
     let mut chart_names = BTreeSet::new();
@@ -210,7 +229,7 @@ pub fn resolve(
                 None,
             );
         }
-        if let Some(decl) = resolve_chart(&mut c, &at, ch, &raw.tables, &tables) {
+        if let Some(decl) = resolve_chart(&mut c, &at, ch, &raw.tables, &targets) {
             charts.push(decl);
         }
     }
@@ -222,7 +241,7 @@ pub fn resolve(
             .iter()
             .find(|d| d.spec.name == ch.name)
             .map(|d| d.table);
-        let named = tables.iter().position(|t| t.name == ch.name);
+        let named = targets.iter().position(|t| t.name == ch.name);
         if let (Some(owner), Some(ti)) = (owner, named) {
             if owner != ti && !charts.iter().any(|d| d.table == ti) {
                 c.err(
@@ -261,8 +280,16 @@ pub fn resolve(
         },
         datasets,
         tables,
+        series_tables,
         charts,
     })
+}
+
+/// What a chart needs to know of the table it draws.
+struct ChartTarget {
+    name: String,
+    has_by: bool,
+    measures: Vec<String>,
 }
 
 fn resolve_chart(
@@ -270,7 +297,7 @@ fn resolve_chart(
     at: &At,
     ch: &super::raw::RawChart,
     raw_tables: &[RawTable],
-    tables: &[TableSpec],
+    tables: &[ChartTarget],
 ) -> Option<ChartDecl> {
     use crate::emit::chart::{ChartKind, ChartSpec, XAxis};
     if let Some(m) = names::problem(&ch.name) {
@@ -297,10 +324,10 @@ fn resolve_chart(
     let t = &tables[ti];
     let metric = match &ch.measure {
         None => 0,
-        Some(m) => match t.measures.iter().position(|x| &x.name == m) {
+        Some(m) => match t.measures.iter().position(|x| x == m) {
             Some(i) => i,
             None => {
-                let names: Vec<&str> = t.measures.iter().map(|x| x.name.as_str()).collect();
+                let names: Vec<&str> = t.measures.iter().map(|x| x.as_str()).collect();
                 c.unknown_in(
                     &at.k("measure"),
                     "measure",
@@ -312,7 +339,7 @@ fn resolve_chart(
             }
         },
     };
-    if x == Some(XAxis::Key) && t.by.is_empty() {
+    if x == Some(XAxis::Key) && !t.has_by {
         c.err(
             &at.k("x"),
             format!(
@@ -330,11 +357,7 @@ fn resolve_chart(
     let spec = ChartSpec {
         name: ch.name.clone(),
         kind: kind?,
-        x: x.unwrap_or(if t.by.is_empty() {
-            XAxis::Period
-        } else {
-            XAxis::Key
-        }),
+        x: x.unwrap_or(if !t.has_by { XAxis::Period } else { XAxis::Key }),
         metric,
         title: ch.title.clone(),
         periods: ch.periods.unwrap_or(2),
@@ -462,7 +485,169 @@ fn field_ref(c: &mut Check, at: &At, ds: &Dataset, name: &str) -> Option<usize> 
     found
 }
 
+/// The value column of a series table: as named, else the one indicator's name, else 数值.
+pub fn series_measure_name(t: &SeriesTableSpec) -> String {
+    match (&t.measure, t.indicators.as_slice()) {
+        (Some(m), _) => m.clone(),
+        (None, [one]) if !t.by.contains(&SeriesDim::Indicator) => one.clone(),
+        _ => "数值".to_string(),
+    }
+}
+
+/// `2015` or `"2015"` (the year), `"2019-06"` (a month); `end` picks December for a year.
+fn series_period(v: &toml::Value, end: bool) -> Option<(i32, u32)> {
+    let (year, month) = match v {
+        toml::Value::Integer(y) => (*y, None),
+        toml::Value::String(s) => match s.split_once('-') {
+            Some((y, m)) => (y.parse().ok()?, Some(m.parse::<u32>().ok()?)),
+            None => (s.parse().ok()?, None),
+        },
+        _ => return None,
+    };
+    let year = i32::try_from(year)
+        .ok()
+        .filter(|y| (1900..=2099).contains(y))?;
+    match month {
+        Some(m) if (1..=12).contains(&m) => Some((year, m)),
+        Some(_) => None,
+        None => Some((year, if end { 12 } else { 1 })),
+    }
+}
+
+fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTableSpec> {
+    let mut ok = true;
+    let mut refuse = |c: &mut Check, key: &str, set: bool| {
+        if set {
+            c.err(
+                &at.k(key),
+                format!("`{key}` is for a dataset's table, not for `dataset = \"series\"`"),
+                None,
+            );
+            ok = false;
+        }
+    };
+    refuse(c, "measures", !t.measures.is_empty());
+    refuse(c, "filter", !t.filter.is_empty());
+    refuse(c, "period", t.period.is_some());
+    refuse(c, "contribution", t.contribution);
+    refuse(c, "top", t.top.is_some());
+    refuse(c, "unit", t.unit.is_some());
+    if t.indicators.is_empty() {
+        c.err(
+            &at.k("indicators"),
+            "a series table needs at least one indicator (as in data/series.csv)",
+            None,
+        );
+        ok = false;
+    }
+    let mut by = Vec::new();
+    for (i, b) in t.by.iter().enumerate() {
+        match b.as_str() {
+            "indicator" => by.push(SeriesDim::Indicator),
+            "region" => by.push(SeriesDim::Region),
+            other => {
+                c.unknown(
+                    &at.k("by").i(i),
+                    "series dimension",
+                    other,
+                    SeriesDim::NAMES,
+                );
+                ok = false;
+            }
+        }
+    }
+    let frequency = match t.frequency.as_deref() {
+        None => None,
+        Some("year") => Some(SeriesFrequency::Year),
+        Some("quarter") => Some(SeriesFrequency::Quarter),
+        Some("month") => Some(SeriesFrequency::Month),
+        Some(other) => {
+            c.unknown(
+                &at.k("frequency"),
+                "frequency",
+                other,
+                SeriesFrequency::NAMES,
+            );
+            ok = false;
+            None
+        }
+    };
+    let mut period = |key: &str, v: &Option<toml::Value>, end: bool| match v {
+        None => None,
+        Some(v) => {
+            let p = series_period(v, end);
+            if p.is_none() {
+                c.err(
+                    &at.k(key),
+                    format!(
+                        "expected a year such as 2015 or a month such as \"2019-06\", found {v}"
+                    ),
+                    None,
+                );
+                ok = false;
+            }
+            p
+        }
+    };
+    let from = period("from", &t.from, false);
+    let to = period("to", &t.to, true);
+    if let (Some(a), Some(b)) = (from, to) {
+        if a > b {
+            c.err(&at.k("to"), "is before `from`", None);
+            ok = false;
+        }
+    }
+    let layout = match t.layout.as_deref() {
+        None => None,
+        Some("wide") => Some(Layout::Wide),
+        Some("long") => Some(Layout::Long),
+        Some(other) => {
+            c.unknown(&at.k("layout"), "layout", other, ["wide", "long"]);
+            ok = false;
+            None
+        }
+    };
+    if t.share && by.is_empty() {
+        c.err(&at.k("share"), "needs a `by` dimension to share out", None);
+        ok = false;
+    }
+    ok.then(|| SeriesTableSpec {
+        name: t.name.clone(),
+        title: t.title.clone().unwrap_or_else(|| t.name.clone()),
+        indicators: t.indicators.clone(),
+        regions: t.regions.clone(),
+        variant: t.variant.clone(),
+        frequency,
+        from,
+        to,
+        by,
+        measure: t.measure.clone(),
+        decimals: t.decimals,
+        growth: t.growth,
+        share: t.share,
+        layout,
+    })
+}
+
 fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> Option<TableSpec> {
+    for (key, set) in [
+        ("indicators", !t.indicators.is_empty()),
+        ("regions", !t.regions.is_empty()),
+        ("variant", t.variant.is_some()),
+        ("frequency", t.frequency.is_some()),
+        ("from", t.from.is_some()),
+        ("to", t.to.is_some()),
+        ("measure", t.measure.is_some()),
+        ("decimals", t.decimals.is_some()),
+    ] {
+        if set {
+            c.err(
+                &at.k(key),
+                format!("`{key}` is for `dataset = \"series\"` (the portal series); a dataset's table uses `measures` and `filter`"),
+                None,
+            );
+        }
+    }
     let Some(di) = datasets.iter().position(|d| d.name == t.dataset) else {
         let names: Vec<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
         c.unknown(

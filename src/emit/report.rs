@@ -25,6 +25,129 @@ pub struct ReportMeta<'a> {
     pub links: Vec<TableLinks>,
     /// Every warning of the run, as printed and listed in manifest.json.
     pub warnings: &'a [String],
+    /// The portal series (data/series.*), when any sheet held a wide table.
+    pub series: Option<SeriesSection>,
+}
+
+/// The wide tables of a run as the page lists them, with their notes and source.
+pub struct SeriesSection {
+    pub csv: Option<String>,
+    pub parquet: Option<String>,
+    /// The span of periods with a value, e.g. `2015年—2019年`.
+    pub span: String,
+    pub tables: Vec<SeriesTable>,
+}
+
+pub struct SeriesTable {
+    pub file: String,
+    pub sheet: String,
+    pub title: String,
+    pub span: String,
+    pub series: usize,
+    pub values: usize,
+    pub source: Option<String>,
+    pub notes: Option<String>,
+    /// The metadata sheet's notes and sources, per series: (series, text).
+    pub series_notes: Vec<(String, String)>,
+}
+
+/// The page's section on the portal series of `files`, linking the series files written.
+pub fn series_section(
+    files: &[crate::ingest::FileReport],
+    csv: Option<String>,
+    parquet: Option<String>,
+) -> Option<SeriesSection> {
+    use crate::aggregate::frame::{period_span, series_span_label, span_label};
+    let span = series_span_label(files)?;
+    let mut tables = Vec::new();
+    for f in files {
+        for sh in &f.sheets {
+            for w in &sh.wide {
+                let indicators: std::collections::BTreeSet<&str> =
+                    w.points.iter().map(|p| p.indicator.as_str()).collect();
+                let first = w.points.first().map_or("", |p| p.indicator.as_str());
+                let mut title = match indicators.len() {
+                    0 | 1 => first.to_string(),
+                    n => format!("{first} 等 {n} 个指标"),
+                };
+                if w.variant != "当期" {
+                    title = format!("{title}（{}）", w.variant);
+                }
+                let series_notes = w
+                    .series_notes
+                    .iter()
+                    .map(|n| {
+                        let name = match &n.region {
+                            Some(r) => format!("{}（{r}）", n.indicator),
+                            None => n.indicator.clone(),
+                        };
+                        let text: Vec<String> = [
+                            n.notes.clone(),
+                            n.source.as_ref().map(|s| format!("数据来源：{s}")),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                        (name, text.join(" "))
+                    })
+                    .collect();
+                tables.push(SeriesTable {
+                    file: f.display.clone(),
+                    sheet: sh.name.clone(),
+                    title,
+                    span: span_label(period_span(w.points.iter())).unwrap_or_default(),
+                    series: w.series,
+                    values: w.points.len(),
+                    source: w.source(),
+                    notes: w.notes(),
+                    series_notes,
+                });
+            }
+        }
+    }
+    Some(SeriesSection {
+        csv,
+        parquet,
+        span,
+        tables,
+    })
+}
+
+fn render_series(h: &mut String, s: &SeriesSection) {
+    let _ = writeln!(h, "<h2 id=\"series\">门户数据</h2>");
+    let _ = writeln!(h, "<p>数据期：{}</p>", escape(&s.span));
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><table class=\"data\">\n<tr><th>文件</th><th>工作表</th><th>指标</th><th>数据期</th><th>序列</th><th>数值</th><th>数据来源</th><th>注</th></tr>"
+    );
+    for t in &s.tables {
+        let mut notes = t.notes.as_deref().map(escape).unwrap_or_default();
+        for (name, text) in &t.series_notes {
+            if !notes.is_empty() {
+                notes.push_str("<br>");
+            }
+            let _ = write!(notes, "{}：{}", escape(name), escape(text));
+        }
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{notes}</td></tr>",
+            escape(&t.file),
+            escape(&t.sheet),
+            escape(&t.title),
+            escape(&t.span),
+            t.series,
+            t.values,
+            escape(t.source.as_deref().unwrap_or("")),
+        );
+    }
+    let _ = writeln!(h, "</table></div>");
+    let _ = write!(h, "<p class=\"links\">");
+    for (label, link) in [("series.csv", &s.csv), ("series.parquet", &s.parquet)] {
+        if let Some(l) = link {
+            let _ = write!(h, "<a href=\"{}\">{label}</a>", href(l));
+        }
+    }
+    let _ = writeln!(h, "</p>");
 }
 
 #[derive(Default)]
@@ -125,10 +248,14 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
     if let Some(x) = &meta.xlsx {
         let _ = write!(h, "<a href=\"{}\">全部表格 (XLSX)</a>", href(x));
     }
-    let _ = writeln!(
+    let _ = write!(
         h,
-        "<a href=\"facts.csv\">facts.csv</a><a href=\"manifest.json\">manifest.json</a></p>"
+        "<a href=\"facts.csv\">facts.csv</a><a href=\"manifest.json\">manifest.json</a>"
     );
+    if let Some(csv) = meta.series.as_ref().and_then(|s| s.csv.as_ref()) {
+        let _ = write!(h, "<a href=\"{}\">门户数据 (series.csv)</a>", href(csv));
+    }
+    let _ = writeln!(h, "</p>");
     if !meta.warnings.is_empty() {
         let _ = writeln!(
             h,
@@ -199,6 +326,9 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
             );
         }
         let _ = writeln!(h, "</p>");
+    }
+    if let Some(s) = &meta.series {
+        render_series(&mut h, s);
     }
     h.push_str("</body>\n</html>\n");
     h

@@ -180,6 +180,9 @@ pub struct SheetReport {
     /// may stack several.
     #[serde(default)]
     pub wide: Vec<wide::WideTable>,
+    /// A database export's metadata sheet: the series it lists, joined to the wide tables.
+    #[serde(default)]
+    pub series_meta: Vec<wide::SeriesMeta>,
 }
 
 impl SheetReport {
@@ -538,12 +541,14 @@ fn read_sheets(
                     rejected: Vec::new(),
                     data: None,
                     wide: Vec::new(),
+                    series_meta: Vec::new(),
                 });
                 continue;
             }
         };
         out.push(read_sheet(pipeline, &sheet, file_name, display));
     }
+    wide::join_catalog(&mut out);
     // A workbook with nothing in it is named, so that a wrongly saved file is noticed.
     if !out.is_empty()
         && out
@@ -575,6 +580,7 @@ fn read_sheet(
         rejected: Vec::new(),
         data: None,
         wide: Vec::new(),
+        series_meta: Vec::new(),
     };
     let mut rep = read_grid(pipeline, sheet, file_name, display, rep);
     account_stray(&mut rep, sheet);
@@ -662,6 +668,16 @@ fn read_grid(
         return rep;
     }
     let Some(lay) = layout::detect(&grid, pipeline, &sheet.name, file_name) else {
+        if let Some(c) = pipeline
+            .wide_tables
+            .then(|| wide::read_catalog(&grid, &sheet.name))
+            .flatten()
+        {
+            rep.rows_kept = c.kept;
+            rep.skipped = c.skipped;
+            rep.series_meta = c.entries;
+            return rep;
+        }
         if let Some(w) = pipeline
             .wide_tables
             .then(|| wide::read(&grid, &sheet.name))

@@ -5,7 +5,7 @@
 
 use super::layout::{Grid, HEADER_SCAN_ROWS};
 use super::normalize::squeeze;
-use super::periods_wide::{parse_period_cell, PeriodKey};
+use super::periods_wide::{parse_period_cell, Frequency, PeriodKey};
 use super::rows::{is_note_label, is_total_label};
 use super::value::{cell_text, clean_number_text};
 use super::SkipReason;
@@ -107,6 +107,72 @@ pub struct WideTable {
     pub labels: Vec<String>,
     pub series: usize,
     pub points: Vec<Point>,
+    /// From the workbook's metadata sheet, per series that it lists.
+    #[serde(default)]
+    pub series_notes: Vec<SeriesNote>,
+}
+
+/// What the metadata sheet of a database export says about one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesMeta {
+    /// The metadata sheet and its 0-based row.
+    pub sheet: String,
+    pub row: u32,
+    pub indicator: String,
+    pub region: Option<String>,
+    /// 频度 as written (月, 季, 年).
+    pub frequency: Option<String>,
+    pub unit: Option<String>,
+    pub source: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Source and notes joined to the series of a table from the metadata sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesNote {
+    pub indicator: String,
+    pub region: Option<String>,
+    pub source: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl WideTable {
+    /// The `数据来源：…` line below the table, without its key.
+    pub fn source(&self) -> Option<String> {
+        self.footer.iter().find_map(|l| source_line(l))
+    }
+
+    /// The `注：…` and numbered notes below the table, on one line; rows below the table that
+    /// are neither (an analyst's averages) are not notes.
+    pub fn notes(&self) -> Option<String> {
+        let notes: Vec<&str> = self
+            .footer
+            .iter()
+            .filter(|l| {
+                source_line(l).is_none() && (is_note_label(&squeeze(l)) || is_numbered_note(l))
+            })
+            .map(String::as_str)
+            .collect();
+        (!notes.is_empty()).then(|| notes.join(" "))
+    }
+
+    /// The metadata sheet's source and notes for a series, where it has them.
+    pub fn series_note(&self, indicator: &str, region: Option<&str>) -> Option<&SeriesNote> {
+        self.series_notes
+            .iter()
+            .find(|n| n.indicator == indicator && n.region.as_deref() == region)
+    }
+}
+
+fn source_line(line: &str) -> Option<String> {
+    let s = squeeze(line);
+    ["数据来源", "资料来源", "来源"].iter().find_map(|k| {
+        let rest = s.strip_prefix(k)?;
+        rest.starts_with([':', '：']).then(|| {
+            let (_, v) = line.split_once([':', '：']).unwrap_or(("", line));
+            one_line(v)
+        })
+    })
 }
 
 /// What reading a sheet's wide tables gives: the tables, the row accounting and warnings.
@@ -186,7 +252,7 @@ pub fn read(grid: &Grid, sheet: &str) -> Option<WideOutcome> {
                     add(&mut out.skipped, SkipReason::Note);
                     lines += 1;
                     if let Some(t) = out.tables.last_mut() {
-                        t.footer.push(trimmed(&grid.row_texts(r).join(" ")));
+                        t.footer.push(one_line(&grid.row_texts(r).join(" ")));
                     }
                 }
             }
@@ -210,11 +276,44 @@ fn trimmed(s: &str) -> String {
     super::value::trim(s).to_string()
 }
 
+/// A footer or title line as shown: a line break typed inside the cell (and the spaces
+/// around it) becomes one space.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending: Option<bool> = None;
+    for c in super::value::trim(s).chars() {
+        if c.is_whitespace() || c == '\u{3000}' {
+            let brk = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+            pending = Some(pending.unwrap_or(false) | brk);
+            if !brk {
+                out.push(c);
+            }
+            continue;
+        }
+        if pending.take() == Some(true) {
+            // Spaces before the break are dropped with it.
+            while out.ends_with(|c: char| c.is_whitespace() || c == '\u{3000}') {
+                out.pop();
+            }
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A unit as written in a 单位 row, column or metadata; `-` and other missing-value symbols
+/// mean the series has none.
+fn unit_text(s: &str) -> Option<String> {
+    let t = trimmed(s);
+    (!t.is_empty() && !MISSING.contains(&t.as_str())).then_some(t)
+}
+
 /// `key：value` lines of portal exports.
 fn metadata_line(text: &str) -> Option<(String, String)> {
     let (k, v) = text.split_once(['：', ':'])?;
     let k = squeeze(k);
-    (!k.is_empty() && k.chars().count() <= 6).then(|| (k, trimmed(v)))
+    (!k.is_empty() && k.chars().count() <= 6).then(|| (k, one_line(v)))
 }
 
 /// `地区生产总值(亿元)` -> (`地区生产总值`, `亿元`); a `(1978年=100)` base stays in the name.
@@ -351,7 +450,10 @@ impl Collector {
             col,
             indicator,
             region: series.1.map(str::to_string),
-            unit: series.2.map(str::to_string).or(unit_in_label),
+            unit: series
+                .2
+                .map(str::to_string)
+                .or_else(|| unit_in_label.as_deref().and_then(unit_text)),
             period: period.0.to_string(),
             key,
             value,
@@ -393,7 +495,7 @@ fn read_titles(
         }
         add(skipped, SkipReason::Title);
         let line = texts.join(" ");
-        meta.push(metadata_line(&line).unwrap_or(("标题".to_string(), trimmed(&line))));
+        meta.push(metadata_line(&line).unwrap_or(("标题".to_string(), one_line(&line))));
     }
     meta
 }
@@ -451,16 +553,38 @@ fn read_columns(grid: &Grid, sheet: &str) -> Option<One> {
     add(&mut skipped, SkipReason::Header);
     let variant = variant(sheet, &metadata);
     let labels_are_regions = REGION_WORDS.contains(&label_head.as_str());
-    let (meta_indicator, meta_unit) = meta_value(&metadata, "指标")
-        .map(split_unit)
-        .map(|(i, u)| (Some(i), u))
-        .unwrap_or((None, None));
-    let meta_region = meta_value(&metadata, "地区").map(str::to_string);
     let mut col = Collector {
         points: Vec::new(),
         warnings: Vec::new(),
         odd: 0,
     };
+    // Rows of regions need the indicator from elsewhere: the `指标：` line, else the title
+    // line above the table, else the sheet name, said in a warning. Never the label header.
+    let named = meta_value(&metadata, "指标").or_else(|| {
+        labels_are_regions
+            .then(|| meta_value(&metadata, "标题"))
+            .flatten()
+    });
+    let named = match named {
+        Some(n) => Some(n.to_string()),
+        None if labels_are_regions => {
+            col.warnings.push(format!(
+                "the rows are regions (column headed `{label_head}`) and no `指标：` line or title above the table names the indicator; the sheet name `{sheet}` is used as the indicator"
+            ));
+            Some(sheet.to_string())
+        }
+        None => None,
+    };
+    let (meta_indicator, meta_unit) = named
+        .as_deref()
+        .map(split_unit)
+        .map(|(i, u)| (Some(i), u))
+        .unwrap_or((None, None));
+    let meta_unit = meta_unit
+        .as_deref()
+        .and_then(unit_text)
+        .or_else(|| meta_value(&metadata, "单位").and_then(unit_text));
+    let meta_region = meta_value(&metadata, "地区").map(str::to_string);
     let mut footer = Vec::new();
     let mut in_footer = false;
     let mut kept = 0;
@@ -487,15 +611,13 @@ fn read_columns(grid: &Grid, sheet: &str) -> Option<One> {
         if text_only || (all_empty && label_raw.trim().is_empty()) {
             in_footer = true;
             add(&mut skipped, SkipReason::Note);
-            footer.push(trimmed(&grid.row_texts(r).join(" ")));
+            footer.push(one_line(&grid.row_texts(r).join(" ")));
             continue;
         }
         let (role, label) = role_of(&label_raw);
-        let unit = unit_col
-            .map(|c| trimmed(&grid.text(r, c)))
-            .filter(|u| !u.is_empty());
+        let unit = unit_col.and_then(|c| unit_text(&grid.text(r, c)));
         let (indicator, region) = if labels_are_regions {
-            let name = meta_indicator.clone().unwrap_or_else(|| label_head.clone());
+            let name = meta_indicator.clone().unwrap_or_else(|| sheet.to_string());
             (name, Some(label.clone()))
         } else {
             (label.clone(), meta_region.clone())
@@ -529,6 +651,7 @@ fn read_columns(grid: &Grid, sheet: &str) -> Option<One> {
             labels,
             series,
             points: col.points,
+            series_notes: Vec::new(),
         },
         kept,
         skipped,
@@ -536,6 +659,260 @@ fn read_columns(grid: &Grid, sheet: &str) -> Option<One> {
         next,
         right,
     })
+}
+
+/// Header words of the metadata sheet that database exports add beside the data: one row
+/// per series with its region, frequency, unit, time span and source.
+const CATALOG_INDICATOR: [&str; 2] = ["指标名称", "指标"];
+const CATALOG_REGION: [&str; 2] = ["地区名称", "地区"];
+const CATALOG_SOURCE: [&str; 3] = ["数据来源", "来源", "资料来源"];
+const CATALOG_NOTES: [&str; 5] = ["备注", "注释", "说明", "指标解释", "注"];
+const CATALOG_OTHER: [&str; 7] = [
+    "地区编码",
+    "开始时间",
+    "结束时间",
+    "更新时间",
+    "指标编码",
+    "指标代码",
+    "频度",
+];
+
+/// The metadata sheet read as such: its entries, with the row accounting.
+pub struct Catalog {
+    pub entries: Vec<SeriesMeta>,
+    pub kept: u64,
+    pub skipped: BTreeMap<SkipReason, u64>,
+}
+
+/// Reads a metadata sheet (a header naming 指标名称 and at least two of 地区/频度/单位/开始时间
+/// …), or None when the sheet is not one.
+pub fn read_catalog(grid: &Grid, sheet: &str) -> Option<Catalog> {
+    let scan_end = grid.last_row.min(grid.first_row + HEADER_SCAN_ROWS - 1);
+    let find = |r: u32, words: &[&str]| {
+        (grid.first_col..=grid.last_col)
+            .find(|&c| words.contains(&squeeze(&grid.text(r, c)).as_str()))
+    };
+    // A header with periods in it belongs to a table of figures (`指标 | 单位 | 2023年`).
+    let has_period = |r: u32| {
+        (grid.first_col..=grid.last_col).any(|c| parse_period_cell(grid.get(r, c)).is_some())
+    };
+    let header = (grid.first_row..=scan_end).find(|&r| {
+        find(r, &CATALOG_INDICATOR).is_some() && !has_period(r) && {
+            let others = (grid.first_col..=grid.last_col)
+                .filter(|&c| {
+                    let t = squeeze(&grid.text(r, c));
+                    [
+                        &CATALOG_REGION[..],
+                        &UNIT_WORDS,
+                        &CATALOG_SOURCE,
+                        &CATALOG_NOTES,
+                        &CATALOG_OTHER,
+                    ]
+                    .iter()
+                    .any(|ws| ws.contains(&t.as_str()))
+                })
+                .count();
+            others >= 2
+        }
+    })?;
+    let indicator = find(header, &CATALOG_INDICATOR)?;
+    let region = find(header, &CATALOG_REGION);
+    let frequency = find(header, &["频度"]);
+    let unit = find(header, &UNIT_WORDS);
+    let source = find(header, &CATALOG_SOURCE);
+    let notes = find(header, &CATALOG_NOTES);
+    let mut skipped = BTreeMap::new();
+    for r in grid.first_row..header {
+        add(
+            &mut skipped,
+            if row_is_blank(grid, r) {
+                SkipReason::Blank
+            } else {
+                SkipReason::Title
+            },
+        );
+    }
+    add(&mut skipped, SkipReason::Header);
+    let mut entries = Vec::new();
+    for r in header + 1..=grid.last_row {
+        let name = trimmed(&grid.text(r, indicator));
+        if name.is_empty() {
+            add(
+                &mut skipped,
+                if row_is_blank(grid, r) {
+                    SkipReason::Blank
+                } else {
+                    SkipReason::Note
+                },
+            );
+            continue;
+        }
+        let text = |c: Option<u32>| {
+            c.map(|c| one_line(&grid.text(r, c)))
+                .filter(|t| !t.is_empty())
+        };
+        let (name, unit_in_name) = split_unit(&name);
+        entries.push(SeriesMeta {
+            sheet: sheet.to_string(),
+            row: r,
+            indicator: role_of(&name).1,
+            region: text(region),
+            frequency: text(frequency),
+            unit: unit
+                .and_then(|c| unit_text(&grid.text(r, c)))
+                .or_else(|| unit_in_name.as_deref().and_then(unit_text)),
+            source: text(source),
+            notes: text(notes),
+        });
+    }
+    Some(Catalog {
+        kept: entries.len() as u64,
+        entries,
+        skipped,
+    })
+}
+
+/// Joins the metadata sheet's entries to the series of the same workbook's wide tables: a
+/// missing unit is filled in (a different one is reported), a declared 季 or 年 relabels
+/// monthly periods, and source and notes are kept with the table.
+pub fn join_catalog(sheets: &mut [super::SheetReport]) {
+    let entries: Vec<SeriesMeta> = sheets
+        .iter()
+        .flat_map(|s| s.series_meta.iter().cloned())
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let lookup = |indicator: &str, region: Option<&str>| -> Option<&SeriesMeta> {
+        let same: Vec<&SeriesMeta> = entries
+            .iter()
+            .filter(|e| e.indicator == indicator)
+            .collect();
+        same.iter()
+            .find(|e| e.region.as_deref() == region)
+            .or_else(|| (same.len() == 1).then(|| &same[0]))
+            .copied()
+    };
+    for sh in sheets.iter_mut() {
+        let mut warnings = Vec::new();
+        for t in &mut sh.wide {
+            let keys: std::collections::BTreeSet<(String, Option<String>)> = t
+                .points
+                .iter()
+                .map(|p| (p.indicator.clone(), p.region.clone()))
+                .collect();
+            let mut col = Collector {
+                points: std::mem::take(&mut t.points),
+                warnings: Vec::new(),
+                odd: 0,
+            };
+            for (ind, reg) in &keys {
+                let Some(m) = lookup(ind, reg.as_deref()) else {
+                    continue;
+                };
+                let said = format!("metadata sheet `{}` row {}", m.sheet, m.row + 1);
+                let in_series =
+                    |p: &Point| &p.indicator == ind && p.region.as_deref() == reg.as_deref();
+                if let Some(u) = &m.unit {
+                    let mut other = None;
+                    for p in col.points.iter_mut().filter(|p| in_series(p)) {
+                        match &p.unit {
+                            None => p.unit = Some(u.clone()),
+                            Some(own) if own != u => other = Some(own.clone()),
+                            Some(_) => {}
+                        }
+                    }
+                    if let Some(own) = other {
+                        warnings.push(format!(
+                            "series `{ind}` has unit `{own}` in the table but `{u}` in the {said}; the table's is kept"
+                        ));
+                    }
+                }
+                if let Some(f) = m.frequency.as_deref().and_then(frequency_word) {
+                    declare_frequency(&mut col, in_series, f, ind, &said);
+                }
+                if m.source.is_some() || m.notes.is_some() {
+                    t.series_notes.push(SeriesNote {
+                        indicator: ind.clone(),
+                        region: reg.clone(),
+                        source: m.source.clone(),
+                        notes: m.notes.clone(),
+                    });
+                }
+            }
+            t.points = col.points;
+            warnings.extend(col.warnings);
+        }
+        sh.warnings.extend(warnings);
+    }
+}
+
+/// What the first cell of a header row of a periods-down table says it holds.
+fn is_header_key(k: &str) -> bool {
+    k.starts_with("指标") || k == "频度" || REGION_WORDS.contains(&k) || UNIT_WORDS.contains(&k)
+}
+
+/// The frequency a 频度 cell declares: 月/月度, 季/季度, 年/年度.
+fn frequency_word(text: &str) -> Option<Frequency> {
+    let t = squeeze(text);
+    if t.contains('季') {
+        Some(Frequency::Quarter)
+    } else if t.contains('年') {
+        Some(Frequency::Year)
+    } else if t.contains('月') {
+        Some(Frequency::Month)
+    } else {
+        None
+    }
+}
+
+/// Relabels the monthly points of a series declared quarterly or annual (a 频度 row or the
+/// metadata sheet): the value at the quarter's or year's last month is that quarter's or
+/// year's; an empty cell at another month is the gap between two periods and is dropped; a
+/// value at another month is kept as monthly and reported.
+fn declare_frequency(
+    col: &mut Collector,
+    in_series: impl Fn(&Point) -> bool,
+    declared: Frequency,
+    label: &str,
+    said_at: &str,
+) {
+    let span = match declared {
+        Frequency::Month => return,
+        Frequency::Quarter => 3,
+        Frequency::Year => 12,
+    };
+    let mut odd = Vec::new();
+    col.points.retain_mut(|p| {
+        if !in_series(p) || p.key.frequency != Frequency::Month {
+            return true;
+        }
+        let Some(m) = p.key.month else { return true };
+        if m % span == 0 {
+            p.key.frequency = declared;
+            p.key.month = None;
+            p.key.quarter = (declared == Frequency::Quarter).then_some(m / 3);
+            return true;
+        }
+        if p.value.is_none() {
+            return false;
+        }
+        odd.push(format!("{}{}", column_letter(p.col), p.row + 1));
+        true
+    });
+    if !odd.is_empty() {
+        let n = odd.len();
+        odd.truncate(5);
+        col.warnings.push(format!(
+            "series `{label}` is declared {} ({said_at}) but has {n} values at other months ({}{}); kept as monthly",
+            match declared {
+                Frequency::Quarter => "quarterly",
+                _ => "annual",
+            },
+            odd.join(", "),
+            if n > 5 { ", …" } else { "" }
+        ));
+    }
 }
 
 /// Periods down one of the first columns; each other column with a header is a series.
@@ -555,7 +932,10 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
                 other += pending;
                 pending = 0;
             } else if first.is_some() && !cell_text(cell).trim().is_empty() {
-                pending += 1;
+                // The header rows of a table stacked below are not stray labels.
+                if !is_header_key(&squeeze(&cell_text(cell))) {
+                    pending += 1;
+                }
             }
         }
         let first = first?;
@@ -583,6 +963,10 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
         .iter()
         .find(|(_, k)| UNIT_WORDS.contains(&k.as_str()))
         .map(|(r, _)| *r);
+    let frequency_row = header_rows
+        .iter()
+        .find(|(_, k)| k == "频度")
+        .map(|(r, _)| *r);
     let columns: Vec<u32> = (grid.first_col..=grid.last_col)
         .filter(|&c| c != pcol && !trimmed(&grid.merged_text(indicator_row, c)).is_empty())
         .collect();
@@ -606,7 +990,7 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
         .map(|(r, k)| {
             (
                 k.clone(),
-                trimmed(&grid.row_texts(*r).get(1).cloned().unwrap_or_default()),
+                one_line(&grid.row_texts(*r).get(1).cloned().unwrap_or_default()),
             )
         })
         .collect();
@@ -636,10 +1020,17 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
                 c,
                 trimmed(&grid.merged_text(indicator_row, c)),
                 pick(region_row),
-                pick(unit_row),
+                unit_row.and_then(|r| unit_text(&grid.merged_text(r, c))),
             )
         })
         .collect();
+    // The header's texts, to tell the header repeated inside the table from the header of
+    // another table stacked below it.
+    let header_texts = |r: u32| -> Vec<String> {
+        (grid.first_col..=grid.last_col)
+            .map(|c| squeeze(&grid.text(r, c)))
+            .collect()
+    };
     for r in first_period..=grid.last_row {
         if row_is_blank(grid, r) {
             add(&mut skipped, SkipReason::Blank);
@@ -652,15 +1043,21 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
                 next = Some(r);
                 break;
             }
-            if r > first_period
-                && squeeze(&grid.text(r, pcol)) == squeeze(&grid.text(indicator_row, pcol))
-            {
-                // The header repeated inside the table.
-                add(&mut skipped, SkipReason::Header);
-                continue;
+            let key = squeeze(&grid.text(r, pcol));
+            if let Some((hr, _)) = header_rows.iter().find(|(_, k)| !k.is_empty() && *k == key) {
+                if header_texts(r) == header_texts(*hr) {
+                    // The header repeated inside the table.
+                    add(&mut skipped, SkipReason::Header);
+                    continue;
+                }
+                if *hr == indicator_row {
+                    // Other series: another table starts here, read on its own.
+                    next = Some(r);
+                    break;
+                }
             }
             add(&mut skipped, SkipReason::Note);
-            footer.push(trimmed(&grid.row_texts(r).join(" ")));
+            footer.push(one_line(&grid.row_texts(r).join(" ")));
             stray.push(crate::model::a1(r, pcol));
             continue;
         };
@@ -689,6 +1086,14 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
     if kept == 0 {
         return None;
     }
+    if let Some(fr) = frequency_row {
+        for &(c, ref label, _, _) in &series {
+            if let Some(declared) = frequency_word(&grid.merged_text(fr, c)) {
+                let at = crate::model::a1(fr, c);
+                declare_frequency(&mut col, |p| p.col == c, declared, label, &at);
+            }
+        }
+    }
     if !stray.is_empty() {
         col.warnings.push(format!(
             "{} between the table's periods: expected a period, kept the row as a note",
@@ -708,6 +1113,7 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
             labels: series.iter().map(|(_, l, _, _)| role_of(l).1).collect(),
             series: series.len(),
             points: col.points,
+            series_notes: Vec::new(),
         },
         kept,
         skipped,
@@ -809,6 +1215,37 @@ mod tests {
             "{}",
             out.warnings[0]
         );
+    }
+
+    #[test]
+    fn a_metadata_sheet_is_told_from_a_table_of_figures() {
+        let meta = grid_of(&[
+            &[s("指标名称"), s("地区名称"), s("频度"), s("单位")],
+            &[s("工业增加值_当期同比"), s("全国"), s("月"), s("-")],
+            &[Data::Empty, Data::Empty, Data::Empty, Data::Empty],
+        ]);
+        let grid = Grid::new(&meta, &[]).unwrap();
+        let c = read_catalog(&grid, "Sheet2").expect("a metadata sheet");
+        assert_eq!((c.kept, c.entries.len()), (1, 1));
+        assert_eq!(c.entries[0].unit, None);
+        assert_eq!(c.entries[0].frequency.as_deref(), Some("月"));
+        let figures = grid_of(&[
+            &[s("指标"), s("单位"), s("数据来源"), s("2019年")],
+            &[s("人口"), s("万人"), s("国家统计局"), Data::Float(140005.0)],
+        ]);
+        let grid = Grid::new(&figures, &[]).unwrap();
+        assert!(read_catalog(&grid, "Sheet1").is_none());
+    }
+
+    #[test]
+    fn footer_line_breaks_become_one_space() {
+        assert_eq!(one_line("注：本表\r\n  按当年价格"), "注：本表 按当年价格");
+        assert_eq!(
+            one_line("  数据来源：国家 统计局\n"),
+            "数据来源：国家 统计局"
+        );
+        assert_eq!(unit_text(" - "), None);
+        assert_eq!(unit_text("亿元"), Some("亿元".to_string()));
     }
 
     #[test]

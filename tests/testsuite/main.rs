@@ -10,6 +10,7 @@ mod input_safety;
 mod layouts;
 mod out_safety;
 mod pipeline_safety;
+mod portal;
 mod realworld;
 mod report;
 mod scale;

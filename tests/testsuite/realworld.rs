@@ -221,3 +221,56 @@ fn cpi_dates_down_the_first_column() {
         p.indicator
     );
 }
+
+#[test]
+fn the_metadata_sheet_is_joined_to_the_industry_series() {
+    let Some(r) = read("nbs-工业增加值-行业-月度.xls") else {
+        return;
+    };
+    let meta = sheet(&r, "Sheet2");
+    assert!(meta.warnings.is_empty(), "{:?}", meta.warnings);
+    assert_eq!((meta.series_meta.len(), meta.rows_kept), (90, 90));
+    let t = wide(&r, "Sheet1");
+    let note = t
+        .series_note("规模以上工业增加值_累计同比实际增速", Some("全国"))
+        .expect("joined");
+    assert_eq!(note.source.as_deref(), Some("国家统计局"));
+    assert!(note
+        .notes
+        .as_deref()
+        .is_some_and(|n| n.contains("国家统计局不发布1月份规模以上工业生产数据")));
+    // Declared monthly there: the periods stay months.
+    assert!(t
+        .points
+        .iter()
+        .all(|p| p.key.frequency == yearbook::ingest::periods_wide::Frequency::Month));
+}
+
+#[test]
+fn provinces_footer_splits_into_notes_and_source() {
+    let Some(r) = read("nbs-分省年度数据.xls") else {
+        return;
+    };
+    let t = wide(&r, "分省年度数据");
+    assert_eq!(t.source().as_deref(), Some("国家统计局"));
+    let notes = t.notes().expect("notes");
+    assert!(notes.starts_with("注：1.本表按当年价格计算。"), "{notes}");
+    assert!(notes.contains(" 2.2018年数据为根据第四次全国经济普查资料修订后数据。"));
+}
+
+#[test]
+fn a_batch_of_the_real_exports_alone_has_the_latest_series_period() {
+    let (Some(a), Some(b)) = (
+        read("nbs-分省年度数据.xls"),
+        read("nbs-工业增加值-月度.xls"),
+    ) else {
+        return;
+    };
+    let files = [a, b];
+    let p = yearbook::aggregate::frame::latest_series_period(&files).expect("a period");
+    assert_eq!(p.to_string(), "2020-04");
+    assert_eq!(
+        yearbook::aggregate::frame::series_span_label(&files).as_deref(),
+        Some("2015年—2020年4月")
+    );
+}

@@ -92,20 +92,20 @@ fn portal_layouts_are_unpivoted_into_series() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "indicator,region,unit,period,frequency,year,month,quarter,cumulative,value,symbol,role,variant,file,sheet,row,column"
+        "indicator,region,unit,period,frequency,year,month,quarter,cumulative,value,symbol,role,variant,file,sheet,row,column,source,notes"
     );
     let expect = [
-        "地区生产总值,北京市,亿元,2019年,year,2019,,,false,35371.28,,item,当期,data/portal.xlsx,分省年度数据,5,B",
-        "地区生产总值,天津市,亿元,2018年,year,2018,,,false,,…,item,当期,data/portal.xlsx,分省年度数据,6,C",
-        "地区生产总值,其中：滨海新区,亿元,2019年,year,2019,,,false,1.5,,breakdown,当期,data/portal.xlsx,分省年度数据,7,B",
-        "工业增加值同比增长,,%,2020年2月,month,2020,2,,false,,,item,当期,data/portal.xlsx,月度数据,4,D",
-        "工业增加值累计增长,,%,2020年4月,month,2020,4,,true,-4.9,,item,当期,data/portal.xlsx,月度数据,5,B",
-        "国内生产总值指数(1978年=100),,,2023,year,2023,,,false,4713.5,,item,当期,data/portal.xlsx,年度数据,2,B",
-        "社会消费品零售总额,,亿元,2023年第三季度,quarter,2023,,3,false,3,,item,当期,data/portal.xlsx,季度,2,B",
-        "社会消费品零售总额,,亿元,2023年1-6月,month,2023,6,,true,2,,item,当期,data/portal.xlsx,季度,2,C",
-        "社会消费品零售总额,,亿元,2023年一季度,quarter,2023,,1,false,,-,item,当期,data/portal.xlsx,季度,2,D",
-        "增加值_累计同比,全国,%,2020-02,month,2020,2,,true,-13.5,,item,当期,data/portal.xlsx,Sheet1,5,B",
-        "增加值_当期同比,全国,%,2020-03,month,2020,3,,false,-1.1,,item,当期,data/portal.xlsx,Sheet1,6,C",
+        "地区生产总值,北京市,亿元,2019年,year,2019,,,false,35371.28,,item,当期,data/portal.xlsx,分省年度数据,5,B,国家统计局,注：1.本表按当年价格计算。 2.2018年数据为修订后数据。",
+        "地区生产总值,天津市,亿元,2018年,year,2018,,,false,,…,item,当期,data/portal.xlsx,分省年度数据,6,C,国家统计局,注：1.本表按当年价格计算。 2.2018年数据为修订后数据。",
+        "地区生产总值,其中：滨海新区,亿元,2019年,year,2019,,,false,1.5,,breakdown,当期,data/portal.xlsx,分省年度数据,7,B,国家统计局,注：1.本表按当年价格计算。 2.2018年数据为修订后数据。",
+        "工业增加值同比增长,,%,2020年2月,month,2020,2,,false,,,item,当期,data/portal.xlsx,月度数据,4,D,,",
+        "工业增加值累计增长,,%,2020年4月,month,2020,4,,true,-4.9,,item,当期,data/portal.xlsx,月度数据,5,B,,",
+        "国内生产总值指数(1978年=100),,,2023,year,2023,,,false,4713.5,,item,当期,data/portal.xlsx,年度数据,2,B,,",
+        "社会消费品零售总额,,亿元,2023年第三季度,quarter,2023,,3,false,3,,item,当期,data/portal.xlsx,季度,2,B,,",
+        "社会消费品零售总额,,亿元,2023年1-6月,month,2023,6,,true,2,,item,当期,data/portal.xlsx,季度,2,C,,",
+        "社会消费品零售总额,,亿元,2023年一季度,quarter,2023,,1,false,,-,item,当期,data/portal.xlsx,季度,2,D,,",
+        "增加值_累计同比,全国,%,2020-02,month,2020,2,,true,-13.5,,item,当期,data/portal.xlsx,Sheet1,5,B,,",
+        "增加值_当期同比,全国,%,2020-03,month,2020,3,,false,-1.1,,item,当期,data/portal.xlsx,Sheet1,6,C,,",
     ];
     for e in expect {
         assert!(lines.contains(&e), "missing line {e}\n{csv}");

@@ -1,0 +1,318 @@
+//! Tables of the portal series: the values selected by indicator, region, variant and
+//! period, one per (period, key), never added up (a sum of rates or of provinces' figures
+//! that already hold a total would be a wrong figure).
+
+use super::result::{AggRow, MetricDef, MetricKind, MetricValue, TableResult};
+use crate::config::{Layout, SeriesDim, SeriesFrequency, SeriesTableSpec};
+use crate::ingest::periods_wide::Frequency;
+use crate::ingest::wide::Point;
+use crate::ingest::FileReport;
+use crate::model::{column_letter, MoneyUnit};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a value was read, for messages.
+struct Cell<'a> {
+    value: Option<f64>,
+    file: &'a str,
+    sheet: &'a str,
+    point: &'a Point,
+}
+
+impl Cell<'_> {
+    fn at(&self) -> String {
+        format!(
+            "{} `{}` {}{}",
+            self.file,
+            self.sheet,
+            column_letter(self.point.col),
+            self.point.row + 1
+        )
+    }
+}
+
+fn frequency_of(f: Frequency) -> SeriesFrequency {
+    match f {
+        Frequency::Year => SeriesFrequency::Year,
+        Frequency::Quarter => SeriesFrequency::Quarter,
+        Frequency::Month => SeriesFrequency::Month,
+    }
+}
+
+/// The month a period ends in.
+fn end_month(p: &Point) -> u32 {
+    match p.key.frequency {
+        Frequency::Year => 12,
+        Frequency::Quarter => p.key.quarter.unwrap_or(4) * 3,
+        Frequency::Month => p.key.month.unwrap_or(12),
+    }
+}
+
+/// Decimals a value needs as written, up to 4.
+fn decimals_of(v: f64) -> u8 {
+    let s = format!("{v}");
+    s.split_once('.').map_or(0, |(_, f)| f.len().min(4) as u8)
+}
+
+/// The table `spec` selects from the series of `files`, up to the run's `period`.
+pub fn series_table(
+    spec: &SeriesTableSpec,
+    files: &[FileReport],
+    period: (i32, u32),
+    warnings: &mut Vec<String>,
+) -> Result<TableResult, String> {
+    let name = &spec.name;
+    let wanted: BTreeSet<&str> = spec.indicators.iter().map(String::as_str).collect();
+    let regions: BTreeSet<&str> = spec.regions.iter().map(String::as_str).collect();
+    let mut cells: Vec<Cell> = Vec::new();
+    // Tables whose notes say their figures were revised or their coverage changed.
+    let mut breaks: BTreeSet<String> = BTreeSet::new();
+    for f in files {
+        for sh in &f.sheets {
+            for w in &sh.wide {
+                if spec.variant.as_ref().is_some_and(|v| v != &w.variant) {
+                    continue;
+                }
+                let revised = w
+                    .notes()
+                    .is_some_and(|n| ["修订", "口径", "调整"].iter().any(|k| n.contains(k)));
+                let before = cells.len();
+                for p in &w.points {
+                    let region_ok = regions.is_empty()
+                        || p.region.as_deref().is_some_and(|r| regions.contains(r));
+                    let freq_ok = spec
+                        .frequency
+                        .is_none_or(|fr| fr == frequency_of(p.key.frequency));
+                    if wanted.contains(p.indicator.as_str()) && region_ok && freq_ok {
+                        cells.push(Cell {
+                            value: p.value,
+                            file: &f.display,
+                            sheet: &sh.name,
+                            point: p,
+                        });
+                    }
+                }
+                if revised && cells.len() > before {
+                    breaks.insert(format!("{} `{}`", f.display, sh.name));
+                }
+            }
+        }
+    }
+    if cells.is_empty() {
+        return Err(format!(
+            "table `{name}`: no series value has indicator {}{}{}{}; data/series.csv lists the indicators read",
+            spec.indicators.join(" / "),
+            if regions.is_empty() { String::new() } else { format!(", region {}", spec.regions.join(" / ")) },
+            spec.variant.as_ref().map(|v| format!(", variant {v}")).unwrap_or_default(),
+            spec.frequency.map(|f| format!(", frequency {}", f.name())).unwrap_or_default(),
+        ));
+    }
+    let freqs: BTreeSet<SeriesFrequency> = cells
+        .iter()
+        .map(|c| frequency_of(c.point.key.frequency))
+        .collect();
+    let freq = match freqs.iter().collect::<Vec<_>>().as_slice() {
+        [one] => **one,
+        several => {
+            let names: Vec<&str> = several.iter().map(|f| f.name()).collect();
+            return Err(format!(
+                "table `{name}`: the series selected hold several frequencies ({}); choose one with `frequency`",
+                names.join(", ")
+            ));
+        }
+    };
+    if freq == SeriesFrequency::Quarter {
+        return Err(format!(
+            "table `{name}`: quarterly series cannot be laid out as a table yet; choose `frequency = \"year\"` or `\"month\"`"
+        ));
+    }
+    // Values after the run's period, or after `to`, are not shown.
+    let last = spec.to.map_or(period, |t| t.min(period));
+    cells.retain(|c| (c.point.key.year, end_month(c.point)) <= last);
+
+    let units: BTreeSet<Option<&str>> = cells.iter().map(|c| c.point.unit.as_deref()).collect();
+    let percent = units.len() == 1 && units.contains(&Some("%"));
+    let one_unit = (units.len() == 1)
+        .then(|| units.iter().next().copied().flatten())
+        .flatten();
+    if units.len() > 1 && !spec.by.contains(&SeriesDim::Indicator) {
+        let shown: Vec<&str> = units.iter().map(|u| u.unwrap_or("(none)")).collect();
+        return Err(format!(
+            "table `{name}`: the series selected have different units ({}); add `by = [\"indicator\"]` or select fewer",
+            shown.join(", ")
+        ));
+    }
+    // Keys in order of appearance: the portal's own order of regions and indicators.
+    let key_of = |c: &Cell| -> Vec<String> {
+        spec.by
+            .iter()
+            .map(|d| match d {
+                SeriesDim::Indicator => match (&c.point.unit, units.len() > 1) {
+                    (Some(u), true) => format!("{}({u})", c.point.indicator),
+                    _ => c.point.indicator.clone(),
+                },
+                SeriesDim::Region => c.point.region.clone().unwrap_or_default(),
+            })
+            .collect()
+    };
+    let mut keys: Vec<Vec<String>> = Vec::new();
+    let mut values: BTreeMap<(i32, Option<u32>, usize), &Cell> = BTreeMap::new();
+    for c in &cells {
+        let key = key_of(c);
+        let ki = match keys.iter().position(|k| k == &key) {
+            Some(i) => i,
+            None => {
+                keys.push(key);
+                keys.len() - 1
+            }
+        };
+        let month = (freq == SeriesFrequency::Month).then(|| end_month(c.point));
+        let slot = (c.point.key.year, month, ki);
+        match values.get(&slot) {
+            None => {
+                values.insert(slot, c);
+            }
+            Some(prev) if prev.value.is_none() => {
+                values.insert(slot, c);
+            }
+            Some(prev) => {
+                if c.value.is_some() && c.value != prev.value {
+                    return Err(format!(
+                        "table `{name}`: {} {} is {} in {} but {} in {}; choose a `variant` or fewer `regions`",
+                        c.point.indicator,
+                        c.point.period,
+                        prev.value.unwrap_or_default(),
+                        prev.at(),
+                        c.value.unwrap_or_default(),
+                        c.at()
+                    ));
+                }
+            }
+        }
+    }
+
+    if spec.growth && !breaks.is_empty() {
+        let shown: Vec<String> = breaks.into_iter().collect();
+        warnings.push(format!(
+            "table `{name}`: 同比 is computed from the values as published, and the notes of {} say figures were revised or their coverage changed; growth across such a break is not the official growth rate",
+            shown.join(", ")
+        ));
+    }
+    let base = crate::config::series_measure_name(spec);
+    let (kind, metric_name) = match (percent, one_unit) {
+        (true, _) => (MetricKind::Percent, base.clone()),
+        (false, Some(u)) => (MetricKind::Number, format!("{base}({u})")),
+        (false, None) => (MetricKind::Number, base.clone()),
+    };
+    let decimals = spec.decimals.unwrap_or_else(|| {
+        values
+            .values()
+            .filter_map(|c| c.value)
+            .map(decimals_of)
+            .max()
+            .unwrap_or(0)
+    });
+    let mut metrics = vec![MetricDef {
+        name: metric_name,
+        kind,
+        decimals,
+    }];
+    let growth_metric = spec.growth.then(|| {
+        metrics.push(match percent {
+            true => MetricDef {
+                name: format!("{base}同比增减"),
+                kind: MetricKind::Points,
+                decimals: decimals.max(1),
+            },
+            false => MetricDef {
+                name: format!("{base}同比"),
+                kind: MetricKind::Percent,
+                decimals: 1,
+            },
+        });
+        metrics.len() - 1
+    });
+    let share_metric = spec.share.then(|| {
+        metrics.push(MetricDef {
+            name: format!("{base}构成"),
+            kind: MetricKind::Percent,
+            decimals: 1,
+        });
+        metrics.len() - 1
+    });
+    let mut totals: BTreeMap<(i32, Option<u32>), f64> = BTreeMap::new();
+    for (&(y, m, _), c) in &values {
+        if let Some(v) = c.value {
+            *totals.entry((y, m)).or_insert(0.0) += v;
+        }
+    }
+    let first = spec.from.unwrap_or((i32::MIN, 0));
+    let mut rows = Vec::new();
+    for (&(y, m, ki), c) in &values {
+        if (y, m.unwrap_or(12)) < first {
+            continue;
+        }
+        let key = (!spec.by.is_empty()).then(|| keys[ki].clone());
+        let row = |metric: usize, value: Option<f64>| AggRow {
+            year: y,
+            month: m,
+            key: key.clone(),
+            metric,
+            value: value.filter(|v| v.is_finite()).map(MetricValue::Float),
+        };
+        rows.push(row(0, c.value));
+        if let Some(gi) = growth_metric {
+            let prev = values.get(&(y - 1, m, ki)).and_then(|p| p.value);
+            let g = match (c.value, prev) {
+                (Some(v), Some(p)) if percent => Some(v - p),
+                (Some(v), Some(p)) if p != 0.0 => Some((v / p - 1.0) * 100.0),
+                _ => None,
+            };
+            rows.push(row(gi, g));
+        }
+        if let Some(si) = share_metric {
+            let total = totals.get(&(y, m)).copied().filter(|t| *t > 0.0);
+            rows.push(row(si, c.value.zip(total).map(|(v, t)| v / t * 100.0)));
+        }
+    }
+    // Periods in order, then keys in order of appearance, then metrics.
+    rows.sort_by(|a, b| {
+        let ka = a
+            .key
+            .as_ref()
+            .and_then(|k| keys.iter().position(|x| x == k));
+        let kb = b
+            .key
+            .as_ref()
+            .and_then(|k| keys.iter().position(|x| x == k));
+        (a.year, a.month, ka, a.metric).cmp(&(b.year, b.month, kb, b.metric))
+    });
+    Ok(TableResult {
+        name: spec.name.clone(),
+        title: spec.title.clone(),
+        unit: MoneyUnit::Wanyuan,
+        dims: spec.by.iter().map(|d| d.name().to_string()).collect(),
+        dim_titles: spec.by.iter().map(|d| d.title().to_string()).collect(),
+        metrics,
+        rows,
+        wide: match spec.layout {
+            Some(l) => l == Layout::Wide,
+            None => freq == SeriesFrequency::Year,
+        },
+        warnings: Vec::new(),
+    })
+}
+
+/// Every series table of the pipeline, in order, with what a reader must be told about them.
+pub fn series_tables(
+    pipeline: &crate::config::Pipeline,
+    files: &[FileReport],
+    period: (i32, u32),
+) -> Result<(Vec<TableResult>, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let tables = pipeline
+        .series_tables
+        .iter()
+        .map(|s| series_table(s, files, period, &mut warnings))
+        .collect::<Result<_, _>>()?;
+    Ok((tables, warnings))
+}
