@@ -12,7 +12,7 @@ use calamine::{Data, Dimensions, Range};
 pub const HEADER_SCAN_ROWS: u32 = 15;
 
 /// Header texts that name a year column, which then gives each row its own year.
-const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
+pub const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
 
 /// Cell access in absolute (0-based, from A1) coordinates.
 pub struct Grid<'a> {
