@@ -6,6 +6,7 @@ mod config;
 mod disk;
 mod hostile;
 mod ingest;
+mod init;
 mod pipeline_safety;
 mod realworld;
 mod report;

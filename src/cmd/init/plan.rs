@@ -293,7 +293,11 @@ impl Plan {
                     .any(|s| normalize_key(s) == *key)
             });
             if let Some(raw) = hit {
-                if self.fields.iter().all(|f| f.name != raw.name) {
+                // Another variant of a field this dataset already has (`补助金额` beside `金额`).
+                if let Some(i) = self.fields.iter().position(|f| f.name == raw.name) {
+                    return Some(i);
+                }
+                {
                     let origin = if own.is_some() && *dname == self.name {
                         Origin::Dictionary
                     } else {
