@@ -70,8 +70,6 @@ pub const NOT_TABULATED: [&str; 2] = ["seq", "remark"];
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_dictionary_loads_and_keeps_the_field_names_pipelines_use() {
         let p = crate::config::builtin().expect("dictionary");

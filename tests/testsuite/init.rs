@@ -580,3 +580,30 @@ fn init_on_the_sample_reproduces_the_published_figures_its_tables_cover() {
         .all(|i| !i["path"].as_str().unwrap().contains("out/")));
     assert_eq!(p.read(&format!("{dir}/facts.csv")), before);
 }
+
+#[test]
+fn init_writes_a_pipeline_that_validates() {
+    let p = Project::new();
+    p.xlsx(
+        "data/2022年重点项目.xlsx",
+        &[SheetSpec::new(
+            "s",
+            vec![
+                vec![S("二道区2022年重点项目")],
+                vec![S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("甲"), S("新建"), N(6000.0)],
+            ],
+        )],
+    );
+    p.cmd()
+        .args(["init", "data", "--output", "starter.toml"])
+        .assert()
+        .code(0);
+    let text = p.read("starter.toml");
+    assert!(text.contains("[datasets.investment]"), "{text}");
+    p.cmd().args(["validate", "starter.toml"]).assert().code(0);
+    p.cmd()
+        .args(["init", "data", "--output", "starter.toml"])
+        .assert()
+        .code(2);
+}
