@@ -267,6 +267,23 @@ fn init_then_run_finds_the_totals_in_folders_with_varied_headers() {
     assert_eq!(tax["transactions"], "count", "{text}");
     assert_eq!(tax["amount"], "money", "{text}");
     assert_eq!(tax["category"], "text", "{text}");
+    // Measures are named in Chinese after the headers; money shows 2 decimals.
+    for t in pl["tables"].as_array().unwrap() {
+        for m in t["measures"].as_array().unwrap() {
+            let name = m["name"].as_str().unwrap();
+            assert!(
+                name.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{name}"
+            );
+            assert_ne!(name, "行数");
+        }
+    }
+    let (_, plan) = measure(&pl, "investment", None, Some("annual_plan"));
+    assert_eq!(plan, "本年计划投资");
+    assert!(
+        text.contains("field = \"total_investment\", decimals = 2"),
+        "{text}"
+    );
     // Year prefixes are not kept in synonyms.
     assert!(!text.contains("\"2022年计划投资\""), "{text}");
     assert!(text.contains("# From"), "{text}");
@@ -606,4 +623,49 @@ fn init_writes_a_pipeline_that_validates() {
         .args(["init", "data", "--output", "starter.toml"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn inspect_without_a_pipeline_uses_the_built_in_dictionary() {
+    let p = Project::new();
+    p.xlsx(
+        "data/2022年减免退税.xlsx",
+        &[SheetSpec::new(
+            "s",
+            vec![
+                vec![S("序号"), S("税种"), S("2022年1-6月金额（万元）")],
+                vec![N(1.0), S("增值税"), N(12.5)],
+            ],
+        )],
+    );
+    let out = p
+        .cmd()
+        .args(["inspect", "data/2022年减免退税.xlsx"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("table: tax_relief (减免退税)"), "{text}");
+    assert!(
+        text.contains("`2022年1-6月金额（万元）` -> amount (money, unit 万元)"),
+        "{text}"
+    );
+    assert!(text.contains("`序号` -> seq (text)"), "{text}");
+    assert!(!text.contains("not mapped"), "{text}");
+}
+
+#[test]
+fn init_names_a_workbook_it_cannot_read_and_exits_1() {
+    let p = Project::new();
+    district(&p);
+    p.file("data/2023/坏.xlsx", b"PK\x03\x04 not really a workbook");
+    let out = p.cmd().args(["init", "data"]).assert().code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("workbooks that could not be read:\n  2023/坏.xlsx"),
+        "{stdout}"
+    );
+    // The pipeline is written all the same, for the workbooks that could be read.
+    assert!(p
+        .read("data/pipeline.toml")
+        .contains("[datasets.investment]"));
 }
