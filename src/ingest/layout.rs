@@ -149,6 +149,9 @@ pub struct Layout {
     pub unmatched: Vec<String>,
     /// Fields found twice; the first column wins.
     pub duplicates: Vec<String>,
+    /// Headers that name another year than the table's (`2022年完成投资` in a 2023 table).
+    #[serde(default)]
+    pub other_years: Vec<String>,
 }
 
 struct Candidate {
@@ -349,6 +352,26 @@ fn describe(
         // Every money column names its own unit; report that as the source.
         (unit.0, Source::Header)
     };
+    // A year prefix is dropped when headers are matched; one that contradicts the table's
+    // year is named, since the column may hold that other year's figures.
+    let other_years = match year {
+        Some((y, src)) => cand
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let hy = header_year(&c.header)?;
+                (hy != y).then(|| {
+                    format!(
+                        "header `{}` ({}) names {hy}, but the table's year is {y} (from {}); its figures are read as {y}'s",
+                        c.header,
+                        crate::model::column_letter(c.col),
+                        src.as_str()
+                    )
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Layout {
         dataset: cand.dataset,
         header_first: cand.first,
@@ -362,7 +385,21 @@ fn describe(
         title_lines,
         unmatched: cand.unmatched,
         duplicates: cand.duplicates,
+        other_years,
     }
+}
+
+/// The year a header starts with (`2022年完成投资`, or the child of `投资/2022年完成投资`).
+fn header_year(header: &str) -> Option<i32> {
+    let s = squeeze(header);
+    let child = s.rsplit('/').next().unwrap_or(&s);
+    let year = [child, s.as_str()].into_iter().find_map(|t| {
+        let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+        (digits.len() == 4 && t[4..].starts_with('年'))
+            .then(|| digits.parse().ok())
+            .flatten()
+    });
+    year
 }
 
 /// `单位：万元` (or `单位:亿元`, `金额单位：元`) in the lines above the header.

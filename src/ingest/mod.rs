@@ -494,6 +494,7 @@ fn read_grid(
     for d in &lay.duplicates {
         rep.warnings.push(format!("header {d} names a field already mapped to an earlier column; the earlier column is used"));
     }
+    rep.warnings.extend(lay.other_years.iter().cloned());
     if lay.year.is_none() && lay.year_col.is_none() {
         rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
         rep.warnings.push(

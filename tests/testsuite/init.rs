@@ -669,3 +669,28 @@ fn init_names_a_workbook_it_cannot_read_and_exits_1() {
         .read("data/pipeline.toml")
         .contains("[datasets.investment]"));
 }
+
+#[test]
+fn a_header_naming_another_year_than_the_tables_is_read_with_a_warning() {
+    let p = Project::new();
+    p.xlsx(
+        "data/2023年投资.xlsx",
+        &[SheetSpec::new(
+            "s",
+            vec![
+                vec![S("项目名称"), S("总投资"), S("2022年完成投资")],
+                vec![S("甲"), N(100.0), N(40.0)],
+            ],
+        )],
+    );
+    p.cmd().args(["init", "data"]).assert().code(0);
+    let out = p.cmd().args(["run", "data/pipeline.toml"]).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let m = p.read("data/out/data/2023-12/manifest.json");
+    assert!(
+        m.contains(
+            "header `2022年完成投资` (C) names 2022, but the table's year is 2023 (from file name)"
+        ),
+        "{stderr}\n{m}"
+    );
+}
