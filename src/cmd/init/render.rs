@@ -225,6 +225,15 @@ fn table(o: &mut String, t: &TablePlan) {
     }
 }
 
+/// `s` padded with spaces to `width` terminal columns (CJK characters take two).
+fn pad(s: &str, width: usize) -> String {
+    let w: usize = s
+        .chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -258,8 +267,8 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
             };
             let _ = writeln!(
                 o,
-                "  {:<18} {:<7} <- {}{how}",
-                f.name,
+                "  {} {:<7} <- {}{how}",
+                pad(&f.name, 18),
                 f.kind.as_str(),
                 f.headers.join(", ")
             );
