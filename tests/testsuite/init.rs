@@ -462,7 +462,16 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Published figures (by their number in sample-data/README.md) that init's default tables
 /// cover: (dataset, grouping field, key, summed field or None for the count). The others
 /// need a filter (5000万元以上, 限办改即办, …) or a rate, which init does not guess.
-const COVERED: [(u32, &str, Option<&str>, &str, Option<&str>); 20] = [
+/// (figure, dataset, grouping field, key, summed field).
+type Covered = (
+    u32,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+);
+
+const COVERED: [Covered; 20] = [
     (5, "services", Some("service_type"), "项目手续办理", None),
     (6, "services", Some("service_type"), "企业帮办", None),
     (10, "funds", Some("fund_type"), "专项债券", Some("amount")),
