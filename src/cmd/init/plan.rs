@@ -182,7 +182,14 @@ impl Plan {
         }
         match self.claimed.get(&key) {
             Some(&o) if o != fi => false,
-            Some(_) => true,
+            Some(_) => {
+                // A header that is the field's own name is listed too, as seen.
+                let f = &mut self.fields[fi];
+                if !f.synonyms.iter().any(|s| s == syn) {
+                    f.synonyms.push(syn.to_string());
+                }
+                true
+            }
             None => {
                 self.claimed.insert(key, fi);
                 self.fields[fi].synonyms.push(syn.to_string());
