@@ -263,7 +263,7 @@ fn init_then_run_finds_the_totals_in_folders_with_varied_headers() {
     let sub = dataset_fields(&pl, "补贴");
     assert_eq!(sub["amount"], "money", "{text}");
     assert_eq!(sub["households"], "count", "{text}");
-    let tax = dataset_fields(&pl, "税收情况");
+    let tax = dataset_fields(&pl, "税收");
     assert_eq!(tax["transactions"], "count", "{text}");
     assert_eq!(tax["amount"], "money", "{text}");
     assert_eq!(tax["category"], "text", "{text}");
@@ -352,11 +352,11 @@ fn init_then_run_finds_the_totals_in_folders_with_varied_headers() {
         Some("households"),
         "15",
     );
-    check("2022", "税收情况", None, "合计", Some("amount"), "600.0000");
-    check("2023", "税收情况", None, "合计", Some("transactions"), "25");
+    check("2022", "税收", None, "合计", Some("amount"), "600.0000");
+    check("2023", "税收", None, "合计", Some("transactions"), "25");
     check(
         "2023",
-        "税收情况",
+        "税收",
         Some("category"),
         "所得税",
         Some("amount"),
@@ -365,7 +365,7 @@ fn init_then_run_finds_the_totals_in_folders_with_varied_headers() {
 
     // The clean data holds every data row, with the amounts as read.
     use polars::prelude::*;
-    let file = std::fs::File::open(p.path("data/out/data/2023-12/data/税收情况.parquet")).unwrap();
+    let file = std::fs::File::open(p.path("data/out/data/2023-12/data/税收.parquet")).unwrap();
     let df = ParquetReader::new(file).finish().unwrap();
     assert_eq!(df.height(), 6, "{df}");
     let tx: i64 = df
@@ -435,7 +435,7 @@ fn init_names_new_datasets_safely_and_says_what_it_guessed() {
         .assert()
         .code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(stdout.contains("dataset 其他情况"), "{stdout}");
+    assert!(stdout.contains("dataset 其他 (其他, new)"), "{stdout}");
     assert!(stdout.contains("read as a count"), "{stdout}");
     let text = p.read("p.toml");
     assert!(text.contains("include = [\"d/**/*.xlsx\"]"), "{text}");

@@ -526,7 +526,26 @@ pub fn new_dataset_name(t: &Table) -> (String, String) {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default()
     };
-    let title = strip_periods(from.trim());
+    let mut title = strip_periods(from.trim())
+        .trim_end_matches(['.', '。', '_', '-'])
+        .to_string();
+    // `税收情况表` is about 税收: tables get `…分…情况` titles of their own.
+    for suffix in [
+        "情况表",
+        "情况",
+        "统计表",
+        "汇总表",
+        "明细表",
+        "一览表",
+        "表",
+    ] {
+        if let Some(rest) = title.strip_suffix(suffix) {
+            if !rest.is_empty() {
+                title = rest.trim_end_matches(['.', '。', '_', '-']).to_string();
+                break;
+            }
+        }
+    }
     (
         safe_name(&title, "table"),
         if title.is_empty() {
