@@ -53,7 +53,7 @@ pub enum Command {
     Ingest(cmd::ingest::IngestArgs),
     /// Show what detection finds in workbooks: sheets, header, fields, unit, year, rows.
     Inspect(cmd::inspect::InspectArgs),
-    /// Write a starter pipeline for the workbooks in a folder.
+    /// Write a working pipeline for the workbooks in a folder, from their headers.
     Init(cmd::init::InitArgs),
 }
 

@@ -1,6 +1,7 @@
 //! Pipeline files: the raw serde model, parsing that reports every problem, and validation
 //! into a resolved [`Pipeline`] that later stages use without re-checking.
 
+pub mod dictionary;
 pub mod names;
 mod parse;
 pub mod raw;
@@ -379,18 +380,16 @@ pub fn parse_raw(src: &str) -> Result<raw::RawPipeline, Vec<Problem>> {
     }
 }
 
-/// The field dictionary shipped with the sample pipeline; `inspect` and `init` use it when
-/// no pipeline is given.
-pub const BUILTIN_DICTIONARY: &str = include_str!("../../pipelines/erdao.toml");
+/// The built-in field dictionary (src/config/dictionary.toml); `inspect` and `init` use it
+/// when no pipeline is given.
+pub const BUILTIN_DICTIONARY: &str = dictionary::SOURCE;
 
 pub fn builtin() -> Result<Pipeline, ConfigError> {
-    load_str(
-        BUILTIN_DICTIONARY,
-        Path::new("<built-in dictionary>"),
-        Path::new("."),
-    )
-    .map_err(|problems| ConfigError::Invalid {
+    let invalid = |problems| ConfigError::Invalid {
         path: PathBuf::from("<built-in dictionary>"),
         problems,
-    })
+    };
+    let raw = dictionary::raw().map_err(|e| invalid(vec![Problem::new("", e)]))?;
+    let src = toml::to_string(&raw).map_err(|e| invalid(vec![Problem::new("", e.to_string())]))?;
+    load_str(&src, Path::new("<built-in dictionary>"), Path::new(".")).map_err(invalid)
 }

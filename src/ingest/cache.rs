@@ -91,7 +91,7 @@ impl Cache {
         // The lock file stands for the exact dependencies (polars' Parquet among them).
         let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
-            "yearbook {} {lock} cache 8 wide {}\n{settings}",
+            "yearbook {} {lock} cache 9 wide {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );

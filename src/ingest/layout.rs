@@ -12,7 +12,7 @@ use calamine::{Data, Dimensions, Range};
 pub const HEADER_SCAN_ROWS: u32 = 15;
 
 /// Header texts that name a year column, which then gives each row its own year.
-const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
+pub const YEAR_KEYS: [&str; 4] = ["年份", "年度", "年", "统计年度"];
 /// Header texts that name a month column, which gives each row its own month.
 const MONTH_KEYS: [&str; 4] = ["月份", "月", "统计月份", "月度"];
 
@@ -160,6 +160,9 @@ pub struct Layout {
     /// Doubts about the table's period (sources that name different years).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Headers that name another year than the table's (`2022年完成投资` in a 2023 table).
+    #[serde(default)]
+    pub other_years: Vec<String>,
 }
 
 struct Candidate {
@@ -490,6 +493,25 @@ fn describe(
         // Every money column names its own unit; report that as the source.
         (unit.0, Source::Header)
     };
+    // A year prefix is dropped when headers are matched; one that contradicts the table's
+    // year is named, since the column may hold that other year's figures.
+    let other_years = match year {
+        Some((y, src)) => columns
+            .iter()
+            .filter_map(|c| {
+                let hy = header_year(&c.header)?;
+                (hy != y).then(|| {
+                    format!(
+                        "header `{}` ({}) names {hy}, but the table's year is {y} (from {}); its figures are read as {y}'s",
+                        c.header,
+                        crate::model::column_letter(c.col),
+                        src.as_str()
+                    )
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Layout {
         dataset: cand.dataset,
         header_first: cand.first,
@@ -505,7 +527,21 @@ fn describe(
         unmatched,
         duplicates,
         warnings,
+        other_years,
     }
+}
+
+/// The year a header starts with (`2022年完成投资`, or the child of `投资/2022年完成投资`).
+fn header_year(header: &str) -> Option<i32> {
+    let s = squeeze(header);
+    let child = s.rsplit('/').next().unwrap_or(&s);
+    let year = [child, s.as_str()].into_iter().find_map(|t| {
+        let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+        (digits.len() == 4 && t[4..].starts_with('年'))
+            .then(|| digits.parse().ok())
+            .flatten()
+    });
+    year
 }
 
 /// `单位：万元` (or `单位:亿元`, `金额单位：元`) in the lines above the header.

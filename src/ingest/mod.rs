@@ -699,6 +699,7 @@ fn read_grid(
     let ds = &pipeline.datasets[lay.dataset];
     rep.warnings.extend(lay.duplicates.iter().cloned());
     rep.warnings.extend(lay.warnings.iter().cloned());
+    rep.warnings.extend(lay.other_years.iter().cloned());
     if lay.year.is_none() && lay.year_col.is_none() {
         rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
         rep.warnings.push(

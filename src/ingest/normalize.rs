@@ -72,6 +72,17 @@ fn strip_month(s: &str) -> Option<(u32, &str)> {
         .then_some((month, rest))
 }
 
+/// Strips a `2024年` prefix, so that a header names the same field every year.
+fn strip_year(s: &str) -> Option<&str> {
+    let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits != 4 {
+        return None;
+    }
+    let rest = &s[4..];
+    rest.strip_prefix("年度")
+        .or_else(|| rest.strip_prefix('年'))
+}
+
 /// Splits a trailing `(万元)`, `[万元]` or `(单位:万元)` off the text.
 fn split_unit(s: &str) -> (String, Option<String>) {
     for (open, close) in [('(', ')'), ('[', ']'), ('【', '】')] {
@@ -114,6 +125,12 @@ pub fn normalize_header(raw: &str) -> HeaderText {
             if !rest.is_empty() {
                 key = rest.to_string();
                 month = Some(m);
+                changed = true;
+            }
+        }
+        if let Some(rest) = strip_year(&key) {
+            if !rest.is_empty() {
+                key = rest.to_string();
                 changed = true;
             }
         }
@@ -177,6 +194,11 @@ mod tests {
         assert_eq!(normalize_key("本年 总投资"), "总投资");
         assert_eq!(normalize_key("上年完成投资"), "上年完成投资");
         assert_eq!(normalize_key("累计"), "累计");
+        assert_eq!(normalize_key("2024年计划投资"), "计划投资");
+        assert_eq!(normalize_key("2024年1-6月完成投资"), "完成投资");
+        assert_eq!(normalize_key("2024年"), "2024年");
+        assert_eq!(normalize_key("2023年度计划投资"), "计划投资");
+        assert_eq!(normalize_key("12345年度"), "12345年度");
         assert!(normalize_header("累计").cumulative);
         assert_eq!(squeeze("合\u{3000}计"), "合计");
     }

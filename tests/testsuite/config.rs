@@ -1,5 +1,4 @@
-//! Pipeline files: every problem at once, with line, key path and suggestions; validate and
-//! init.
+//! Pipeline files: every problem at once, with line, key path and suggestions; validate.
 
 use crate::common::*;
 
@@ -95,33 +94,6 @@ fn no_inputs_at_all_is_an_error_and_validate_writes_nothing() {
         "{stdout}"
     );
     assert!(!p.path("out").exists());
-}
-
-#[test]
-fn init_writes_a_pipeline_that_validates() {
-    let p = Project::new();
-    p.xlsx(
-        "data/2022年重点项目.xlsx",
-        &[SheetSpec::new(
-            "s",
-            vec![
-                vec![S("二道区2022年重点项目")],
-                vec![S("项目名称"), S("建设性质"), S("总投资")],
-                vec![S("甲"), S("新建"), N(6000.0)],
-            ],
-        )],
-    );
-    p.cmd()
-        .args(["init", "data", "--output", "starter.toml"])
-        .assert()
-        .code(0);
-    let text = p.read("starter.toml");
-    assert!(text.contains("[datasets.investment]"), "{text}");
-    p.cmd().args(["validate", "starter.toml"]).assert().code(0);
-    p.cmd()
-        .args(["init", "data", "--output", "starter.toml"])
-        .assert()
-        .code(2);
 }
 
 #[test]

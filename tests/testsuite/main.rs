@@ -6,6 +6,7 @@ mod config;
 mod disk;
 mod hostile;
 mod ingest;
+mod init;
 mod input_safety;
 mod layouts;
 mod out_safety;
