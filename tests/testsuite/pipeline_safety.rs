@@ -262,3 +262,83 @@ fn regex_cell(xml: &str, reference: &str) -> String {
         + "</c>".len();
     xml[start..end].to_string()
 }
+
+/// A name as a careless or hostile pipeline gives it: half of them from letters, digits and `_`
+/// alone (so that whole pipelines load), the rest with separators, dots, NUL, spaces and
+/// control characters mixed in.
+fn name_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let safe = prop_oneof![
+        proptest::char::range('a', 'c'),
+        proptest::char::range('表', '衷'),
+        proptest::char::range('0', '2'),
+        Just('_'),
+    ];
+    let any = prop_oneof![
+        Just('.'),
+        Just('/'),
+        Just('\\'),
+        Just('\0'),
+        Just(' '),
+        Just('-'),
+        Just(':'),
+        Just('~'),
+        Just('\n'),
+        Just('\u{3000}'),
+        proptest::char::range('a', 'c'),
+        proptest::char::range('表', '衷'),
+    ];
+    prop_oneof![
+        proptest::collection::vec(safe, 1..8),
+        proptest::collection::vec(any, 0..12),
+    ]
+    .prop_map(|v| v.into_iter().collect())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    /// Whatever names a pipeline gives, a pipeline that loads writes every file below its own
+    /// folder in OUT; a name that is not a plain file name never loads. The `pipeline` target
+    /// in fuzz/ checks the same on arbitrary pipeline text.
+    #[test]
+    fn no_pipeline_that_loads_names_a_path_outside_out(
+        pipeline in name_strategy(),
+        dataset in name_strategy(),
+        table in name_strategy(),
+        chart in name_strategy(),
+    ) {
+        use std::path::{Component, Path};
+        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let text = INVESTMENT_PIPELINE
+            .replacen("name = \"t\"", &format!("name = {}", quoted(&pipeline)), 1)
+            .replace("datasets.investment", &format!("datasets.{}", quoted(&dataset)))
+            .replace("dataset = \"investment\"", &format!("dataset = {}", quoted(&dataset)))
+            .replacen("name = \"by_nature\"", &format!("name = {}", quoted(&table)), 1)
+            + &format!(
+                "\n[[charts]]\nname = {}\ntable = {}\nkind = \"bar\"\n",
+                quoted(&chart),
+                quoted(&table)
+            );
+        let loaded = yearbook::config::load_str(&text, Path::new("p.toml"), Path::new("."));
+        let plain = |n: &str| {
+            !n.is_empty()
+                && n.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        };
+        let Ok(p) = loaded else {
+            return Ok(());
+        };
+        let out = Path::new("OUT");
+        for name in [&p.name, &p.datasets[0].name, &p.tables[0].name, &p.charts[0].spec.name] {
+            proptest::prop_assert!(plain(name), "{name:?} loaded");
+            for (folder, suffix) in [("tables", "csv"), ("data", "parquet"), ("charts", "png")] {
+                let file = format!("{name}.{suffix}");
+                let path = yearbook::emit::output_path(out, &[&p.name, "2022-12", folder, &file]);
+                let path = path.map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+                proptest::prop_assert!(path.starts_with(out.join(&p.name)));
+                proptest::prop_assert_eq!(path.components().count(), 5);
+                proptest::prop_assert!(path.components().all(|c| matches!(c, Component::Normal(_))));
+            }
+        }
+    }
+}
