@@ -190,6 +190,12 @@ pub fn series_table(
         }
     }
 
+    // The values shown: as published, or 1—N月 values differenced into single months.
+    let shown: BTreeMap<(i32, Option<u32>, usize), Option<f64>> = match spec.single_months {
+        true => single_months(name, freq, percent, &values, &keys, warnings)?,
+        false => values.iter().map(|(k, c)| (*k, c.value)).collect(),
+    };
+
     if spec.growth && !breaks.is_empty() {
         let shown: Vec<String> = breaks.into_iter().collect();
         warnings.push(format!(
@@ -197,7 +203,17 @@ pub fn series_table(
             shown.join(", ")
         ));
     }
-    let base = crate::config::series_measure_name(spec);
+    let mut base = crate::config::series_measure_name(spec);
+    if spec.single_months && spec.measure.is_none() {
+        // 社会消费品零售总额累计值 differenced is 社会消费品零售总额当月.
+        for cumulative in ["累计值", "累计"] {
+            if let Some(stem) = base.strip_suffix(cumulative) {
+                base = stem.to_string();
+                break;
+            }
+        }
+        base.push_str("当月");
+    }
     let (kind, metric_name) = match (percent, one_unit) {
         (true, _) => (MetricKind::Percent, base.clone()),
         (false, Some(u)) => (MetricKind::Number, format!("{base}({u})")),
@@ -207,6 +223,7 @@ pub fn series_table(
         values
             .values()
             .filter_map(|c| c.value)
+            .chain(shown.values().flatten().copied())
             .map(decimals_of)
             .max()
             .unwrap_or(0)
@@ -240,14 +257,14 @@ pub fn series_table(
         metrics.len() - 1
     });
     let mut totals: BTreeMap<(i32, Option<u32>), f64> = BTreeMap::new();
-    for (&(y, m, _), c) in &values {
-        if let Some(v) = c.value {
+    for (&(y, m, _), v) in &shown {
+        if let Some(v) = v {
             *totals.entry((y, m)).or_insert(0.0) += v;
         }
     }
     let first = spec.from.unwrap_or((i32::MIN, 0));
     let mut rows = Vec::new();
-    for (&(y, m, ki), c) in &values {
+    for (&(y, m, ki), &value) in &shown {
         if (y, m.unwrap_or(12)) < first {
             continue;
         }
@@ -259,10 +276,10 @@ pub fn series_table(
             metric,
             value: value.filter(|v| v.is_finite()).map(MetricValue::Float),
         };
-        rows.push(row(0, c.value));
+        rows.push(row(0, value));
         if let Some(gi) = growth_metric {
-            let prev = values.get(&(y - 1, m, ki)).and_then(|p| p.value);
-            let g = match (c.value, prev) {
+            let prev = shown.get(&(y - 1, m, ki)).copied().flatten();
+            let g = match (value, prev) {
                 (Some(v), Some(p)) if percent => Some(v - p),
                 (Some(v), Some(p)) if p != 0.0 => Some((v / p - 1.0) * 100.0),
                 _ => None,
@@ -271,7 +288,7 @@ pub fn series_table(
         }
         if let Some(si) = share_metric {
             let total = totals.get(&(y, m)).copied().filter(|t| *t > 0.0);
-            rows.push(row(si, c.value.zip(total).map(|(v, t)| v / t * 100.0)));
+            rows.push(row(si, value.zip(total).map(|(v, t)| v / t * 100.0)));
         }
     }
     // Periods in order, then keys in order of appearance, then metrics.
@@ -300,6 +317,84 @@ pub fn series_table(
         },
         warnings: Vec::new(),
     })
+}
+
+/// Monthly 1—N月 values differenced into single months: January's as published, each later
+/// month's less the month before's. A month whose month before has no value is left empty
+/// (national figures often give 1—2月 together), and a single month below zero (a 1—N月 figure
+/// that falls) is a warning.
+fn single_months(
+    name: &str,
+    freq: SeriesFrequency,
+    percent: bool,
+    values: &BTreeMap<(i32, Option<u32>, usize), &Cell>,
+    keys: &[Vec<String>],
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<(i32, Option<u32>, usize), Option<f64>>, String> {
+    if freq != SeriesFrequency::Month {
+        return Err(format!(
+            "table `{name}`: `single_months` differences monthly 1—N月 series, but the series selected are {}",
+            freq.name()
+        ));
+    }
+    if percent {
+        return Err(format!(
+            "table `{name}`: `single_months` cannot difference rates (%): a 1—N月 growth rate less the month before's is not the month's rate"
+        ));
+    }
+    if let Some(c) = values.values().find(|c| !c.point.key.cumulative) {
+        return Err(format!(
+            "table `{name}`: `single_months` needs 1—N月 values, but {} {} in {} is a single month's; choose the 累计 variant",
+            c.point.indicator,
+            c.point.period,
+            c.at()
+        ));
+    }
+    let label = |y: i32, m: u32, k: usize| {
+        let key = keys.get(k).map(|k| k.join(" ")).unwrap_or_default();
+        match key.is_empty() {
+            true => format!("{y}年{m}月"),
+            false => format!("{key} {y}年{m}月"),
+        }
+    };
+    let mut gaps = Vec::new();
+    let mut out = BTreeMap::new();
+    for (&(y, m, k), c) in values {
+        let month = m.unwrap_or(12);
+        let before = (month > 1)
+            .then(|| values.get(&(y, Some(month - 1), k)).and_then(|p| p.value))
+            .flatten();
+        let single = match (c.value, month, before) {
+            (Some(v), 1, _) => Some(v),
+            (Some(v), _, Some(b)) => {
+                // As many decimals as the figures subtracted, not the float's noise.
+                let places = decimals_of(v).max(decimals_of(b)) as i32;
+                let scale = 10f64.powi(places);
+                let d = ((v - b) * scale).round() / scale;
+                if d < 0.0 {
+                    warnings.push(format!(
+                        "table `{name}`: {} falls from {b} in 1—{}月 to {v} in 1—{month}月, so its single month is {d}; a 1—N月 figure should not fall",
+                        label(y, month, k),
+                        month - 1
+                    ));
+                }
+                Some(d)
+            }
+            (Some(_), _, None) => {
+                gaps.push(label(y, month, k));
+                None
+            }
+            (None, _, _) => None,
+        };
+        out.insert((y, m, k), single);
+    }
+    if !gaps.is_empty() {
+        warnings.push(format!(
+            "table `{name}`: no 1—N月 value of the month before to subtract for {}; those months are left empty",
+            gaps.join(", ")
+        ));
+    }
+    Ok(out)
 }
 
 /// Every series table of the pipeline, in order, with what a reader must be told about them.

@@ -161,6 +161,8 @@ pub struct SeriesTableSpec {
     pub decimals: Option<u8>,
     pub growth: bool,
     pub share: bool,
+    /// 1—N月 cumulative values shown as single months: each month's less the month before's.
+    pub single_months: bool,
     /// None: years as columns for annual series, one row per period otherwise.
     pub layout: Option<Layout>,
 }

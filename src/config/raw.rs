@@ -191,6 +191,9 @@ pub struct RawTable {
     /// `series`: decimals shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decimals: Option<u8>,
+    /// `series`: 1—N月 cumulative values differenced into single months.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub single_months: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

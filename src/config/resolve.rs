@@ -625,6 +625,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         decimals: t.decimals,
         growth: t.growth,
         share: t.share,
+        single_months: t.single_months,
         layout,
     })
 }
@@ -639,6 +640,7 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         ("to", t.to.is_some()),
         ("measure", t.measure.is_some()),
         ("decimals", t.decimals.is_some()),
+        ("single_months", t.single_months),
     ] {
         if set {
             c.err(

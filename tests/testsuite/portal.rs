@@ -551,3 +551,60 @@ fn series_tables_refuse_what_they_cannot_show_rightly() {
         assert!(stderr.contains(want), "{want}\n{stderr}");
     }
 }
+
+#[test]
+fn cumulative_monthly_series_are_differenced_into_single_months() {
+    // 1—N月 values, newest first; 1—2月 published together, as the national portal does.
+    let retail = SheetSpec::new(
+        "月度数据",
+        vec![
+            vec![S("数据库：月度数据")],
+            vec![S("指标"), S("2020年4月"), S("2020年3月"), S("2020年2月")],
+            vec![
+                S("社会消费品零售总额累计值(亿元)"),
+                N(106758.0),
+                N(78580.0),
+                N(52130.0),
+            ],
+        ],
+    );
+    let p = portal_only(&[retail]);
+    p.file(
+        "p.toml",
+        series_pipeline(
+            "[[tables]]\nname = \"retail\"\ndataset = \"series\"\nindicators = [\"社会消费品零售总额累计值\"]\nsingle_months = true\n",
+        ),
+    );
+    let out = p.cmd().args(["run", "p.toml"]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // February has no January to subtract: left empty, and said.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("table `retail`: no 1—N月 value of the month before to subtract for 2020年2月; those months are left empty"),
+        "{stderr}"
+    );
+    let csv = p.read("out/t/2020-04/tables/retail.csv");
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        [
+            "年份,月份,社会消费品零售总额当月(亿元)",
+            "2020,2,",
+            "2020,3,26450",
+            "2020,4,28178",
+        ],
+        "{csv}"
+    );
+
+    // Rates and single-month values are refused, naming why.
+    p.file(
+        "p.toml",
+        series_pipeline(
+            "[[tables]]\nname = \"iva\"\ndataset = \"series\"\nindicators = [\"工业增加值同比增长\"]\nsingle_months = true\n",
+        ),
+    );
+    p.xlsx("data/portal.xlsx", &[months()]);
+    let out = p.cmd().args(["run", "p.toml"]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot difference rates (%)"), "{stderr}");
+}
