@@ -110,7 +110,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
             filter: vec![],
             period: None,
             layout: None,
-            growth: true,
+            growth: crate::config::raw::RawGrowth::All(true),
             share: false,
             contribution: false,
             top: None,

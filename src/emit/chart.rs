@@ -958,9 +958,11 @@ mod tests {
                 name: "户数".into(),
                 kind: MetricKind::Count,
                 decimals: 0,
+                unit: "户".into(),
             }],
             rows,
             wide: true,
+            ytd: None,
         };
         let d = default_chart(&table).unwrap();
         assert_eq!(d.categories.len(), MAX_CATEGORIES);
