@@ -829,20 +829,13 @@ pub(crate) mod tests {
                 "总投资构成(%)",
             ]
         );
+        assert!(g.bands.is_empty());
         assert_eq!(g.key_columns, 1);
         assert_eq!(g.total_rows, vec![true, false, false]);
+        // The data grid keeps full precision: money exact to the fen, floats whole.
         assert_eq!(
             texts(&g.rows[0]),
-            vec![
-                "合计",
-                "50",
-                "55",
-                "10.00",
-                "100000.0000",
-                "117300.0000",
-                "17.30",
-                "100.00"
-            ]
+            vec!["合计", "50", "55", "10", "100000", "117300", "17.3", "100"]
         );
         assert_eq!(
             texts(&g.rows[1]),
@@ -850,35 +843,140 @@ pub(crate) mod tests {
                 "续建",
                 "30",
                 "38",
-                "26.67",
-                "60000.0001",
-                "70000.0000",
-                "16.67",
-                "59.68"
+                "26.666666666666668",
+                "60000.00005",
+                "70000",
+                "16.66666666",
+                "59.676044"
+            ]
+        );
+        assert_eq!(texts(&g.rows[2])[4], "39999.99995");
+    }
+
+    #[test]
+    fn printed_wide_grid_has_a_band_per_measure_over_its_periods() {
+        let g = print(&annual_wide());
+        assert_eq!(
+            g.headers,
+            vec![
+                "建设性质",
+                "2021年",
+                "2022年",
+                "同比增长(%)",
+                "2021年",
+                "2022年",
+                "同比增长(%)",
+                "构成(%)",
             ]
         );
         assert_eq!(
-            texts(&g.rows[2]),
+            g.bands,
             vec![
-                "新建",
-                "20",
-                "17",
-                "-15.00",
-                "40000.0000",
-                "47300.0000",
-                "18.25",
-                "40.32"
+                Band {
+                    label: "项目个数".into(),
+                    first: 1,
+                    span: 3
+                },
+                Band {
+                    label: "总投资(万元)".into(),
+                    first: 4,
+                    span: 4
+                },
             ]
         );
+        // Money to its decimals with thousands separators; percentages to theirs.
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec![
+                "合计",
+                "50",
+                "55",
+                "10.00",
+                "100,000.0000",
+                "117,300.0000",
+                "17.30",
+                "100.00"
+            ]
+        );
+        assert_eq!(texts(&g.rows[1])[4], "60,000.0001");
         assert_eq!(
             g.rows[0][5],
             CellOut::Number {
                 value: 117300.0,
-                text: "117300.0000".into(),
+                text: "117,300.0000".into(),
                 kind: MetricKind::Money,
                 decimals: 4
             }
         );
+    }
+
+    #[test]
+    fn printed_grid_of_one_period_has_the_period_over_its_measures() {
+        let mut t = annual_wide();
+        t.rows.retain(|r| r.year == 2022);
+        let g = print(&t);
+        assert_eq!(
+            g.headers[1..],
+            [
+                "项目个数",
+                "项目个数同比(%)",
+                "总投资(万元)",
+                "总投资同比(%)",
+                "总投资构成(%)"
+            ]
+        );
+        assert_eq!(
+            g.bands,
+            vec![Band {
+                label: "2022年".into(),
+                first: 1,
+                span: 5
+            }]
+        );
+    }
+
+    #[test]
+    fn printed_grid_shows_the_latest_two_periods() {
+        let mut t = annual_wide();
+        for r in t.rows.clone().iter().filter(|r| r.year == 2021) {
+            let mut r = r.clone();
+            r.year = 2020;
+            t.rows.insert(0, r);
+        }
+        assert_eq!(display(&t).headers[1], "2020年项目个数");
+        let g = print(&t);
+        assert_eq!(g.headers[1..4], ["2021年", "2022年", "同比增长(%)"]);
+    }
+
+    #[test]
+    fn a_table_without_dimensions_lists_its_measures_down_the_rows() {
+        use MetricValue::*;
+        let mut t = totals_only();
+        t.metrics.push(def("金额同比", MetricKind::Percent, 1));
+        t.metrics[0].unit = "个".into();
+        t.rows = vec![
+            row(2021, None, None, 0, Some(Int(8))),
+            row(2021, None, None, 1, Some(Fen(100_000_000_000))),
+            row(2021, None, None, 2, None),
+            row(2022, None, None, 0, Some(Int(1234))),
+            row(2022, None, None, 1, Some(Fen(117_300_000_000))),
+            row(2022, None, None, 2, Some(Float(17.3))),
+        ];
+        let g = print(&t);
+        assert_eq!(
+            g.headers,
+            vec!["指标", "单位", "2021年", "2022年", "同比增长(%)"]
+        );
+        assert_eq!(g.key_columns, 2);
+        assert!(g.bands.is_empty());
+        assert_eq!(texts(&g.rows[0]), vec!["项目数", "个", "8", "1,234", ""]);
+        assert_eq!(
+            texts(&g.rows[1]),
+            vec!["金额", "亿元", "10.00", "11.73", "17.3"]
+        );
+        assert_eq!(g.rows.len(), 2);
+        // The data grid keeps one row and a column per value.
+        assert_eq!(display(&t).rows.len(), 1);
     }
 
     #[test]
@@ -899,23 +997,29 @@ pub(crate) mod tests {
         );
         assert_eq!(g.key_columns, 3);
         assert_eq!(g.rows.len(), 4);
+        // The month is a whole number in the data grid.
         assert_eq!(
             texts(&g.rows[0]),
-            vec!["2022", "1-12", "合计", "35913", "4207.00", "64.19"]
-        );
-        assert_eq!(
-            texts(&g.rows[1]),
-            vec!["2022", "1-12", "补助,房租", "35903", "1837.00", "0.00"]
-        );
-        assert_eq!(
-            texts(&g.rows[2]),
-            vec!["2022", "1-12", "奖励\"区级\"", "10", "2370.00", ""]
+            vec!["2022", "12", "合计", "35913", "4207", "64.185"]
         );
         assert_eq!(
             texts(&g.rows[3]),
-            vec!["2023", "1-3", "合计", "120", "12.35", "50.00"]
+            vec!["2023", "3", "合计", "120", "12.345678", "50"]
         );
         assert_eq!(g.total_rows, vec![true, false, false, true]);
+
+        // Printed: one 时期 column labelled 1—N月.
+        let g = print(&t);
+        assert_eq!(
+            g.headers,
+            vec!["时期", "类型", "户数", "金额(万元)", "达标率(%)"]
+        );
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec!["2022年1—12月", "合计", "35,913", "4,207.00", "64.19"]
+        );
+        assert_eq!(texts(&g.rows[1])[4], "0.00");
+        assert_eq!(texts(&g.rows[3])[0], "2023年1—3月");
 
         let mut w = t.clone();
         w.wide = true;
@@ -924,27 +1028,23 @@ pub(crate) mod tests {
             g.headers,
             vec![
                 "类型",
-                "2022年1-12月户数",
-                "2023年1-3月户数",
-                "2022年1-12月金额(万元)",
-                "2023年1-3月金额(万元)",
-                "2022年1-12月达标率(%)",
-                "2023年1-3月达标率(%)"
+                "2022年1—12月户数",
+                "2023年1—3月户数",
+                "2022年1—12月金额(万元)",
+                "2023年1—3月金额(万元)",
+                "2022年1—12月达标率(%)",
+                "2023年1—3月达标率(%)"
             ]
         );
-        assert_eq!(
-            texts(&g.rows[0]),
-            vec!["合计", "35913", "120", "4207.00", "12.35", "64.19", "50.00"]
-        );
-        assert_eq!(
-            texts(&g.rows[2]),
-            vec!["奖励\"区级\"", "10", "", "2370.00", "", "", ""]
-        );
 
-        // Several months in a year: single months, the latest month of the latest year.
+        // Several months in a year of a 1—N月 table are still 1—N月.
         let mut m = w.clone();
         m.rows
             .push(row(2023, Some(2), None, 0, Some(MetricValue::Int(40))));
+        let g = display(&m);
+        assert_eq!(g.headers[2], "2023年1—3月户数");
+        // A table of single months says so.
+        m.ytd = Some(false);
         let g = display(&m);
         assert_eq!(g.headers[1], "2022年12月户数");
         assert_eq!(g.headers[2], "2023年3月户数");

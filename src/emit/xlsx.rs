@@ -454,41 +454,47 @@ mod tests {
         let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
         assert_eq!(s(0, 0), Data::String("5000万元以上项目情况".into()));
         assert_eq!(s(1, 0), Data::String("单位：万元".into()));
+        // Two header rows: each measure over its periods.
         assert_eq!(s(2, 0), Data::String("建设性质".into()));
-        assert_eq!(s(2, 1), Data::String("2021年项目个数".into()));
-        assert_eq!(s(2, 7), Data::String("总投资构成(%)".into()));
-        assert_eq!(s(3, 0), Data::String("合计".into()));
-        assert_eq!(s(3, 1), Data::Float(50.0));
-        assert_eq!(s(3, 5), Data::Float(117300.0));
-        assert_eq!(s(4, 0), Data::String("续建".into()));
-        assert_eq!(s(4, 3), Data::Float(26.666666666666668));
-        assert_eq!(
-            s(6, 0),
-            Data::String("注：数据来源：某区统计局；数据截至2022年1-12月。".into())
-        );
+        assert_eq!(s(2, 1), Data::String("项目个数".into()));
+        assert_eq!(s(2, 4), Data::String("总投资(万元)".into()));
+        assert_eq!(s(3, 1), Data::String("2021年".into()));
+        assert_eq!(s(3, 3), Data::String("同比增长(%)".into()));
+        assert_eq!(s(3, 7), Data::String("构成(%)".into()));
+        assert_eq!(s(4, 0), Data::String("合计".into()));
+        assert_eq!(s(4, 1), Data::Float(50.0));
+        assert_eq!(s(4, 5), Data::Float(117300.0));
+        assert_eq!(s(5, 0), Data::String("续建".into()));
+        assert_eq!(s(5, 3), Data::Float(26.666666666666668));
+        assert_eq!(s(7, 0), Data::String("注：数据截至2022年1-12月。".into()));
+        assert_eq!(s(8, 0), Data::String("资料来源：某区统计局".into()));
 
+        // No dimensions: the measures down the rows, their units in a column.
         let r = wb.worksheet_range("专项债券").unwrap();
         let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
-        assert_eq!(s(1, 0), Data::String("单位：亿元".into()));
-        assert_eq!(s(2, 0), Data::String("项目".into()));
-        assert_eq!(s(3, 0), Data::String("合计".into()));
+        assert_eq!(s(1, 0), Data::String("指标".into()));
+        assert_eq!(s(1, 1), Data::String("单位".into()));
+        assert_eq!(s(1, 2), Data::String("2022年".into()));
+        assert_eq!(s(2, 0), Data::String("项目数".into()));
+        assert_eq!(s(2, 2), Data::Float(9.0));
+        assert_eq!(s(3, 0), Data::String("金额".into()));
+        assert_eq!(s(3, 1), Data::String("亿元".into()));
         assert_eq!(s(3, 2), Data::Float(11.73));
 
         let r = wb.worksheet_range("补贴资金").unwrap();
         let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
-        assert_eq!(s(2, 0), Data::String("年份".into()));
-        assert_eq!(s(3, 0), Data::String("2022".into()));
-        assert_eq!(s(3, 1), Data::String("1-12".into()));
-        assert_eq!(s(3, 2), Data::String("合计".into()));
-        assert_eq!(s(5, 5), Data::Empty);
+        assert_eq!(s(2, 0), Data::String("时期".into()));
+        assert_eq!(s(3, 0), Data::String("2022年1—12月".into()));
+        assert_eq!(s(3, 1), Data::String("合计".into()));
+        assert_eq!(s(5, 4), Data::Empty);
         assert_eq!(
             s(7, 0),
-            Data::String("注：数据来源：某区统计局；数据截至2022年1-12月。".into())
+            Data::String("注：1—N月数据为累计数；数据截至2022年1-12月。".into())
         );
     }
 
     #[test]
-    fn styles() {
+    fn styles_and_print_setup() {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(
             xlsx_bytes(&[annual_wide()], &meta()).unwrap(),
         ))
@@ -499,15 +505,51 @@ mod tests {
             .read_to_string(&mut styles)
             .unwrap();
         assert!(styles.contains("formatCode=\"#,##0.0000\""), "{styles}");
-        assert!(styles.contains("formatCode=\"0.00\""), "{styles}");
+        assert!(styles.contains("formatCode=\"#,##0.00\""), "{styles}");
         assert!(!styles.contains('%'));
         let mut sheet = String::new();
         zip.by_name("xl/worksheets/sheet1.xml")
             .unwrap()
             .read_to_string(&mut sheet)
             .unwrap();
-        assert!(sheet.contains("<mergeCell ref=\"A1:H1\"/>"), "{sheet}");
-        assert!(sheet.contains("ySplit=\"3\""), "{sheet}");
+        for part in [
+            "<mergeCell ref=\"A1:H1\"/>",
+            "<mergeCell ref=\"A3:A4\"/>",
+            "<mergeCell ref=\"B3:D3\"/>",
+            "<mergeCell ref=\"E3:H3\"/>",
+            "ySplit=\"4\"",
+            "xSplit=\"1\"",
+            "paperSize=\"9\"",
+            "orientation=\"landscape\"",
+            "fitToHeight=\"0\"",
+            "horizontalCentered=\"1\"",
+        ] {
+            assert!(sheet.contains(part), "{part} in {sheet}");
+        }
+        let mut book = String::new();
+        zip.by_name("xl/workbook.xml")
+            .unwrap()
+            .read_to_string(&mut book)
+            .unwrap();
+        assert!(book.contains("$3:$4"), "{book}");
+    }
+
+    #[test]
+    fn widths_fit_chinese_labels() {
+        let mut t = annual_wide();
+        t.rows[5].key = Some(vec!["新建（含改扩建）项目".into()]);
+        for r in t
+            .rows
+            .iter_mut()
+            .filter(|r| r.key.as_deref() == Some(&["续建".to_string()][..]))
+        {
+            r.key = Some(vec!["新建（含改扩建）项目".into()]);
+        }
+        let w = column_widths(&print(&t));
+        assert!(
+            w[0] >= display_width("新建（含改扩建）项目") as f64,
+            "{w:?}"
+        );
     }
 
     #[test]
@@ -529,9 +571,9 @@ mod tests {
         );
         assert_eq!(names[2], "bonds");
         assert_eq!(display_width("合计a"), 5);
-        assert_eq!(shown("-1234567.50", MetricKind::Money), "-1,234,567.50");
-        assert_eq!(shown("123", MetricKind::Count), "123");
+        assert_eq!(crate::emit::layout::grouped("-1234567.50"), "-1,234,567.50");
+        assert_eq!(crate::emit::layout::grouped("123"), "123");
         assert_eq!(number_format(MetricKind::Count, 0), "#,##0");
-        assert_eq!(number_format(MetricKind::Points, 2), "0.00");
+        assert_eq!(number_format(MetricKind::Points, 1), "#,##0.0");
     }
 }
