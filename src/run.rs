@@ -213,11 +213,17 @@ impl Batch {
     /// The clean-data file of a dataset: joined from the files' images when the batch read
     /// workbooks, encoded from its frame when it came from a clean-data folder.
     fn data_file(&self, pipeline: &Pipeline, dataset: usize) -> PolarsResult<Vec<u8>> {
+        let money: Vec<&str> = pipeline.datasets[dataset]
+            .fields
+            .iter()
+            .filter(|f| f.kind == crate::model::FieldKind::Money)
+            .map(|f| f.name.as_str())
+            .collect();
         if self.columns.is_empty() {
             let frame = self.frames.get(dataset).ok_or_else(|| {
                 polars::prelude::polars_err!(ComputeError: "internal error: no clean data for dataset {dataset}")
             })?;
-            return crate::output::frame_parquet(frame);
+            return crate::output::frame_parquet(frame, &money);
         }
         // Images not made for the parse cache (a run without it) are encoded here.
         let fresh: Vec<Option<Vec<u8>>> = self
@@ -242,7 +248,12 @@ impl Batch {
             .filter_map(|((c, f), fresh)| c.part(dataset, &f.display, fresh))
             .collect();
         let empty = aggregate::clean_frames(pipeline, &[])?;
-        emit::clean::join(&parts, &empty[dataset])
+        let joined = emit::clean::join(&parts, &empty[dataset])?;
+        emit::parquet::portable(
+            joined,
+            empty[dataset].schema(),
+            &crate::output::money_notes(&money),
+        )
     }
 
     /// The workbooks read afresh whose images are still to be encoded: their frames and
@@ -952,7 +963,12 @@ fn write_outputs(
         aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
     {
         let path = data_dir.join("series.parquet");
-        written.push(crate::output::write_frame_parquet(&frame, &path, sink)?);
+        written.push(crate::output::write_frame_parquet(
+            &frame,
+            &[],
+            &path,
+            sink,
+        )?);
         let path = data_dir.join("series.csv");
         written.push(emit::write_frame_csv(&frame, &path, csv, sink).map_err(emit_err)?);
     }

@@ -1,8 +1,10 @@
 //! `facts.csv`: every value of every table in one long, sorted list.
 //!
-//! Header `year,month,table,dimension,key,metric,value`. Money in 万元 with exactly 4 decimals
-//! (from fen, no floating point), counts as integers, percentages, points and plain numbers
-//! with exactly 4 decimals (half away from zero). Undefined values have an empty field.
+//! Header `year,month,table,dimension,key,metric,value,unit`. Money in 万元 with exactly 4
+//! decimals (from fen, no floating point), counts as integers, percentages, points and plain
+//! numbers with exactly 4 decimals (half away from zero). Undefined values have an empty
+//! field. `unit` says what the value counts: 万元, %, 百分点, a count's unit (个, 户 …) or
+//! nothing when unknown. `month` is a whole number, empty on annual rows.
 
 use super::csv::{document, line, CsvStyle};
 use super::layout::{fixed, TOTAL};
@@ -11,7 +13,7 @@ use crate::aggregate::{AggRow, MetricKind, MetricValue, TableResult};
 use crate::model::fen_to_wan_string;
 use std::path::Path;
 
-pub const HEADER: &str = "year,month,table,dimension,key,metric,value";
+pub const HEADER: &str = "year,month,table,dimension,key,metric,value,unit";
 
 /// The `dimension` of grand-total rows.
 pub const TOTAL_DIMENSION: &str = "total";
@@ -26,6 +28,11 @@ pub fn value_text(kind: MetricKind, value: Option<MetricValue>) -> String {
         (Some(MetricValue::Float(x)), MetricKind::Count) => fixed(x, 0),
         (Some(MetricValue::Float(x)), _) => fixed(x, 4),
     }
+}
+
+/// The unit of a value as facts.csv and Parquet write it (money in 万元).
+pub fn value_unit(def: &crate::aggregate::MetricDef) -> String {
+    super::layout::unit_of(def, crate::model::MoneyUnit::Wanyuan)
 }
 
 /// `dimension` and `key` of a row: `total`/`合计` for the grand total, else joined with `|`.
@@ -46,6 +53,7 @@ pub fn facts_lines(tables: &[TableResult], style: CsvStyle) -> Vec<String> {
         key: String,
         metric: &'a str,
         value: String,
+        unit: String,
     }
     let mut facts = Vec::new();
     for t in tables {
@@ -62,6 +70,7 @@ pub fn facts_lines(tables: &[TableResult], style: CsvStyle) -> Vec<String> {
                 key,
                 metric: &def.name,
                 value: value_text(def.kind, r.value),
+                unit: value_unit(def),
             });
         }
     }
@@ -87,6 +96,7 @@ pub fn facts_lines(tables: &[TableResult], style: CsvStyle) -> Vec<String> {
                 &f.key,
                 f.metric,
                 &f.value,
+                &f.unit,
             ],
             style,
         )
