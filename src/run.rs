@@ -294,6 +294,50 @@ impl Batch {
     }
 }
 
+/// A period asked for on the command line must have rows: tables of a month without data
+/// would be empty or repeat an earlier month. The error names the nearest months with data.
+fn period_has_data(pipeline: &Pipeline, batch: &Batch, asked: Period) -> Result<(), Error> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let mut periods = std::collections::BTreeSet::new();
+    aggregate::frame::data_periods(&batch.frames, &mut periods);
+    let columns = [
+        aggregate::frame::YEAR.to_string(),
+        aggregate::frame::MONTH.to_string(),
+    ];
+    for c in &batch.columns {
+        match c {
+            FileColumns::Built { frames, .. } => {
+                aggregate::frame::data_periods(frames, &mut periods)
+            }
+            FileColumns::Cached(cached) => {
+                for image in (0..pipeline.datasets.len()).filter_map(|d| cached.image(d)) {
+                    let frame = ParquetReader::new(std::io::Cursor::new(image))
+                        .with_columns(Some(columns.to_vec()))
+                        .finish()
+                        .map_err(|e| Error::Aggregate(Box::new(e)))?;
+                    aggregate::frame::data_periods(std::slice::from_ref(&frame), &mut periods);
+                }
+            }
+        }
+    }
+    if periods.is_empty() || periods.contains(&asked) {
+        return Ok(());
+    }
+    let before = periods.range(..asked).next_back();
+    let after = periods.range(asked..).next();
+    let nearest: Vec<String> = before
+        .into_iter()
+        .chain(after)
+        .map(|p| format!("{p}"))
+        .collect();
+    Err(Error::Data(format!(
+        "--period {asked}: no workbook has rows for {}年{}月; the nearest months with data are {}",
+        asked.year,
+        asked.month,
+        nearest.join(" and ")
+    )))
+}
+
 /// Resolves inputs and reads every workbook. `period` overrides the latest month found.
 pub fn read_batch(
     pipeline: &Pipeline,
@@ -686,6 +730,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             }
         }
     };
+    if let Some(asked) = opts.period {
+        if let Err(e) = period_has_data(pipeline, &batch, asked) {
+            keep_readings(&batch);
+            return Err(e);
+        }
+    }
     let Some(period) = batch.period else {
         keep_readings(&batch);
         return Err(Error::Data(
