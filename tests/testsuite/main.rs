@@ -8,6 +8,7 @@ mod hostile;
 mod ingest;
 mod layouts;
 mod pipeline_safety;
+mod publish;
 mod realworld;
 mod report;
 mod scale;
