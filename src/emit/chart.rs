@@ -1061,4 +1061,164 @@ mod tests {
         // The four smallest (4 + 3 + 2 + 1) are summed.
         assert_eq!(d.series[0].1.last().copied().flatten(), Some(10.0));
     }
+
+    use crate::aggregate::MetricDef;
+
+    fn metric(name: &str, kind: MetricKind) -> MetricDef {
+        MetricDef {
+            name: name.into(),
+            kind,
+            decimals: 2,
+            unit: String::new(),
+        }
+    }
+
+    fn table_of(metrics: Vec<MetricDef>) -> TableResult {
+        TableResult {
+            name: "t".into(),
+            title: "表".into(),
+            unit: crate::model::MoneyUnit::Wanyuan,
+            dims: vec![],
+            dim_titles: vec![],
+            metrics,
+            rows: vec![],
+            wide: true,
+            ytd: None,
+        }
+    }
+
+    #[test]
+    fn the_default_chart_draws_the_headline_measure() {
+        use MetricKind::*;
+        // 专项债券: batches and counts first, then the amounts.
+        let t = table_of(vec![
+            metric("申报批次", Count),
+            metric("申报项目数", Count),
+            metric("申请金额", Money),
+            metric("到位金额", Money),
+            metric("申报批次同比", Percent),
+        ]);
+        assert_eq!(headline(&t), 2);
+        assert_eq!(ChartSpec::default_for(&t).metric, 2);
+        // 信用修复: counts, then the rate.
+        let t = table_of(vec![
+            metric("应修复企业数", Count),
+            metric("已修复企业数", Count),
+            metric("修复率", Percent),
+        ]);
+        assert_eq!(headline(&t), 2);
+        // Counts only: never the batch count.
+        let t = table_of(vec![metric("申报批次", Count), metric("事项数", Count)]);
+        assert_eq!(headline(&t), 1);
+        // A growth is never the headline.
+        let t = table_of(vec![metric("件数", Count), metric("件数同比", Percent)]);
+        assert_eq!(headline(&t), 0);
+    }
+
+    #[test]
+    fn year_to_date_months_are_labelled_1_to_n() {
+        let mut t = table_of(vec![MetricDef {
+            unit: "户".into(),
+            ..metric("户数", MetricKind::Count)
+        }]);
+        t.ytd = Some(true);
+        t.wide = false;
+        for m in 1..=3 {
+            t.rows.push(crate::aggregate::AggRow {
+                year: 2022,
+                month: Some(m),
+                key: None,
+                metric: 0,
+                value: Some(MetricValue::Int(m as i64 * 10)),
+            });
+        }
+        let d = default_chart(&t).unwrap();
+        assert_eq!(d.categories, vec!["1月", "1—2月", "1—3月"]);
+        assert_eq!(d.title, "表（2022年）");
+        // A count carries its unit.
+        assert_eq!(d.unit_line, "单位：户");
+        // Across years the year stays; single months are labelled as such.
+        t.rows.push(crate::aggregate::AggRow {
+            year: 2023,
+            month: Some(2),
+            key: None,
+            metric: 0,
+            value: Some(MetricValue::Int(5)),
+        });
+        let d = default_chart(&t).unwrap();
+        assert_eq!(d.categories[3], "2023年1—2月");
+        t.ytd = Some(false);
+        let d = default_chart(&t).unwrap();
+        assert_eq!(d.categories[1], "2022年2月");
+    }
+
+    /// The boxes of every value label drawn (numbers and percentages) in an SVG.
+    fn value_boxes(svg: &str) -> Vec<(String, (i32, i32, i32, i32))> {
+        texts(svg)
+            .into_iter()
+            // Inside the plot (axis ticks are outside), above the category labels.
+            .filter(|(x, y, t)| {
+                (90..880).contains(x)
+                    && *y < 440
+                    && t.chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_digit() || c == '-')
+            })
+            .map(|(x, y, t)| {
+                let l = Label {
+                    text: t.clone(),
+                    x,
+                    bottoms: vec![],
+                };
+                (t, l.bounds(y))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn value_labels_never_overlap() {
+        // Grouped bars with close values and a growth line through them.
+        let c = ChartData {
+            kind: ChartKind::BarLine,
+            title: "t".into(),
+            unit_line: String::new(),
+            categories: (1..=12).map(|m| format!("{m}月")).collect(),
+            series: vec![
+                (
+                    "2021年".into(),
+                    (0..12).map(|i| Some(1000.0 + i as f64)).collect(),
+                ),
+                (
+                    "2022年".into(),
+                    (0..12).map(|i| Some(1001.5 + i as f64)).collect(),
+                ),
+            ],
+            line: Some((
+                "同比增长(%)".into(),
+                (0..12).map(|i| Some(90.0 + i as f64)).collect(),
+            )),
+        };
+        let svg = render_svg(&c).unwrap();
+        let boxes = value_boxes(&svg);
+        assert!(boxes.len() >= 12, "{boxes:?}");
+        for (i, (a, ba)) in boxes.iter().enumerate() {
+            for (b, bb) in &boxes[i + 1..] {
+                let overlap = ba.0 < bb.2 && bb.0 < ba.2 && ba.1 < bb.3 && bb.1 < ba.3;
+                assert!(!overlap, "{a} {ba:?} overlaps {b} {bb:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn placing_moves_a_label_up_then_drops_it() {
+        let a = Label::bar("1,000".into(), 100, 200);
+        let b = Label::bar("1,001".into(), 105, 200);
+        let c = Label::bar("1,002".into(), 110, 200);
+        let d = Label::bar("1,003".into(), 102, 200);
+        let h = VALUE_LABEL_HEIGHT;
+        assert_eq!(
+            place_labels(&[a, b, c, d]),
+            vec![Some(200), Some(200 - h), Some(200 - 2 * h), None]
+        );
+    }
 }
