@@ -427,7 +427,11 @@ fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
 
 /// Splits a long label into lines of at most `width` characters, at most three lines.
 fn wrap(label: &str, width: usize) -> Vec<String> {
-    // Period labels break after the year: `2022年` / `1-10月`.
+    // A month (`1—10月`) stays on one line.
+    if label.ends_with('月') && !label.contains('年') && label.chars().count() <= 6 {
+        return vec![label.to_string()];
+    }
+    // Period labels break after the year: `2022年` / `1—10月`.
     if let Some((year, rest)) = label.split_once('年') {
         if label.chars().count() > width
             && !rest.is_empty()
@@ -523,6 +527,7 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
     // Value labels are placed once every bar and point is known, so that none overlaps
     // another (see [`place_labels`]).
     let mut labels: Vec<Label> = Vec::new();
+    let mut markers: Vec<(i32, i32, i32, i32)> = Vec::new();
     for (i, cat) in c.categories.iter().enumerate() {
         let x0 = left as f64 + slot * i as f64 + group_pad;
         let (mut up, mut down) = (0.0f64, 0.0f64);
@@ -606,9 +611,10 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
             root.draw(&Circle::new(*p, 4, LINE_COLOR.filled()))
                 .map_err(e)?;
             labels.push(Label::point(format!("{}%", number_label(*v)), p.0, p.1));
+            markers.push((p.0 - 4, p.1 - 4, p.0 + 4, p.1 + 4));
         }
     }
-    for (label, bottom) in labels.iter().zip(place_labels(&labels)) {
+    for (label, bottom) in labels.iter().zip(place_labels(&labels, &markers)) {
         if let Some(bottom) = bottom {
             root.draw_text(&label.text, &value_style, (label.x, bottom))
                 .map_err(e)?;
@@ -697,10 +703,11 @@ fn text_width(s: &str) -> i32 {
         .sum()
 }
 
-/// Where each label goes: its first position that overlaps no label placed before it, or
-/// None (the label is dropped) when every position would.
-pub fn place_labels(labels: &[Label]) -> Vec<Option<i32>> {
-    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+/// Where each label goes: its first position that overlaps neither a label placed before it
+/// nor one of the `obstacles` (the growth line's points), or None (the label is dropped) when
+/// every position would.
+pub fn place_labels(labels: &[Label], obstacles: &[(i32, i32, i32, i32)]) -> Vec<Option<i32>> {
+    let mut placed: Vec<(i32, i32, i32, i32)> = obstacles.to_vec();
     let overlaps = |a: (i32, i32, i32, i32), b: &(i32, i32, i32, i32)| {
         a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
     };
@@ -1217,7 +1224,7 @@ mod tests {
         let d = Label::bar("1,003".into(), 102, 200);
         let h = VALUE_LABEL_HEIGHT;
         assert_eq!(
-            place_labels(&[a, b, c, d]),
+            place_labels(&[a, b, c, d], &[]),
             vec![Some(200), Some(200 - h), Some(200 - 2 * h), None]
         );
     }
