@@ -85,7 +85,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #cc
 table.data{border-collapse:collapse;font-size:.9em}table.data th,table.data td{border:1px solid #bbb;padding:3px 8px}
 table.data th{background:#f0f0f0}table.data td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:bold}img{max-width:100%;height:auto}.links a{margin-right:1em}
-table.data th.k,table.data td.k{white-space:nowrap;text-align:left}table.data .unit{text-align:right;font-size:.9em}
+table.data th.k,table.data td.k{white-space:nowrap;text-align:left}p.unit{font-size:.9em;margin:.3em 0}
 p.note{font-size:.85em;color:#444;margin:.3em 0}nav.toc ol{columns:2;padding-left:1.5em}
 @media print{body{max-width:none;padding:0}.scroll{overflow:visible}nav.toc{break-after:page}
 section.table{break-before:page;break-inside:avoid}h2{margin-top:0}.links{display:none}

@@ -28,7 +28,7 @@ pub struct TableMeta {
     pub title: String,
     /// Data source for the 注 line.
     pub source: Option<String>,
-    /// The period the data reaches, e.g. `2022年1-12月`.
+    /// The period the data reaches, e.g. `2022年1—12月`.
     pub period_label: String,
 }
 
@@ -409,7 +409,7 @@ mod tests {
         TableMeta {
             title: "某区重点统计数据".into(),
             source: Some("某区统计局".into()),
-            period_label: "2022年1-12月".into(),
+            period_label: "2022年1—12月".into(),
         }
     }
 
@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(s(4, 5), Data::Float(117300.0));
         assert_eq!(s(5, 0), Data::String("续建".into()));
         assert_eq!(s(5, 3), Data::Float(26.666666666666668));
-        assert_eq!(s(7, 0), Data::String("注：数据截至2022年1-12月。".into()));
+        assert_eq!(s(7, 0), Data::String("注：数据截至2022年1—12月。".into()));
         assert_eq!(s(8, 0), Data::String("资料来源：某区统计局".into()));
 
         // No dimensions: the measures down the rows, their units in a column.
@@ -489,7 +489,7 @@ mod tests {
         assert_eq!(s(5, 4), Data::Empty);
         assert_eq!(
             s(7, 0),
-            Data::String("注：1—N月数据为累计数；数据截至2022年1-12月。".into())
+            Data::String("注：1—N月数据为累计数；数据截至2022年1—12月。".into())
         );
     }
 
