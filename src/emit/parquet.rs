@@ -191,7 +191,15 @@ mod tests {
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         assert_eq!(
             names,
-            vec!["year", "month", "kind", "metric", "value", "value_text"]
+            vec![
+                "year",
+                "month",
+                "kind",
+                "metric",
+                "value",
+                "value_text",
+                "unit"
+            ]
         );
         assert_eq!(df.column("year").unwrap().dtype(), &DataType::Int32);
         assert_eq!(df.column("month").unwrap().dtype(), &DataType::Int32);
@@ -214,7 +222,9 @@ mod tests {
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         assert_eq!(
             names,
-            vec!["year", "month", "metric", "value", "value_text"]
+            vec!["year", "month", "metric", "value", "value_text", "unit"]
         );
+        let unit = df.column("unit").unwrap().str().unwrap().clone();
+        assert_eq!(unit.get(1), Some("万元"));
     }
 }
