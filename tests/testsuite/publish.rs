@@ -315,3 +315,61 @@ fn the_report_has_contents_and_prints_a_table_per_page() {
     assert!(html.contains("white-space:nowrap"), "{html}");
     assert!(html.contains("<td class=\"k\">续建</td>"), "{html}");
 }
+
+/// In a real browser, no label cell of index.html is narrower than its text: each stays on one
+/// line (the label column was once squeezed to one character per line).
+#[test]
+fn the_report_label_column_is_as_wide_as_its_text() {
+    let Some(browser) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        cannot_run("chromium is not installed (.ci/run installs it)");
+        return;
+    };
+    let p = Project::new();
+    p.file("p.toml", format!("{INVESTMENT_PIPELINE}\n{TOTALS}"));
+    // A long label and many columns: the squeeze needs a table wider than the page.
+    let mut rows = Vec::new();
+    for (name, nature) in [("甲项目", "新建（含改扩建、技术改造）"), ("乙项目", "续建")]
+    {
+        rows.push(vec![S(name), S(nature), N(123456789.0)]);
+    }
+    investment_book(&p, "data/2021年.xlsx", rows.clone());
+    investment_book(&p, "data/2022年.xlsx", rows);
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let index = p.path("out/t/2022-12/index.html");
+    let html = std::fs::read_to_string(&index).unwrap();
+    // The page measures itself and writes what it found into the DOM.
+    let probe = "<script>window.addEventListener('load',()=>{const bad=[];\
+        for(const c of document.querySelectorAll('td.k,th.k')){\
+        const lh=parseFloat(getComputedStyle(c).lineHeight)||20;\
+        const tall=c.tagName=='TD'&&c.clientHeight>lh*1.8;\
+        if(c.scrollWidth>c.clientWidth+1||tall)bad.push(c.textContent);}\
+        const d=document.createElement('div');d.id='probe';\
+        d.textContent='checked '+document.querySelectorAll('td.k').length+' squeezed ['+bad.join('|')+']';\
+        document.body.appendChild(d);});</script>";
+    let probed = p.path("out/t/2022-12/probe.html");
+    std::fs::write(&probed, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
+    let out = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--window-size=800,1000",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", p.path("profile").display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let at = dom
+        .find("id=\"probe\"")
+        .unwrap_or_else(|| panic!("no probe in {dom}"));
+    let found = &dom[at..dom[at..].find("</div>").map_or(dom.len(), |e| at + e)];
+    assert!(found.contains("squeezed []"), "{found}");
+    assert!(!found.contains("checked 0 "), "{found}");
+}
