@@ -162,7 +162,7 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
         if t.metrics
             .iter()
             .any(|m| m.kind == crate::aggregate::MetricKind::Money)
-            && grid.headers.get(1).is_none_or(|x| x != "单位")
+            && !(t.wide && t.dims.is_empty())
         {
             let _ = writeln!(
                 h,

@@ -185,7 +185,8 @@ struct Plan {
 impl Plan {
     fn of(table: &TableResult, grid: &Grid) -> Plan {
         let money = table.metrics.iter().any(|m| m.kind == MetricKind::Money);
-        let unit_column = grid.headers.get(1).is_some_and(|h| h == "单位") && grid.key_columns == 2;
+        // A table without dimensions has a 单位 column instead.
+        let unit_column = table.wide && table.dims.is_empty();
         let unit_line = money && !unit_column;
         let header = 1 + unit_line as u32;
         let data = header + 1 + !grid.bands.is_empty() as u32;
@@ -212,8 +213,7 @@ pub fn display_width(s: &str) -> usize {
 }
 
 /// The Excel number format of a metric: thousands separators, `decimals` places.
-pub fn number_format(kind: MetricKind, decimals: u8) -> String {
-    let _ = kind;
+pub fn number_format(_kind: MetricKind, decimals: u8) -> String {
     if decimals == 0 {
         "#,##0".to_string()
     } else {
