@@ -222,12 +222,12 @@ impl Period {
             .then_some(Period { year, month })
     }
 
-    /// `2022年1-12月` for year-to-date, as Chinese tables label it.
+    /// `2022年1—12月` for year-to-date, as Chinese tables label it.
     pub fn label(self) -> String {
         if self.month == 1 {
             format!("{}年1月", self.year)
         } else {
-            format!("{}年1-{}月", self.year, self.month)
+            format!("{}年1—{}月", self.year, self.month)
         }
     }
 }

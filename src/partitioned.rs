@@ -114,7 +114,13 @@ pub fn write(
             std::fs::create_dir_all(&dir).map_err(Error::output(&dir))?;
             let data = g.drop_many([YEAR, MONTH]);
             let tmp = dir.join(format!(".{file_name}.tmp"));
-            crate::output::write_frame_parquet(&data, &tmp, &crate::emit::Sink::default())?;
+            let money: Vec<&str> = ds
+                .fields
+                .iter()
+                .filter(|f| f.kind == crate::model::FieldKind::Money)
+                .map(|f| f.name.as_str())
+                .collect();
+            crate::output::write_frame_parquet(&data, &money, &tmp, &crate::emit::Sink::default())?;
             let path = dir.join(&file_name);
             std::fs::rename(&tmp, &path).map_err(Error::output(&path))?;
             written.push(path);

@@ -249,11 +249,17 @@ impl Batch {
     /// The clean-data file of a dataset: joined from the files' images when the batch read
     /// workbooks, encoded from its frame when it came from a clean-data folder.
     fn data_file(&self, pipeline: &Pipeline, dataset: usize) -> PolarsResult<Vec<u8>> {
+        let money: Vec<&str> = pipeline.datasets[dataset]
+            .fields
+            .iter()
+            .filter(|f| f.kind == crate::model::FieldKind::Money)
+            .map(|f| f.name.as_str())
+            .collect();
         if self.columns.is_empty() {
             let frame = self.frames.get(dataset).ok_or_else(|| {
                 polars::prelude::polars_err!(ComputeError: "internal error: no clean data for dataset {dataset}")
             })?;
-            return crate::output::frame_parquet(frame);
+            return crate::output::frame_parquet(frame, &money);
         }
         // Images not made for the parse cache (a run without it) are encoded here.
         let fresh: Vec<Option<Vec<u8>>> = self
@@ -278,7 +284,12 @@ impl Batch {
             .filter_map(|((c, f), fresh)| c.part(dataset, &f.display, fresh))
             .collect();
         let empty = aggregate::clean_frames(pipeline, &[])?;
-        emit::clean::join(&parts, &empty[dataset])
+        let joined = emit::clean::join(&parts, &empty[dataset])?;
+        emit::parquet::portable(
+            joined,
+            empty[dataset].schema(),
+            &crate::output::money_notes(&money),
+        )
     }
 
     /// The workbooks read afresh whose images are still to be encoded: their frames and
@@ -317,6 +328,50 @@ impl Batch {
             .flat_map(|s| &s.rejected)
             .collect()
     }
+}
+
+/// A period asked for on the command line must have rows: tables of a month without data
+/// would be empty or repeat an earlier month. The error names the nearest months with data.
+fn period_has_data(pipeline: &Pipeline, batch: &Batch, asked: Period) -> Result<(), Error> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let mut periods = std::collections::BTreeSet::new();
+    aggregate::frame::data_periods(&batch.frames, &mut periods);
+    let columns = [
+        aggregate::frame::YEAR.to_string(),
+        aggregate::frame::MONTH.to_string(),
+    ];
+    for c in &batch.columns {
+        match c {
+            FileColumns::Built { frames, .. } => {
+                aggregate::frame::data_periods(frames, &mut periods)
+            }
+            FileColumns::Cached(cached) => {
+                for image in (0..pipeline.datasets.len()).filter_map(|d| cached.image(d)) {
+                    let frame = ParquetReader::new(std::io::Cursor::new(image))
+                        .with_columns(Some(columns.to_vec()))
+                        .finish()
+                        .map_err(|e| Error::Aggregate(Box::new(e)))?;
+                    aggregate::frame::data_periods(std::slice::from_ref(&frame), &mut periods);
+                }
+            }
+        }
+    }
+    if periods.is_empty() || periods.contains(&asked) {
+        return Ok(());
+    }
+    let before = periods.range(..asked).next_back();
+    let after = periods.range(asked..).next();
+    let nearest: Vec<String> = before
+        .into_iter()
+        .chain(after)
+        .map(|p| format!("{p}"))
+        .collect();
+    Err(Error::Data(format!(
+        "--period {asked}: no workbook has rows for {}年{}月; the nearest months with data are {}",
+        asked.year,
+        asked.month,
+        nearest.join(" and ")
+    )))
 }
 
 /// Resolves inputs and reads every workbook. `period` overrides the latest month found.
@@ -802,6 +857,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
             }
         }
     };
+    if let Some(asked) = opts.period {
+        if let Err(e) = period_has_data(pipeline, &batch, asked) {
+            keep_readings(&batch);
+            return Err(e);
+        }
+    }
     let Some(period) = batch.period else {
         keep_readings(&batch);
         return Err(Error::Data(
@@ -1102,7 +1163,12 @@ fn write_outputs(
         aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
     {
         let path = in_dir(&data_dir, "series.parquet")?;
-        written.push(crate::output::write_frame_parquet(&frame, &path, sink)?);
+        written.push(crate::output::write_frame_parquet(
+            &frame,
+            &[],
+            &path,
+            sink,
+        )?);
         let path = in_dir(&data_dir, "series.csv")?;
         written.push(emit::write_frame_csv(&frame, &path, csv, sink).map_err(emit_err)?);
     }

@@ -398,10 +398,29 @@ fn metric_kind(ds: &Dataset, m: &Measure) -> MetricKind {
 
 fn default_decimals(kind: MetricKind) -> u8 {
     match kind {
-        MetricKind::Money => 4,
+        MetricKind::Money => 2,
         MetricKind::Count => 0,
         _ => 2,
     }
+}
+
+/// The unit a count's name implies: 户数 counts 户, 笔数 笔, 项目个数 and 企业数 个.
+pub fn count_unit(name: &str) -> &'static str {
+    const ENDINGS: [(&str, &str); 9] = [
+        ("户数", "户"),
+        ("笔数", "笔"),
+        ("件数", "件"),
+        ("场次", "场"),
+        ("人数", "人"),
+        ("次数", "次"),
+        ("批次", "批"),
+        ("个数", "个"),
+        ("数", "个"),
+    ];
+    ENDINGS
+        .iter()
+        .find(|(end, _)| name.ends_with(end))
+        .map_or("", |(_, unit)| unit)
 }
 
 fn additive(m: &Measure) -> bool {
@@ -972,29 +991,24 @@ fn table(
             name: m.name.clone(),
             kind: k,
             decimals: m.decimals.unwrap_or(default_decimals(k)),
+            unit: match k {
+                MetricKind::Count => count_unit(&m.name).to_string(),
+                _ => String::new(),
+            },
         })
         .collect();
     #[derive(Clone, Copy)]
     enum D {
         Growth(usize),
-        Points(usize),
         Share(usize),
         Contribution(usize),
         Pull(usize),
     }
     let mut derived = Vec::new();
     for (i, m) in measures.iter().enumerate() {
-        let pct = matches!(kinds[i], MetricKind::Percent);
-        if spec.growth {
-            if pct {
-                derived.push((
-                    format!("{}同比增减", m.name),
-                    MetricKind::Points,
-                    D::Points(i),
-                ));
-            } else {
-                derived.push((format!("{}同比", m.name), MetricKind::Percent, D::Growth(i)));
-            }
+        // Resolution gives 同比 only to sums and counts.
+        if spec.growth.get(i).copied().unwrap_or(false) {
+            derived.push((format!("{}同比", m.name), MetricKind::Percent, D::Growth(i)));
         }
         if spec.share && additive(m) {
             derived.push((format!("{}构成", m.name), MetricKind::Percent, D::Share(i)));
@@ -1012,7 +1026,8 @@ fn table(
         metrics.push(MetricDef {
             name: name.clone(),
             kind: *kind,
-            decimals: 2,
+            decimals: 1,
+            unit: String::new(),
         });
     }
 
@@ -1056,10 +1071,6 @@ fn table(
                 let value = match *d {
                     D::Growth(i) => match (cur(i), old(i)) {
                         (Some(c), Some(p)) if p != 0.0 => Some((c - p) / p.abs() * 100.0),
-                        _ => None,
-                    },
-                    D::Points(i) => match (cur(i), old(i)) {
-                        (Some(c), Some(p)) => Some(c - p),
                         _ => None,
                     },
                     D::Share(i) => match (cur(i), total.and_then(|t| as_f64(t[i]))) {
@@ -1116,6 +1127,11 @@ fn table(
         rows,
         wide: spec.layout == crate::config::Layout::Wide,
         warnings,
+        ytd: match spec.period {
+            PeriodMode::Annual => None,
+            PeriodMode::Ytd => Some(true),
+            PeriodMode::Monthly => Some(false),
+        },
     })
 }
 

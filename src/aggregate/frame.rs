@@ -200,6 +200,29 @@ pub fn series_frame(files: &[FileReport]) -> PolarsResult<Option<DataFrame>> {
     DataFrame::new(height, cols).map(Some)
 }
 
+/// Every period the frames have rows for (an annual row counts as its December).
+pub fn data_periods(
+    frames: &[DataFrame],
+    into: &mut std::collections::BTreeSet<crate::model::Period>,
+) {
+    for f in frames {
+        let (Ok(y), Ok(m)) = (f.column(YEAR), f.column(MONTH)) else {
+            continue;
+        };
+        let (Ok(y), Ok(m)) = (y.i32(), m.i32()) else {
+            continue;
+        };
+        for (y, m) in y.iter().zip(m.iter()) {
+            if let Some(year) = y {
+                into.insert(crate::model::Period {
+                    year,
+                    month: m.map_or(12, |m| m as u32),
+                });
+            }
+        }
+    }
+}
+
 /// The latest month with data, as a run reports it by default: the latest year, and in it
 /// the latest month of the rows that have one (December when none has, for annual data).
 pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {

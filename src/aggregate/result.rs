@@ -22,8 +22,11 @@ pub struct MetricDef {
     /// The measure's name from the pipeline, or a derived name such as `金额同比`.
     pub name: String,
     pub kind: MetricKind,
-    /// Decimals shown in XLSX.
+    /// Decimals shown in XLSX and index.html.
     pub decimals: u8,
+    /// A count's unit (个, 户, 笔 …) for the 单位 column and charts; empty when unknown.
+    #[serde(default)]
+    pub unit: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -65,4 +68,8 @@ pub struct TableResult {
     /// Doubts about the table's figures (a 1—N月 group that falls), one line each.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Whether month rows are 1—N月 cumulative (true) or single months (false); None for
+    /// annual tables or when not known.
+    #[serde(default)]
+    pub ytd: Option<bool>,
 }

@@ -131,6 +131,7 @@ pub fn series_table(
 
     let units: BTreeSet<Option<&str>> = cells.iter().map(|c| c.point.unit.as_deref()).collect();
     let percent = units.len() == 1 && units.contains(&Some("%"));
+    let cumulative = cells.iter().all(|c| c.point.key.cumulative);
     let one_unit = (units.len() == 1)
         .then(|| units.iter().next().copied().flatten())
         .flatten();
@@ -232,6 +233,7 @@ pub fn series_table(
         name: metric_name,
         kind,
         decimals,
+        unit: String::new(),
     }];
     let growth_metric = spec.growth.then(|| {
         metrics.push(match percent {
@@ -239,11 +241,13 @@ pub fn series_table(
                 name: format!("{base}同比增减"),
                 kind: MetricKind::Points,
                 decimals: decimals.max(1),
+                unit: String::new(),
             },
             false => MetricDef {
                 name: format!("{base}同比"),
                 kind: MetricKind::Percent,
                 decimals: 1,
+                unit: String::new(),
             },
         });
         metrics.len() - 1
@@ -253,6 +257,7 @@ pub fn series_table(
             name: format!("{base}构成"),
             kind: MetricKind::Percent,
             decimals: 1,
+            unit: String::new(),
         });
         metrics.len() - 1
     });
@@ -316,6 +321,7 @@ pub fn series_table(
             None => freq == SeriesFrequency::Year,
         },
         warnings: Vec::new(),
+        ytd: (freq == SeriesFrequency::Month).then_some(!spec.single_months && cumulative),
     })
 }
 

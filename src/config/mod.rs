@@ -265,7 +265,8 @@ pub struct TableSpec {
     pub filters: Vec<Filter>,
     pub period: PeriodMode,
     pub layout: Layout,
-    pub growth: bool,
+    /// Parallel to `measures`: whether the measure gets 同比.
+    pub growth: Vec<bool>,
     pub share: bool,
     pub contribution: bool,
     pub top: Option<usize>,

@@ -153,9 +153,9 @@ pub struct RawTable {
     /// "wide" (years as columns, default) or "long".
     #[serde(default)]
     pub layout: Option<String>,
-    /// Add 同比 growth (percent, or percentage points for percent measures).
+    /// Add 同比 growth in percent: `true` for every sum and count, or a list of measure names.
     #[serde(default)]
-    pub growth: bool,
+    pub growth: RawGrowth,
     /// Add 构成 share of total for each additive measure.
     #[serde(default)]
     pub share: bool,
@@ -221,4 +221,28 @@ pub struct RawFilter {
     pub op: String,
     /// A number (money in the dataset's 万元), a string, or a list for in/not_in.
     pub value: toml::Value,
+}
+
+/// `growth = true`, `growth = false` or `growth = ["金额", …]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawGrowth {
+    All(bool),
+    Some(Vec<String>),
+}
+
+impl Default for RawGrowth {
+    fn default() -> Self {
+        RawGrowth::All(false)
+    }
+}
+
+impl RawGrowth {
+    /// Whether any measure gets a growth.
+    pub fn any(&self) -> bool {
+        match self {
+            RawGrowth::All(b) => *b,
+            RawGrowth::Some(names) => !names.is_empty(),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::names::{self, SERIES_FILE};
 use super::parse::{path_string, Spans};
-use super::raw::{RawDataset, RawFilter, RawMeasure, RawPipeline, RawTable};
+use super::raw::{RawDataset, RawFilter, RawGrowth, RawMeasure, RawPipeline, RawTable};
 use super::suggest::did_you_mean;
 use super::*;
 use crate::ingest::normalize::normalize_key;
@@ -317,6 +317,10 @@ fn resolve_chart(
         }
     };
     let Some(ti) = tables.iter().position(|t| t.name == ch.table) else {
+        // A table that failed to resolve has had its own error.
+        if raw_tables.iter().any(|t| t.name == ch.table) {
+            return None;
+        }
         let names: Vec<&str> = raw_tables.iter().map(|t| t.name.as_str()).collect();
         c.unknown(&at.k("table"), "table", &ch.table, names.iter().copied());
         return None;
@@ -611,6 +615,14 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         c.err(&at.k("share"), "needs a `by` dimension to share out", None);
         ok = false;
     }
+    if let RawGrowth::Some(_) = t.growth {
+        c.err(
+            &at.k("growth"),
+            "a series table has one value column: use `growth = true`",
+            None,
+        );
+        ok = false;
+    }
     ok.then(|| SeriesTableSpec {
         name: t.name.clone(),
         title: t.title.clone().unwrap_or_else(|| t.name.clone()),
@@ -623,7 +635,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         by,
         measure: t.measure.clone(),
         decimals: t.decimals,
-        growth: t.growth,
+        growth: matches!(t.growth, RawGrowth::All(true)),
         share: t.share,
         single_months: t.single_months,
         layout,
@@ -728,7 +740,8 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
             MoneyUnit::Wanyuan
         }),
     };
-    if t.contribution && !t.growth {
+    let growth = resolve_growth(c, &at.k("growth"), &t.growth, &t.measures, &measures, ok);
+    if t.contribution && !t.growth.any() {
         c.err(
             &at.k("contribution"),
             "needs `growth = true` (贡献率 and 拉动 are computed from the growth)",
@@ -753,12 +766,47 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         filters,
         period,
         layout,
-        growth: t.growth,
+        growth,
         share: t.share,
         contribution: t.contribution,
         top: t.top,
         unit,
     })
+}
+
+/// Which measures get 同比: `true` means every sum and count; a list names them. A rate's 同比
+/// (a percent of a percent) and the 同比 of a measure that is itself a growth are refused.
+fn resolve_growth(
+    c: &mut Check,
+    at: &At,
+    raw: &RawGrowth,
+    raws: &[RawMeasure],
+    measures: &[Measure],
+    resolved: bool,
+) -> Vec<bool> {
+    let additive = |m: &Measure| matches!(m.op, Op::Sum | Op::Count | Op::CountDistinct);
+    match raw {
+        RawGrowth::All(all) => measures.iter().map(|m| *all && additive(m)).collect(),
+        RawGrowth::Some(names) => {
+            for (i, n) in names.iter().enumerate() {
+                match measures.iter().find(|m| &m.name == n) {
+                    Some(m) if !additive(m) => c.err(
+                        &at.i(i),
+                        format!("measure `{n}` is not a sum or a count: only those get 同比"),
+                        None,
+                    ),
+                    Some(_) => {}
+                    // A measure that failed to resolve has had its own error.
+                    None if !resolved && raws.iter().any(|r| &r.name == n) => {}
+                    None => c.unknown(&at.i(i), "measure", n, raws.iter().map(|r| r.name.as_str())),
+                }
+            }
+            measures
+                .iter()
+                .map(|m| additive(m) && names.contains(&m.name))
+                .collect()
+        }
+    }
 }
 
 fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Option<Measure> {
@@ -804,6 +852,20 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
             );
             return None;
         }
+    }
+    if let Some(fi) =
+        field.filter(|&f| matches!(op, Op::Rate) && ds.fields[f].kind == FieldKind::Money)
+    {
+        c.err(
+            &at.k("field"),
+            format!(
+                "op `rate` counts rows whose field is one of `values`; `{}` is money, whose \
+                 amounts are not such values",
+                ds.fields[fi].name
+            ),
+            None,
+        );
+        return None;
     }
     if matches!(op, Op::Rate) && m.values.is_empty() {
         c.err(

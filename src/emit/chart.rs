@@ -94,7 +94,8 @@ pub struct ChartSpec {
 impl ChartSpec {
     /// The chart a table gets when the pipeline declares none.
     pub fn default_for(table: &TableResult) -> ChartSpec {
-        let growth = table.metrics.first().is_some_and(|m| {
+        let metric = headline(table);
+        let growth = table.metrics.get(metric).is_some_and(|m| {
             table
                 .metrics
                 .iter()
@@ -109,11 +110,31 @@ impl ChartSpec {
             name: table.name.clone(),
             kind,
             x,
-            metric: 0,
+            metric,
             title: None,
             periods: 2,
         }
     }
+}
+
+/// The measure a table's default chart draws: the first money amount; else the first rate;
+/// else the first count that is not a count of batches (申报批次 1/2/3 says little); else the
+/// first measure. Derived metrics (同比, 构成 …) are never the headline.
+pub fn headline(table: &TableResult) -> usize {
+    let parents = super::layout::derived_from(&table.metrics);
+    let base: Vec<(usize, &crate::aggregate::MetricDef)> = table
+        .metrics
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| parents[*i].is_none())
+        .collect();
+    let first = |f: &dyn Fn(&crate::aggregate::MetricDef) -> bool| {
+        base.iter().find(|(_, m)| f(m)).map(|(i, _)| *i)
+    };
+    first(&|m| m.kind == MetricKind::Money)
+        .or_else(|| first(&|m| m.kind == MetricKind::Percent))
+        .or_else(|| first(&|m| m.kind == MetricKind::Count && !m.name.ends_with("批次")))
+        .unwrap_or(0)
 }
 
 /// What one chart shows: values per category, one list per series, and an optional line on
@@ -144,12 +165,18 @@ fn value_f64(kind: MetricKind, v: Option<MetricValue>, unit_fen: i64) -> Option<
     }
 }
 
-fn period_label(year: i32, month: Option<u32>, months_are_ytd: bool) -> String {
+/// A category's label: `2022年`, `2022年1—2月` (1—N月 values) or `2022年2月`; without the
+/// year (`1—2月`) when every category is in the same year.
+fn period_label(year: i32, month: Option<u32>, months_are_ytd: bool, with_year: bool) -> String {
+    let year = match with_year || month.is_none() {
+        true => format!("{year}年"),
+        false => String::new(),
+    };
     match month {
-        None => format!("{year}年"),
-        Some(1) => format!("{year}年1月"),
-        Some(m) if months_are_ytd => format!("{year}年1-{m}月"),
-        Some(m) => format!("{year}年{m}月"),
+        None => year,
+        Some(1) => format!("{year}1月"),
+        Some(m) if months_are_ytd => format!("{year}1—{m}月"),
+        Some(m) => format!("{year}{m}月"),
     }
 }
 
@@ -161,6 +188,7 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
     let unit_line = match (spec.kind, def.kind) {
         (ChartKind::Share, _) | (_, MetricKind::Percent) => "单位：%".to_string(),
         (_, MetricKind::Money) => format!("单位：{}", table.unit),
+        _ if !def.unit.is_empty() => format!("单位：{}", def.unit),
         _ => String::new(),
     };
     let mut periods: Vec<(i32, Option<u32>)> =
@@ -172,7 +200,9 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
         .map(|p| p.0)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let ytd = periods.iter().filter(|p| p.1.is_some()).count() <= years;
+    let ytd = table
+        .ytd
+        .unwrap_or(periods.iter().filter(|p| p.1.is_some()).count() <= years);
     let value = |y: i32, m: Option<u32>, key: Option<&str>, mi: usize| {
         table
             .rows
@@ -232,9 +262,10 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
         XAxis::Period => {
             let skip = periods.len().saturating_sub(MAX_CATEGORIES);
             let shown = &periods[skip..];
+            let one_year = shown.iter().all(|p| p.0 == shown[0].0 && p.1.is_some());
             let categories = shown
                 .iter()
-                .map(|&(y, m)| period_label(y, m, ytd))
+                .map(|&(y, m)| period_label(y, m, ytd, !one_year))
                 .collect();
             let series = if keys.is_empty() || spec.kind == ChartKind::BarLine {
                 vec![(
@@ -261,6 +292,11 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
                 )),
                 _ => None,
             };
+            // Months of one year are labelled without it: the title says it.
+            let title = match (one_year, shown.first()) {
+                (true, Some(&(y, _))) if spec.title.is_none() => format!("{title}（{y}年）"),
+                _ => title,
+            };
             ChartData {
                 kind: spec.kind,
                 title,
@@ -283,7 +319,7 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
                 .iter()
                 .map(|&(y, m)| {
                     (
-                        format!("{}{}", period_label(y, m, ytd), def.name),
+                        format!("{}{}", period_label(y, m, ytd, true), def.name),
                         keys.iter().map(|k| group(y, m, k)).collect(),
                     )
                 })
@@ -391,7 +427,11 @@ fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
 
 /// Splits a long label into lines of at most `width` characters, at most three lines.
 fn wrap(label: &str, width: usize) -> Vec<String> {
-    // Period labels break after the year: `2022年` / `1-10月`.
+    // A month (`1—10月`) stays on one line.
+    if label.ends_with('月') && !label.contains('年') && label.chars().count() <= 6 {
+        return vec![label.to_string()];
+    }
+    // Period labels break after the year: `2022年` / `1—10月`.
     if let Some((year, rest)) = label.split_once('年') {
         if label.chars().count() > width
             && !rest.is_empty()
@@ -484,15 +524,10 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
     let label_width = ((slot / 14.0).floor() as usize).clamp(2, 12);
     let center = |i: usize| (left as f64 + slot * (i as f64 + 0.5)).round() as i32;
     let value_style = font(12.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-    // Per category, the top of its highest value label, so that a growth label above the
-    // bars can keep clear of it.
-    let mut label_top: Vec<Option<i32>> = vec![None; n];
-    let mut note_label = |i: usize, bottom: i32| {
-        if let Some(t) = label_top.get_mut(i) {
-            let top = bottom - VALUE_LABEL_HEIGHT;
-            *t = Some(t.map_or(top, |t: i32| t.min(top)));
-        }
-    };
+    // Value labels are placed once every bar and point is known, so that none overlaps
+    // another (see [`place_labels`]).
+    let mut labels: Vec<Label> = Vec::new();
+    let mut markers: Vec<(i32, i32, i32, i32)> = Vec::new();
     for (i, cat) in c.categories.iter().enumerate() {
         let x0 = left as f64 + slot * i as f64 + group_pad;
         let (mut up, mut down) = (0.0f64, 0.0f64);
@@ -523,23 +558,15 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
             root.draw(&Rectangle::new(rect, color.filled()))
                 .map_err(e)?;
             if label_bars && !stacked {
-                root.draw_text(
-                    &number_label(v),
-                    &value_style,
-                    ((bx + bar_w / 2.0).round() as i32, y1.min(y2) - 3),
-                )
-                .map_err(e)?;
-                note_label(i, y1.min(y2) - 3);
+                labels.push(Label::bar(
+                    number_label(v),
+                    (bx + bar_w / 2.0).round() as i32,
+                    y1.min(y2) - 3,
+                ));
             }
         }
         if label_bars && stacked && c.kind == ChartKind::Stacked {
-            root.draw_text(
-                &number_label(up + down),
-                &value_style,
-                (center(i), y_of(up) - 3),
-            )
-            .map_err(e)?;
-            note_label(i, y_of(up) - 3);
+            labels.push(Label::bar(number_label(up + down), center(i), y_of(up) - 3));
         }
         for (li, line) in wrap(cat, label_width).iter().enumerate() {
             let style = small.pos(Pos::new(HPos::Center, VPos::Top));
@@ -580,19 +607,16 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
             .collect();
         root.draw(&PathElement::new(pts.clone(), LINE_COLOR.stroke_width(2)))
             .map_err(e)?;
-        let cats = vals.iter().enumerate().filter_map(|(i, v)| v.map(|_| i));
-        for ((p, v), i) in pts.iter().zip(vals.iter().flatten()).zip(cats) {
+        for (p, v) in pts.iter().zip(vals.iter().flatten()) {
             root.draw(&Circle::new(*p, 4, LINE_COLOR.filled()))
                 .map_err(e)?;
-            // Above its point; moved up above the category's value label where they would
-            // overlap.
-            let mut y = p.1 - 6;
-            if let Some(top) = label_top.get(i).copied().flatten() {
-                if y > top && y - VALUE_LABEL_HEIGHT < top + VALUE_LABEL_HEIGHT {
-                    y = top - 2;
-                }
-            }
-            root.draw_text(&format!("{}%", number_label(*v)), &value_style, (p.0, y))
+            labels.push(Label::point(format!("{}%", number_label(*v)), p.0, p.1));
+            markers.push((p.0 - 4, p.1 - 4, p.0 + 4, p.1 + 4));
+        }
+    }
+    for (label, bottom) in labels.iter().zip(place_labels(&labels, &markers)) {
+        if let Some(bottom) = bottom {
+            root.draw_text(&label.text, &value_style, (label.x, bottom))
                 .map_err(e)?;
         }
     }
@@ -625,6 +649,80 @@ fn draw(root: &Area, c: &ChartData) -> Result<(), String> {
     }
     root.present().map_err(e)?;
     Ok(())
+}
+
+/// A value label to place: centred on `x`, its bottom at one of `bottoms` (tried in order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub text: String,
+    pub x: i32,
+    pub bottoms: Vec<i32>,
+}
+
+impl Label {
+    /// A bar's value: above the bar, else one and two label heights higher.
+    pub fn bar(text: String, x: i32, bottom: i32) -> Label {
+        let h = VALUE_LABEL_HEIGHT;
+        Label {
+            text,
+            x,
+            bottoms: vec![bottom, bottom - h, bottom - 2 * h],
+        }
+    }
+
+    /// A line point's value: above the point, below it, or higher up.
+    pub fn point(text: String, x: i32, y: i32) -> Label {
+        let h = VALUE_LABEL_HEIGHT;
+        Label {
+            text,
+            x,
+            bottoms: vec![y - 6, y + 6 + h, y - 6 - h, y + 6 + 2 * h, y - 6 - 2 * h],
+        }
+    }
+
+    /// The label's box (left, top, right, bottom) with its bottom at `bottom`.
+    pub fn bounds(&self, bottom: i32) -> (i32, i32, i32, i32) {
+        let w = text_width(&self.text);
+        (
+            self.x - w / 2 - 1,
+            bottom - VALUE_LABEL_HEIGHT,
+            self.x + w / 2 + 1,
+            bottom,
+        )
+    }
+}
+
+/// The width of 12-pixel text: digits and Latin letters about 7 pixels, CJK 12.
+fn text_width(s: &str) -> i32 {
+    s.chars()
+        .map(|c| match c {
+            ',' | '.' => 4,
+            c if c.is_ascii() => 7,
+            _ => 12,
+        })
+        .sum()
+}
+
+/// Where each label goes: its first position that overlaps neither a label placed before it
+/// nor one of the `obstacles` (the growth line's points), or None (the label is dropped) when
+/// every position would.
+pub fn place_labels(labels: &[Label], obstacles: &[(i32, i32, i32, i32)]) -> Vec<Option<i32>> {
+    let mut placed: Vec<(i32, i32, i32, i32)> = obstacles.to_vec();
+    let overlaps = |a: (i32, i32, i32, i32), b: &(i32, i32, i32, i32)| {
+        a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+    };
+    labels
+        .iter()
+        .map(|l| {
+            let at = l
+                .bottoms
+                .iter()
+                .copied()
+                .find(|&b| !placed.iter().any(|p| overlaps(l.bounds(b), p)))?;
+            placed.push(l.bounds(at));
+            Some(at)
+        })
+        .collect()
 }
 
 /// The chart as SVG text; the same data gives the same bytes.
@@ -964,15 +1062,178 @@ mod tests {
                 name: "户数".into(),
                 kind: MetricKind::Count,
                 decimals: 0,
+                unit: "户".into(),
             }],
             rows,
             wide: true,
             warnings: Vec::new(),
+            ytd: None,
         };
         let d = default_chart(&table).unwrap();
         assert_eq!(d.categories.len(), MAX_CATEGORIES);
         assert_eq!(d.categories.last().map(String::as_str), Some("其他"));
         // The four smallest (4 + 3 + 2 + 1) are summed.
         assert_eq!(d.series[0].1.last().copied().flatten(), Some(10.0));
+    }
+
+    use crate::aggregate::MetricDef;
+
+    fn metric(name: &str, kind: MetricKind) -> MetricDef {
+        MetricDef {
+            name: name.into(),
+            kind,
+            decimals: 2,
+            unit: String::new(),
+        }
+    }
+
+    fn table_of(metrics: Vec<MetricDef>) -> TableResult {
+        TableResult {
+            name: "t".into(),
+            title: "表".into(),
+            unit: crate::model::MoneyUnit::Wanyuan,
+            dims: vec![],
+            dim_titles: vec![],
+            metrics,
+            rows: vec![],
+            wide: true,
+            warnings: Vec::new(),
+            ytd: None,
+        }
+    }
+
+    #[test]
+    fn the_default_chart_draws_the_headline_measure() {
+        use MetricKind::*;
+        // 专项债券: batches and counts first, then the amounts.
+        let t = table_of(vec![
+            metric("申报批次", Count),
+            metric("申报项目数", Count),
+            metric("申请金额", Money),
+            metric("到位金额", Money),
+            metric("申报批次同比", Percent),
+        ]);
+        assert_eq!(headline(&t), 2);
+        assert_eq!(ChartSpec::default_for(&t).metric, 2);
+        // 信用修复: counts, then the rate.
+        let t = table_of(vec![
+            metric("应修复企业数", Count),
+            metric("已修复企业数", Count),
+            metric("修复率", Percent),
+        ]);
+        assert_eq!(headline(&t), 2);
+        // Counts only: never the batch count.
+        let t = table_of(vec![metric("申报批次", Count), metric("事项数", Count)]);
+        assert_eq!(headline(&t), 1);
+        // A growth is never the headline.
+        let t = table_of(vec![metric("件数", Count), metric("件数同比", Percent)]);
+        assert_eq!(headline(&t), 0);
+    }
+
+    #[test]
+    fn year_to_date_months_are_labelled_1_to_n() {
+        let mut t = table_of(vec![MetricDef {
+            unit: "户".into(),
+            ..metric("户数", MetricKind::Count)
+        }]);
+        t.ytd = Some(true);
+        t.wide = false;
+        for m in 1..=3 {
+            t.rows.push(crate::aggregate::AggRow {
+                year: 2022,
+                month: Some(m),
+                key: None,
+                metric: 0,
+                value: Some(MetricValue::Int(m as i64 * 10)),
+            });
+        }
+        let d = default_chart(&t).unwrap();
+        assert_eq!(d.categories, vec!["1月", "1—2月", "1—3月"]);
+        assert_eq!(d.title, "表（2022年）");
+        // A count carries its unit.
+        assert_eq!(d.unit_line, "单位：户");
+        // Across years the year stays; single months are labelled as such.
+        t.rows.push(crate::aggregate::AggRow {
+            year: 2023,
+            month: Some(2),
+            key: None,
+            metric: 0,
+            value: Some(MetricValue::Int(5)),
+        });
+        let d = default_chart(&t).unwrap();
+        assert_eq!(d.categories[3], "2023年1—2月");
+        t.ytd = Some(false);
+        let d = default_chart(&t).unwrap();
+        assert_eq!(d.categories[1], "2022年2月");
+    }
+
+    /// The boxes of every value label drawn (numbers and percentages) in an SVG.
+    fn value_boxes(svg: &str) -> Vec<(String, (i32, i32, i32, i32))> {
+        texts(svg)
+            .into_iter()
+            // Inside the plot (axis ticks are outside), above the category labels.
+            .filter(|(x, y, t)| {
+                (90..880).contains(x)
+                    && *y < 440
+                    && t.chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_digit() || c == '-')
+            })
+            .map(|(x, y, t)| {
+                let l = Label {
+                    text: t.clone(),
+                    x,
+                    bottoms: vec![],
+                };
+                (t, l.bounds(y))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn value_labels_never_overlap() {
+        // Grouped bars with close values and a growth line through them.
+        let c = ChartData {
+            kind: ChartKind::BarLine,
+            title: "t".into(),
+            unit_line: String::new(),
+            categories: (1..=12).map(|m| format!("{m}月")).collect(),
+            series: vec![
+                (
+                    "2021年".into(),
+                    (0..12).map(|i| Some(1000.0 + i as f64)).collect(),
+                ),
+                (
+                    "2022年".into(),
+                    (0..12).map(|i| Some(1001.5 + i as f64)).collect(),
+                ),
+            ],
+            line: Some((
+                "同比增长(%)".into(),
+                (0..12).map(|i| Some(90.0 + i as f64)).collect(),
+            )),
+        };
+        let svg = render_svg(&c).unwrap();
+        let boxes = value_boxes(&svg);
+        assert!(boxes.len() >= 12, "{boxes:?}");
+        for (i, (a, ba)) in boxes.iter().enumerate() {
+            for (b, bb) in &boxes[i + 1..] {
+                let overlap = ba.0 < bb.2 && bb.0 < ba.2 && ba.1 < bb.3 && bb.1 < ba.3;
+                assert!(!overlap, "{a} {ba:?} overlaps {b} {bb:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn placing_moves_a_label_up_then_drops_it() {
+        let a = Label::bar("1,000".into(), 100, 200);
+        let b = Label::bar("1,001".into(), 105, 200);
+        let c = Label::bar("1,002".into(), 110, 200);
+        let d = Label::bar("1,003".into(), 102, 200);
+        let h = VALUE_LABEL_HEIGHT;
+        assert_eq!(
+            place_labels(&[a, b, c, d], &[]),
+            vec![Some(200), Some(200 - h), Some(200 - 2 * h), None]
+        );
     }
 }

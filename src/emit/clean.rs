@@ -168,18 +168,24 @@ fn join_images(images: &[&[u8]]) -> PolarsResult<Vec<u8>> {
             ..g.group
         })
         .collect();
-    let at = out.len();
-    meta.write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut out))
-        .map_err(thrift_err)?;
-    let len = u32::try_from(out.len() - at)
-        .map_err(|_| polars_err!(ComputeError: "clean data: a footer over 4 GiB"))?;
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(MAGIC);
+    write_footer(&mut out, &meta)?;
     Ok(out)
 }
 
+/// Appends a footer, its length and the closing magic to a file's pages.
+pub(crate) fn write_footer(out: &mut Vec<u8>, meta: &FileMetaData) -> PolarsResult<()> {
+    let at = out.len();
+    meta.write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut *out))
+        .map_err(thrift_err)?;
+    let len = u32::try_from(out.len() - at)
+        .map_err(|_| polars_err!(ComputeError: "Parquet: a footer over 4 GiB"))?;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(MAGIC);
+    Ok(())
+}
+
 /// An image's footer, and where it starts.
-fn footer(image: &[u8]) -> PolarsResult<(FileMetaData, usize)> {
+pub(crate) fn footer(image: &[u8]) -> PolarsResult<(FileMetaData, usize)> {
     let bad = || polars_err!(ComputeError: "clean data: an image is not a whole Parquet file");
     let n = image.len();
     if n < 12 || !image.starts_with(MAGIC) || !image.ends_with(MAGIC) {

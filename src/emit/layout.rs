@@ -1,4 +1,7 @@
-//! The display grid: a table as a statistician reads it, shared by the XLSX and CSV writers.
+//! The display grid: a table as a statistician reads it. [`display`] is the data grid the CSV
+//! writer uses (one header row, full precision, months as integers); [`print`] is the grid the
+//! XLSX workbook and index.html show (NBS style: a two-level header, rounded values with
+//! thousands separators, a table without dimensions turned to list its measures down the rows).
 //!
 //! Wide tables put years in columns (yearbook style): one row per key, 合计 first, each base
 //! metric once per year and the derived metrics (同比, 构成, 贡献率, 拉动 …) for the latest year
@@ -18,8 +21,9 @@ pub const DERIVED_SUFFIXES: [&str; 5] = ["同比增减", "同比", "构成", "�
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellOut {
     Text(String),
-    /// `value` is what XLSX stores; `text` the exact decimal string (money converted from fen
-    /// without floating point) that CSV writes and XLSX's number format shows.
+    /// `value` is what XLSX stores; `text` the decimal string (money converted from fen
+    /// without floating point): in full in the data grid, as XLSX's number format shows it
+    /// (rounded to `decimals`, thousands separators) in the print grid.
     Number {
         value: f64,
         text: String,
@@ -40,10 +44,22 @@ impl CellOut {
     }
 }
 
+/// A label over several columns in the first of two header rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Band {
+    pub label: String,
+    pub first: usize,
+    pub span: usize,
+}
+
 /// A table ready to be written: headers, then rows of cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
+    /// One per column; under a band, the second header row's label.
     pub headers: Vec<String>,
+    /// The first header row of a two-level header; empty for one header row. A column under
+    /// no band has its header across both rows.
+    pub bands: Vec<Band>,
     pub rows: Vec<Vec<CellOut>>,
     /// How many leading columns are labels (year, month, dimensions) rather than values.
     pub key_columns: usize,
@@ -55,16 +71,21 @@ pub struct Grid {
 /// year-to-date or single months, so [`display`] infers it (see [`MonthStyle::infer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MonthStyle {
-    /// 1—N月 cumulative values: `2022年1-12月`.
+    /// 1—N月 cumulative values: `2022年1—12月`.
     Ytd,
     /// Single months: `2022年12月`.
     Monthly,
 }
 
 impl MonthStyle {
-    /// A table holding one month per year reports year-to-date values; one holding several
-    /// months in a year reports single months.
+    /// What the table says, else: a table holding one month per year reports year-to-date
+    /// values; one holding several months in a year reports single months.
     pub fn infer(table: &TableResult) -> MonthStyle {
+        match table.ytd {
+            Some(true) => return MonthStyle::Ytd,
+            Some(false) => return MonthStyle::Monthly,
+            None => {}
+        }
         let mut months: BTreeMap<i32, BTreeSet<u32>> = BTreeMap::new();
         for r in &table.rows {
             if let Some(m) = r.month {
@@ -78,7 +99,7 @@ impl MonthStyle {
         }
     }
 
-    /// `2022年1-12月` / `2022年12月`; `2022年` for annual rows.
+    /// `2022年1—12月` / `2022年12月`; `2022年` for annual rows.
     pub fn year_label(self, year: i32, month: Option<u32>) -> String {
         match (month, self) {
             (None, _) => format!("{year}年"),
@@ -87,27 +108,45 @@ impl MonthStyle {
         }
     }
 
-    /// The 月份 cell of a long table: `1-12` / `12`; empty for annual rows.
-    pub fn month_cell(self, month: Option<u32>) -> String {
+    /// `1—12月` / `12月` without the year; empty for annual rows.
+    pub fn month_label(self, month: Option<u32>) -> String {
         match (month, self) {
             (None, _) => String::new(),
-            (Some(1), _) | (Some(_), MonthStyle::Monthly) => month.unwrap_or_default().to_string(),
-            (Some(m), MonthStyle::Ytd) => format!("1-{m}"),
+            (Some(1), _) => "1月".to_string(),
+            (Some(m), MonthStyle::Ytd) => format!("1—{m}月"),
+            (Some(m), MonthStyle::Monthly) => format!("{m}月"),
         }
     }
 }
 
-/// The table as it is published, month labels inferred.
+/// Which grid: the data (CSV) or what is printed (XLSX, index.html).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Data,
+    Print,
+}
+
+/// The data grid (CSV), month labels inferred.
 pub fn display(table: &TableResult) -> Grid {
     display_as(table, MonthStyle::infer(table))
 }
 
-/// The table as it is published, with months labelled as `style` says.
+/// The data grid with months labelled as `style` says.
 pub fn display_as(table: &TableResult, style: MonthStyle) -> Grid {
     if table.wide {
-        wide(table, style)
+        wide(table, style, Mode::Data)
     } else {
-        long(table, style)
+        long(table, style, Mode::Data)
+    }
+}
+
+/// The grid as it is printed (XLSX, index.html).
+pub fn print(table: &TableResult) -> Grid {
+    let style = MonthStyle::infer(table);
+    match (table.wide, table.dims.is_empty()) {
+        (true, true) => indicators(table, style),
+        (true, false) => wide(table, style, Mode::Print),
+        (false, _) => long(table, style, Mode::Print),
     }
 }
 
@@ -148,8 +187,25 @@ pub fn unit_suffix(kind: MetricKind, unit: MoneyUnit) -> String {
     }
 }
 
-/// One value as a display cell: money in `unit` with the metric's decimals.
+/// One value as a data cell: in full (money exact in `unit`, floats as their shortest text).
 pub fn cell(def: &MetricDef, value: Option<MetricValue>, unit: MoneyUnit) -> CellOut {
+    let (value, text) = match value {
+        None => return CellOut::Empty,
+        Some(MetricValue::Fen(fen)) => (fen as f64 / unit.fen() as f64, exact_money(fen, unit)),
+        Some(MetricValue::Int(i)) => (i as f64, i.to_string()),
+        Some(MetricValue::Float(x)) if !x.is_finite() => return CellOut::Empty,
+        Some(MetricValue::Float(x)) => (x, format!("{}", x + 0.0)),
+    };
+    CellOut::Number {
+        value,
+        text,
+        kind: def.kind,
+        decimals: def.decimals,
+    }
+}
+
+/// One value as a printed cell: rounded to the metric's decimals, thousands separators.
+pub fn print_cell(def: &MetricDef, value: Option<MetricValue>, unit: MoneyUnit) -> CellOut {
     let decimals = def.decimals;
     let (value, text) = match value {
         None => return CellOut::Empty,
@@ -163,7 +219,7 @@ pub fn cell(def: &MetricDef, value: Option<MetricValue>, unit: MoneyUnit) -> Cel
     };
     CellOut::Number {
         value,
-        text,
+        text: grouped(&text),
         kind: def.kind,
         decimals,
     }
@@ -174,6 +230,58 @@ fn int_text(i: i64, decimals: u8) -> String {
         i.to_string()
     } else {
         format!("{i}.{}", "0".repeat(decimals as usize))
+    }
+}
+
+/// Money in `unit` with every digit the fen give, trailing zeros dropped.
+pub fn exact_money(fen: i64, unit: MoneyUnit) -> String {
+    let s = fen_to_unit_string(fen, unit, unit.fen().ilog10());
+    match s.contains('.') {
+        true => s.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => s,
+    }
+}
+
+/// A decimal string with thousands separators in its whole part: `-1,234,567.50`.
+pub fn grouped(text: &str) -> String {
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// The header of a derived column under its measure's band: `同比增长(%)`, `构成(%)`.
+pub fn derived_label(def: &MetricDef, base: &MetricDef, unit: MoneyUnit) -> String {
+    let suffix = def
+        .name
+        .strip_prefix(base.name.as_str())
+        .unwrap_or(&def.name);
+    let suffix = match suffix {
+        "同比" => "同比增长",
+        s => s,
+    };
+    format!("{suffix}{}", unit_suffix(def.kind, unit))
+}
+
+/// The 单位 of a metric in the indicator column: 万元, %, 百分点, or a count's unit.
+pub fn unit_of(def: &MetricDef, unit: MoneyUnit) -> String {
+    match def.kind {
+        MetricKind::Money => unit.to_string(),
+        MetricKind::Percent => "%".to_string(),
+        MetricKind::Points => "百分点".to_string(),
+        MetricKind::Count | MetricKind::Number => def.unit.clone(),
     }
 }
 
@@ -258,9 +366,12 @@ fn dim_headers(table: &TableResult) -> Vec<String> {
         .collect()
 }
 
-fn wide(table: &TableResult, style: MonthStyle) -> Grid {
-    // The period shown for each year: annual rows, or the latest month of the latest year
-    // where that year has it (like-for-like), else the year's own latest month.
+type Values<'a> = HashMap<(i32, &'a Key, usize), Option<MetricValue>>;
+
+/// The period shown for each year of a wide table: annual rows, or the latest month of the
+/// latest year where that year has it (like-for-like), else the year's own latest month; with
+/// the keys in order and the values of those periods.
+fn wide_data(table: &TableResult) -> (Vec<(i32, Option<u32>)>, Vec<Key>, Values<'_>) {
     let mut months: BTreeMap<i32, BTreeSet<Option<u32>>> = BTreeMap::new();
     for r in &table.rows {
         months.entry(r.year).or_default().insert(r.month);
@@ -288,42 +399,77 @@ fn wide(table: &TableResult, style: MonthStyle) -> Grid {
         .filter(|r| chosen.get(&r.year) == Some(&r.month))
         .collect();
     let keys = key_order(selected.iter().copied());
-    let mut values: HashMap<(i32, &Key, usize), Option<MetricValue>> = HashMap::new();
-    for r in &selected {
+    let mut values: Values = HashMap::new();
+    for r in selected {
         values.insert((r.year, &r.key, r.metric), r.value);
     }
+    (periods, keys, values)
+}
 
+/// How many periods a printed wide table shows: the latest and the one its 同比 compares
+/// with, as a bulletin prints them. The data grid keeps every year.
+pub const PRINTED_PERIODS: usize = 2;
+
+/// The periods a grid shows.
+fn shown(mut periods: Vec<(i32, Option<u32>)>, mode: Mode) -> Vec<(i32, Option<u32>)> {
+    if mode == Mode::Print {
+        periods.drain(..periods.len().saturating_sub(PRINTED_PERIODS));
+    }
+    periods
+}
+
+fn wide(table: &TableResult, style: MonthStyle, mode: Mode) -> Grid {
+    let (periods, keys, values) = wide_data(table);
+    let periods = shown(periods, mode);
     let parents = derived_from(&table.metrics);
     let latest_year = periods.last().map(|p| p.0);
-    // Columns: (metric, year) pairs.
+    // Columns: (metric, year) pairs. Printed, a table of several periods has a band per
+    // measure over its periods and derived columns; one of a single period has that period
+    // over every measure.
     let mut columns: Vec<(usize, i32)> = Vec::new();
     let mut headers = dim_headers(table);
+    let mut bands = Vec::new();
     let key_columns = headers.len();
+    let one_period = periods.len() == 1;
     for (b, def) in table.metrics.iter().enumerate() {
         if parents[b].is_some() {
             continue;
         }
+        let first = headers.len();
+        let suffix = unit_suffix(def.kind, table.unit);
         for &(y, m) in &periods {
             columns.push((b, y));
-            headers.push(format!(
-                "{}{}{}",
-                style.year_label(y, m),
-                def.name,
-                unit_suffix(def.kind, table.unit)
-            ));
+            headers.push(match (mode, one_period) {
+                (Mode::Data, _) => format!("{}{}{suffix}", style.year_label(y, m), def.name),
+                (Mode::Print, true) => format!("{}{suffix}", def.name),
+                (Mode::Print, false) => style.year_label(y, m),
+            });
         }
         if let Some(ly) = latest_year {
             for (d, ddef) in table.metrics.iter().enumerate() {
                 if parents[d] == Some(b) {
                     columns.push((d, ly));
-                    headers.push(format!(
-                        "{}{}",
-                        ddef.name,
-                        unit_suffix(ddef.kind, table.unit)
-                    ));
+                    headers.push(match (mode, one_period) {
+                        (Mode::Print, false) => derived_label(ddef, def, table.unit),
+                        _ => format!("{}{}", ddef.name, unit_suffix(ddef.kind, table.unit)),
+                    });
                 }
             }
         }
+        if mode == Mode::Print && !one_period {
+            bands.push(Band {
+                label: format!("{}{suffix}", def.name),
+                first,
+                span: headers.len() - first,
+            });
+        }
+    }
+    if let (Mode::Print, true, Some(&(y, m))) = (mode, one_period, periods.first()) {
+        bands.push(Band {
+            label: style.year_label(y, m),
+            first: key_columns,
+            span: headers.len() - key_columns,
+        });
     }
 
     let mut rows = Vec::with_capacity(keys.len());
@@ -332,23 +478,98 @@ fn wide(table: &TableResult, style: MonthStyle) -> Grid {
         let mut row = key_cells(key, key_columns);
         for &(metric, year) in &columns {
             let v = values.get(&(year, key, metric)).copied().flatten();
-            row.push(cell(&table.metrics[metric], v, table.unit));
+            row.push(mode.cell(&table.metrics[metric], v, table.unit));
         }
         rows.push(row);
         total_rows.push(key.is_none());
     }
     Grid {
         headers,
+        bands,
         rows,
         key_columns,
         total_rows,
     }
 }
 
-fn long(table: &TableResult, style: MonthStyle) -> Grid {
+impl Mode {
+    fn cell(self, def: &MetricDef, value: Option<MetricValue>, unit: MoneyUnit) -> CellOut {
+        match self {
+            Mode::Data => cell(def, value, unit),
+            Mode::Print => print_cell(def, value, unit),
+        }
+    }
+}
+
+/// A wide table without dimensions, printed: its measures down the rows
+/// (`指标 | 单位 | 2021年 | 2022年 | 同比增长(%)`), a derived column per kind of derived metric.
+fn indicators(table: &TableResult, style: MonthStyle) -> Grid {
+    let (periods, _, values) = wide_data(table);
+    let periods = shown(periods, Mode::Print);
+    let parents = derived_from(&table.metrics);
+    let latest_year = periods.last().map(|p| p.0);
+    let mut headers = vec!["指标".to_string(), "单位".to_string()];
+    headers.extend(periods.iter().map(|&(y, m)| style.year_label(y, m)));
+    // Derived columns by label, in order of first appearance.
+    let mut derived: Vec<String> = Vec::new();
+    for (d, def) in table.metrics.iter().enumerate() {
+        if let Some(b) = parents[d] {
+            let label = derived_label(def, &table.metrics[b], table.unit);
+            if !derived.contains(&label) {
+                derived.push(label);
+            }
+        }
+    }
+    headers.extend(derived.iter().cloned());
+    let total: Key = None;
+    let mut rows = Vec::new();
+    for (b, def) in table.metrics.iter().enumerate() {
+        if parents[b].is_some() {
+            continue;
+        }
+        let mut row = vec![
+            CellOut::Text(def.name.clone()),
+            match unit_of(def, table.unit) {
+                u if u.is_empty() => CellOut::Empty,
+                u => CellOut::Text(u),
+            },
+        ];
+        for &(y, _) in &periods {
+            let v = values.get(&(y, &total, b)).copied().flatten();
+            row.push(print_cell(def, v, table.unit));
+        }
+        for label in &derived {
+            let d = (0..table.metrics.len()).find(|&d| {
+                parents[d] == Some(b) && &derived_label(&table.metrics[d], def, table.unit) == label
+            });
+            row.push(match (d, latest_year) {
+                (Some(d), Some(y)) => {
+                    let v = values.get(&(y, &total, d)).copied().flatten();
+                    print_cell(&table.metrics[d], v, table.unit)
+                }
+                _ => CellOut::Empty,
+            });
+        }
+        rows.push(row);
+    }
+    let total_rows = vec![false; rows.len()];
+    Grid {
+        headers,
+        bands: Vec::new(),
+        rows,
+        key_columns: 2,
+        total_rows,
+    }
+}
+
+fn long(table: &TableResult, style: MonthStyle, mode: Mode) -> Grid {
     let has_months = table.rows.iter().any(|r| r.month.is_some());
-    let mut headers = vec!["年份".to_string()];
-    if has_months {
+    // The data grid has a year and an integer month; the printed one a 时期 label.
+    let mut headers = match mode {
+        Mode::Data => vec!["年份".to_string()],
+        Mode::Print => vec!["时期".to_string()],
+    };
+    if has_months && mode == Mode::Data {
         headers.push("月份".to_string());
     }
     let ndims = table.dims.len();
@@ -376,13 +597,14 @@ fn long(table: &TableResult, style: MonthStyle) -> Grid {
     for ((year, month), group) in &groups {
         let keys = key_order(group.iter().copied());
         for key in &keys {
-            let mut row = vec![CellOut::Text(year.to_string())];
-            if has_months {
-                let m = style.month_cell(*month);
-                row.push(if m.is_empty() {
-                    CellOut::Empty
-                } else {
-                    CellOut::Text(m)
+            let mut row = match mode {
+                Mode::Data => vec![CellOut::Text(year.to_string())],
+                Mode::Print => vec![CellOut::Text(style.year_label(*year, *month))],
+            };
+            if has_months && mode == Mode::Data {
+                row.push(match month {
+                    None => CellOut::Empty,
+                    Some(m) => CellOut::Text(m.to_string()),
                 });
             }
             if ndims > 0 {
@@ -393,7 +615,7 @@ fn long(table: &TableResult, style: MonthStyle) -> Grid {
                     .iter()
                     .find(|r| &r.key == key && r.metric == i)
                     .and_then(|r| r.value);
-                row.push(cell(def, v, table.unit));
+                row.push(mode.cell(def, v, table.unit));
             }
             rows.push(row);
             total_rows.push(key.is_none());
@@ -401,6 +623,7 @@ fn long(table: &TableResult, style: MonthStyle) -> Grid {
     }
     Grid {
         headers,
+        bands: Vec::new(),
         rows,
         key_columns,
         total_rows,
@@ -417,6 +640,7 @@ pub(crate) mod tests {
             name: name.to_string(),
             kind,
             decimals,
+            unit: String::new(),
         }
     }
 
@@ -497,6 +721,7 @@ pub(crate) mod tests {
             rows,
             wide: true,
             warnings: Vec::new(),
+            ytd: None,
         }
     }
 
@@ -519,6 +744,7 @@ pub(crate) mod tests {
             ],
             wide: true,
             warnings: Vec::new(),
+            ytd: None,
         }
     }
 
@@ -554,6 +780,7 @@ pub(crate) mod tests {
             ],
             wide: false,
             warnings: Vec::new(),
+            ytd: Some(true),
         }
     }
 
@@ -605,20 +832,13 @@ pub(crate) mod tests {
                 "总投资构成(%)",
             ]
         );
+        assert!(g.bands.is_empty());
         assert_eq!(g.key_columns, 1);
         assert_eq!(g.total_rows, vec![true, false, false]);
+        // The data grid keeps full precision: money exact to the fen, floats whole.
         assert_eq!(
             texts(&g.rows[0]),
-            vec![
-                "合计",
-                "50",
-                "55",
-                "10.00",
-                "100000.0000",
-                "117300.0000",
-                "17.30",
-                "100.00"
-            ]
+            vec!["合计", "50", "55", "10", "100000", "117300", "17.3", "100"]
         );
         assert_eq!(
             texts(&g.rows[1]),
@@ -626,35 +846,140 @@ pub(crate) mod tests {
                 "续建",
                 "30",
                 "38",
-                "26.67",
-                "60000.0001",
-                "70000.0000",
-                "16.67",
-                "59.68"
+                "26.666666666666668",
+                "60000.00005",
+                "70000",
+                "16.66666666",
+                "59.676044"
+            ]
+        );
+        assert_eq!(texts(&g.rows[2])[4], "39999.99995");
+    }
+
+    #[test]
+    fn printed_wide_grid_has_a_band_per_measure_over_its_periods() {
+        let g = print(&annual_wide());
+        assert_eq!(
+            g.headers,
+            vec![
+                "建设性质",
+                "2021年",
+                "2022年",
+                "同比增长(%)",
+                "2021年",
+                "2022年",
+                "同比增长(%)",
+                "构成(%)",
             ]
         );
         assert_eq!(
-            texts(&g.rows[2]),
+            g.bands,
             vec![
-                "新建",
-                "20",
-                "17",
-                "-15.00",
-                "40000.0000",
-                "47300.0000",
-                "18.25",
-                "40.32"
+                Band {
+                    label: "项目个数".into(),
+                    first: 1,
+                    span: 3
+                },
+                Band {
+                    label: "总投资(万元)".into(),
+                    first: 4,
+                    span: 4
+                },
             ]
         );
+        // Money to its decimals with thousands separators; percentages to theirs.
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec![
+                "合计",
+                "50",
+                "55",
+                "10.00",
+                "100,000.0000",
+                "117,300.0000",
+                "17.30",
+                "100.00"
+            ]
+        );
+        assert_eq!(texts(&g.rows[1])[4], "60,000.0001");
         assert_eq!(
             g.rows[0][5],
             CellOut::Number {
                 value: 117300.0,
-                text: "117300.0000".into(),
+                text: "117,300.0000".into(),
                 kind: MetricKind::Money,
                 decimals: 4
             }
         );
+    }
+
+    #[test]
+    fn printed_grid_of_one_period_has_the_period_over_its_measures() {
+        let mut t = annual_wide();
+        t.rows.retain(|r| r.year == 2022);
+        let g = print(&t);
+        assert_eq!(
+            g.headers[1..],
+            [
+                "项目个数",
+                "项目个数同比(%)",
+                "总投资(万元)",
+                "总投资同比(%)",
+                "总投资构成(%)"
+            ]
+        );
+        assert_eq!(
+            g.bands,
+            vec![Band {
+                label: "2022年".into(),
+                first: 1,
+                span: 5
+            }]
+        );
+    }
+
+    #[test]
+    fn printed_grid_shows_the_latest_two_periods() {
+        let mut t = annual_wide();
+        for r in t.rows.clone().iter().filter(|r| r.year == 2021) {
+            let mut r = r.clone();
+            r.year = 2020;
+            t.rows.insert(0, r);
+        }
+        assert_eq!(display(&t).headers[1], "2020年项目个数");
+        let g = print(&t);
+        assert_eq!(g.headers[1..4], ["2021年", "2022年", "同比增长(%)"]);
+    }
+
+    #[test]
+    fn a_table_without_dimensions_lists_its_measures_down_the_rows() {
+        use MetricValue::*;
+        let mut t = totals_only();
+        t.metrics.push(def("金额同比", MetricKind::Percent, 1));
+        t.metrics[0].unit = "个".into();
+        t.rows = vec![
+            row(2021, None, None, 0, Some(Int(8))),
+            row(2021, None, None, 1, Some(Fen(100_000_000_000))),
+            row(2021, None, None, 2, None),
+            row(2022, None, None, 0, Some(Int(1234))),
+            row(2022, None, None, 1, Some(Fen(117_300_000_000))),
+            row(2022, None, None, 2, Some(Float(17.3))),
+        ];
+        let g = print(&t);
+        assert_eq!(
+            g.headers,
+            vec!["指标", "单位", "2021年", "2022年", "同比增长(%)"]
+        );
+        assert_eq!(g.key_columns, 2);
+        assert!(g.bands.is_empty());
+        assert_eq!(texts(&g.rows[0]), vec!["项目数", "个", "8", "1,234", ""]);
+        assert_eq!(
+            texts(&g.rows[1]),
+            vec!["金额", "亿元", "10.00", "11.73", "17.3"]
+        );
+        assert_eq!(g.rows.len(), 2);
+        // The data grid keeps one row and a column per value.
+        assert_eq!(display(&t).rows.len(), 1);
     }
 
     #[test]
@@ -675,23 +1000,29 @@ pub(crate) mod tests {
         );
         assert_eq!(g.key_columns, 3);
         assert_eq!(g.rows.len(), 4);
+        // The month is a whole number in the data grid.
         assert_eq!(
             texts(&g.rows[0]),
-            vec!["2022", "1-12", "合计", "35913", "4207.00", "64.19"]
-        );
-        assert_eq!(
-            texts(&g.rows[1]),
-            vec!["2022", "1-12", "补助,房租", "35903", "1837.00", "0.00"]
-        );
-        assert_eq!(
-            texts(&g.rows[2]),
-            vec!["2022", "1-12", "奖励\"区级\"", "10", "2370.00", ""]
+            vec!["2022", "12", "合计", "35913", "4207", "64.185"]
         );
         assert_eq!(
             texts(&g.rows[3]),
-            vec!["2023", "1-3", "合计", "120", "12.35", "50.00"]
+            vec!["2023", "3", "合计", "120", "12.345678", "50"]
         );
         assert_eq!(g.total_rows, vec![true, false, false, true]);
+
+        // Printed: one 时期 column labelled 1—N月.
+        let g = print(&t);
+        assert_eq!(
+            g.headers,
+            vec!["时期", "类型", "户数", "金额(万元)", "达标率(%)"]
+        );
+        assert_eq!(
+            texts(&g.rows[0]),
+            vec!["2022年1—12月", "合计", "35,913", "4,207.00", "64.19"]
+        );
+        assert_eq!(texts(&g.rows[1])[4], "0.00");
+        assert_eq!(texts(&g.rows[3])[0], "2023年1—3月");
 
         let mut w = t.clone();
         w.wide = true;
@@ -700,27 +1031,23 @@ pub(crate) mod tests {
             g.headers,
             vec![
                 "类型",
-                "2022年1-12月户数",
-                "2023年1-3月户数",
-                "2022年1-12月金额(万元)",
-                "2023年1-3月金额(万元)",
-                "2022年1-12月达标率(%)",
-                "2023年1-3月达标率(%)"
+                "2022年1—12月户数",
+                "2023年1—3月户数",
+                "2022年1—12月金额(万元)",
+                "2023年1—3月金额(万元)",
+                "2022年1—12月达标率(%)",
+                "2023年1—3月达标率(%)"
             ]
         );
-        assert_eq!(
-            texts(&g.rows[0]),
-            vec!["合计", "35913", "120", "4207.00", "12.35", "64.19", "50.00"]
-        );
-        assert_eq!(
-            texts(&g.rows[2]),
-            vec!["奖励\"区级\"", "10", "", "2370.00", "", "", ""]
-        );
 
-        // Several months in a year: single months, the latest month of the latest year.
+        // Several months in a year of a 1—N月 table are still 1—N月.
         let mut m = w.clone();
         m.rows
             .push(row(2023, Some(2), None, 0, Some(MetricValue::Int(40))));
+        let g = display(&m);
+        assert_eq!(g.headers[2], "2023年1—3月户数");
+        // A table of single months says so.
+        m.ytd = Some(false);
         let g = display(&m);
         assert_eq!(g.headers[1], "2022年12月户数");
         assert_eq!(g.headers[2], "2023年3月户数");

@@ -3,10 +3,16 @@
 //! Columns: `year` Int32, `month` Int32 (null for annual rows), one String column per dimension
 //! (named by the dimension field; `合计` on grand-total rows), `metric` String, `value` Float64
 //! (money in 万元), `value_text` String (the exact text of facts.csv; null where the value is
-//! undefined). Rows in the table's order. Written single-threaded with zstd at its default
-//! level and default statistics, so the bytes are the same on every run.
+//! undefined), `unit` String (as in facts.csv). Rows in the table's order. Written
+//! single-threaded with zstd at its default level and default statistics, so the bytes are the
+//! same on every run.
+//!
+//! Every Parquet file yearbook writes goes through [`portable`]: polars records its strings as
+//! Arrow string views, which pyarrow before 15 cannot read; the footer's Arrow schema is
+//! written again with plain (large) strings, and with field metadata where a column needs
+//! saying what it holds (clean-data money is whole fen).
 
-use super::facts::value_text;
+use super::facts::{value_text, value_unit};
 use super::layout::TOTAL;
 use super::EmitError;
 use crate::aggregate::{MetricValue, TableResult};
@@ -22,6 +28,7 @@ pub fn long_frame(table: &TableResult) -> PolarsResult<DataFrame> {
     let mut metric = Vec::with_capacity(n);
     let mut value = Vec::with_capacity(n);
     let mut text = Vec::with_capacity(n);
+    let mut unit = Vec::with_capacity(n);
     for r in &table.rows {
         let Some(def) = table.metrics.get(r.metric) else {
             continue;
@@ -35,6 +42,7 @@ pub fn long_frame(table: &TableResult) -> PolarsResult<DataFrame> {
             });
         }
         metric.push(def.name.clone());
+        unit.push(value_unit(def));
         value.push(match r.value {
             None => None,
             Some(MetricValue::Fen(fen)) => Some(fen as f64 / 1_000_000.0),
@@ -57,6 +65,7 @@ pub fn long_frame(table: &TableResult) -> PolarsResult<DataFrame> {
     columns.push(Column::new("metric".into(), metric));
     columns.push(Column::new("value".into(), value));
     columns.push(Column::new("value_text".into(), text));
+    columns.push(Column::new("unit".into(), unit));
     DataFrame::new(year_len(&columns), columns)
 }
 
@@ -74,7 +83,62 @@ pub fn parquet_bytes(table: &TableResult) -> PolarsResult<Vec<u8>> {
         .with_row_group_size(None)
         .set_parallel(false)
         .finish(&mut df)?;
-    Ok(buf)
+    let value: Metadata = [(
+        "description",
+        "money rows in 万元 (see value_text for the exact amount and unit for each row's unit)",
+    )]
+    .into_iter()
+    .map(|(k, v)| (PlSmallStr::from(k), PlSmallStr::from(v)))
+    .collect();
+    portable(buf, df.schema(), &[("value", value)])
+}
+
+/// Field metadata: key to value.
+pub type Metadata = std::collections::BTreeMap<PlSmallStr, PlSmallStr>;
+
+/// The metadata of a clean-data money column: whole fen, and how to get 元 and 万元.
+pub fn money_metadata() -> Metadata {
+    [
+        ("unit", "fen"),
+        ("scale", "0.01"),
+        (
+            "description",
+            "money in whole fen (分, 0.01 元): divide by 100 for 元, by 1000000 for 万元",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (PlSmallStr::from(k), PlSmallStr::from(v)))
+    .collect()
+}
+
+/// A Parquet file as polars wrote it from a frame of `schema`, its footer's Arrow schema
+/// written again with plain strings instead of string views and with `notes` as the named
+/// columns' field metadata. The pages are untouched: both string types are stored alike.
+pub fn portable(
+    mut bytes: Vec<u8>,
+    schema: &Schema,
+    notes: &[(&str, Metadata)],
+) -> PolarsResult<Vec<u8>> {
+    let mut arrow = schema.to_arrow(CompatLevel::oldest());
+    for (name, meta) in notes {
+        if let Some(field) = arrow.get_mut(name) {
+            field.metadata = Some(std::sync::Arc::new(meta.clone()));
+        }
+    }
+    let key = polars_parquet::write::schema_to_metadata_key(&arrow);
+    let (mut meta, at) = super::clean::footer(&bytes)?;
+    let list = meta.key_value_metadata.get_or_insert_with(Vec::new);
+    list.retain(|kv| kv.key != key.key);
+    list.insert(
+        0,
+        polars_parquet_format::KeyValue {
+            key: key.key,
+            value: key.value,
+        },
+    );
+    bytes.truncate(at);
+    super::clean::write_footer(&mut bytes, &meta)?;
+    Ok(bytes)
 }
 
 /// Polars makes one shared 8 MiB page of zeroes the first time it needs a column of nulls,
@@ -127,7 +191,15 @@ mod tests {
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         assert_eq!(
             names,
-            vec!["year", "month", "kind", "metric", "value", "value_text"]
+            vec![
+                "year",
+                "month",
+                "kind",
+                "metric",
+                "value",
+                "value_text",
+                "unit"
+            ]
         );
         assert_eq!(df.column("year").unwrap().dtype(), &DataType::Int32);
         assert_eq!(df.column("month").unwrap().dtype(), &DataType::Int32);
@@ -150,7 +222,9 @@ mod tests {
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         assert_eq!(
             names,
-            vec!["year", "month", "metric", "value", "value_text"]
+            vec!["year", "month", "metric", "value", "value_text", "unit"]
         );
+        let unit = df.column("unit").unwrap().str().unwrap().clone();
+        assert_eq!(unit.get(1), Some("万元"));
     }
 }

@@ -1,7 +1,9 @@
 //! index.html: one page per run that works offline from the output folder: the row
-//! accounting, then each table with its chart, and links to every file.
+//! accounting, a contents list, then each table with its chart (as the XLSX prints it: a
+//! two-level header, thousands separators, labels on one line), and links to every file.
+//! Printed, each table starts a page.
 
-use super::layout::{display, CellOut};
+use super::layout::{print, CellOut, Grid};
 use super::EmitError;
 use crate::aggregate::TableResult;
 use std::fmt::Write;
@@ -207,7 +209,12 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #cc
 .meta td{padding:2px 12px 2px 0}.scroll{overflow-x:auto}
 table.data{border-collapse:collapse;font-size:.9em}table.data th,table.data td{border:1px solid #bbb;padding:3px 8px}
 table.data th{background:#f0f0f0}table.data td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.total td{font-weight:bold}ul.warnings{color:#8a1c00}img{max-width:100%;height:auto}.links a{margin-right:1em}";
+tr.total td{font-weight:bold}ul.warnings{color:#8a1c00}img{max-width:100%;height:auto}.links a{margin-right:1em}
+table.data th.k,table.data td.k{white-space:nowrap;text-align:left}p.unit{font-size:.9em;margin:.3em 0}
+p.note{font-size:.85em;color:#444;margin:.3em 0}nav.toc ol{columns:2;padding-left:1.5em}
+@media print{body{max-width:none;padding:0}.scroll{overflow:visible}nav.toc{break-after:page}
+section.table{break-before:page;break-inside:avoid}h2{margin-top:0}.links{display:none}
+table.data{font-size:9pt}img{max-height:45vh;width:auto}@page{size:A4 landscape;margin:12mm}}";
 
 /// Renders the page; the same tables and metadata give the same bytes.
 pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
@@ -267,9 +274,16 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
         }
         let _ = writeln!(h, "</ul>");
     }
+    contents(&mut h, tables);
     let empty = TableLinks::default();
+    let notes_meta = super::xlsx::TableMeta {
+        title: meta.title.to_string(),
+        source: meta.source.map(str::to_string),
+        period_label: meta.period_label.clone(),
+    };
     for (i, t) in tables.iter().enumerate() {
         let links = meta.links.get(i).unwrap_or(&empty);
+        let _ = writeln!(h, "<section class=\"table\">");
         let _ = writeln!(
             h,
             "<h2 id=\"{}\">{}</h2>",
@@ -284,33 +298,22 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
                 escape(&t.title)
             );
         }
-        let grid = display(t);
-        let _ = writeln!(h, "<div class=\"scroll\"><table class=\"data\">\n<tr>");
-        for head in &grid.headers {
-            let _ = write!(h, "<th>{}</th>", escape(head));
+        let grid = print(t);
+        if t.metrics
+            .iter()
+            .any(|m| m.kind == crate::aggregate::MetricKind::Money)
+            && !(t.wide && t.dims.is_empty())
+        {
+            let _ = writeln!(
+                h,
+                "<p class=\"unit\">单位：{}</p>",
+                escape(&t.unit.to_string())
+            );
         }
-        let _ = writeln!(h, "</tr>");
-        for (r, row) in grid.rows.iter().enumerate() {
-            let class = if grid.total_rows.get(r).copied().unwrap_or(false) {
-                " class=\"total\""
-            } else {
-                ""
-            };
-            let _ = write!(h, "<tr{class}>");
-            for cell in row {
-                match cell {
-                    CellOut::Text(s) => {
-                        let _ = write!(h, "<td>{}</td>", escape(s));
-                    }
-                    CellOut::Number { text, .. } => {
-                        let _ = write!(h, "<td class=\"n\">{}</td>", escape(text));
-                    }
-                    CellOut::Empty => h.push_str("<td></td>"),
-                }
-            }
-            let _ = writeln!(h, "</tr>");
+        table_html(&mut h, &grid);
+        for line in super::xlsx::notes(t, &notes_meta) {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&line));
         }
-        let _ = writeln!(h, "</table></div>");
         let _ = write!(h, "<p class=\"links\">");
         for (label, link) in [("CSV", &links.csv), ("Parquet", &links.parquet)] {
             if let Some(l) = link {
@@ -325,13 +328,88 @@ pub fn render(tables: &[TableResult], meta: &ReportMeta) -> String {
                 href(png)
             );
         }
-        let _ = writeln!(h, "</p>");
+        let _ = writeln!(h, "</p>\n</section>");
     }
     if let Some(s) = &meta.series {
         render_series(&mut h, s);
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// The contents list: a link to each table.
+fn contents(h: &mut String, tables: &[TableResult]) {
+    if tables.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<nav class=\"toc\"><h2>目录</h2><ol>");
+    for t in tables {
+        let _ = writeln!(
+            h,
+            "<li><a href=\"#{}\">{}</a></li>",
+            href(&t.name),
+            escape(&t.title)
+        );
+    }
+    let _ = writeln!(h, "</ol></nav>");
+}
+
+/// A printed grid as an HTML table: the bands over their columns, the label columns on one
+/// line, numbers right-aligned as the XLSX shows them.
+fn table_html(h: &mut String, grid: &Grid) {
+    let _ = writeln!(h, "<div class=\"scroll\"><table class=\"data\">\n<tr>");
+    let banded = |c: usize| {
+        grid.bands
+            .iter()
+            .any(|b| (b.first..b.first + b.span).contains(&c))
+    };
+    let two = !grid.bands.is_empty();
+    let class = |c: usize| {
+        if c < grid.key_columns {
+            " class=\"k\""
+        } else {
+            ""
+        }
+    };
+    for (c, head) in grid.headers.iter().enumerate() {
+        if let Some(b) = grid.bands.iter().find(|b| b.first == c) {
+            let _ = write!(h, "<th colspan=\"{}\">{}</th>", b.span, escape(&b.label));
+        } else if !banded(c) {
+            let rows = if two { " rowspan=\"2\"" } else { "" };
+            let _ = write!(h, "<th{}{rows}>{}</th>", class(c), escape(head));
+        }
+    }
+    let _ = writeln!(h, "</tr>");
+    if two {
+        let _ = write!(h, "<tr>");
+        for (c, head) in grid.headers.iter().enumerate() {
+            if banded(c) {
+                let _ = write!(h, "<th>{}</th>", escape(head));
+            }
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    for (r, row) in grid.rows.iter().enumerate() {
+        let total = if grid.total_rows.get(r).copied().unwrap_or(false) {
+            " class=\"total\""
+        } else {
+            ""
+        };
+        let _ = write!(h, "<tr{total}>");
+        for (c, cell) in row.iter().enumerate() {
+            match cell {
+                CellOut::Text(s) => {
+                    let _ = write!(h, "<td{}>{}</td>", class(c), escape(s));
+                }
+                CellOut::Number { text, .. } => {
+                    let _ = write!(h, "<td class=\"n\">{}</td>", escape(text));
+                }
+                CellOut::Empty => h.push_str("<td></td>"),
+            }
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table></div>");
 }
 
 /// Writes the page.

@@ -1,13 +1,15 @@
-//! XLSX: one workbook, a sheet per table, laid out like a published statistical table.
+//! XLSX: one workbook, a sheet per table, laid out like a published statistical table (NBS
+//! style, see [`super::layout::print`]).
 //!
-//! Row 1 the title (bold, merged across the table), row 2 `单位：万元` right-aligned when the
-//! table has money, then the bold bordered header row, the data rows (合计 bold, thousands
-//! separators, fixed decimals per metric; percentages stored as 64.18 with format `0.00`, never
-//! Excel's `%`), and a last line `注：数据来源：…；数据截至…。`. Panes are frozen below the header
-//! and right of the label columns. The document's creation time is fixed, so the same tables
-//! give the same bytes on every run.
+//! Row 1 the title (bold, centred, merged across the table), row 2 `单位：万元` right-aligned
+//! when the table has money and no 单位 column, then the bold bordered header (two rows when
+//! the grid has bands), the data rows (合计 bold, thousands separators, fixed decimals per
+//! metric; percentages stored as 64.18 with format `0.0`, never Excel's `%`), and the lines
+//! `注：…` and `资料来源：…`. Panes are frozen below the header and right of the label columns;
+//! printed on A4 landscape, one page wide, the header repeated on every page. The document's
+//! creation time is fixed, so the same tables give the same bytes on every run.
 
-use super::layout::{display, CellOut, Grid};
+use super::layout::{print, CellOut, Grid};
 use super::EmitError;
 use crate::aggregate::{MetricKind, TableResult};
 use rust_xlsxwriter::{
@@ -26,7 +28,7 @@ pub struct TableMeta {
     pub title: String,
     /// Data source for the 注 line.
     pub source: Option<String>,
-    /// The period the data reaches, e.g. `2022年1-12月`.
+    /// The period the data reaches, e.g. `2022年1—12月`.
     pub period_label: String,
 }
 
@@ -127,24 +129,35 @@ pub fn overlong_cells(tables: &[TableResult]) -> Vec<String> {
     let names = sheet_names(tables);
     let mut out = Vec::new();
     for (table, name) in tables.iter().zip(&names) {
-        let grid = display(table);
-        let header_row = header_row(table);
+        let grid = print(table);
+        let plan = Plan::of(table, &grid);
         let title = std::iter::once((0, 0, table.title.as_str()));
-        let headers = grid
-            .headers
+        let bands = grid
+            .bands
             .iter()
-            .enumerate()
-            .map(|(c, h)| (header_row, c, h.as_str()));
+            .map(|b| (plan.header, b.first, b.label.as_str()))
+            .collect::<Vec<_>>();
+        let headers = grid.headers.iter().enumerate().map(|(c, h)| {
+            let row = match grid
+                .bands
+                .iter()
+                .any(|b| (b.first..b.first + b.span).contains(&c))
+            {
+                true => plan.header + 1,
+                false => plan.header,
+            };
+            (row, c, h.as_str())
+        });
         let cells = grid.rows.iter().enumerate().flat_map(|(r, cells)| {
             cells
                 .iter()
                 .enumerate()
                 .filter_map(move |(c, cell)| match cell {
-                    CellOut::Text(s) => Some((header_row + 1 + r as u32, c, s.as_str())),
+                    CellOut::Text(s) => Some((plan.data + r as u32, c, s.as_str())),
                     _ => None,
                 })
         });
-        for (row, col, text) in title.chain(headers).chain(cells) {
+        for (row, col, text) in title.chain(bands).chain(headers).chain(cells) {
             let units = text.encode_utf16().count();
             if units > MAX_CELL_TEXT {
                 out.push(format!(
@@ -158,11 +171,30 @@ pub fn overlong_cells(tables: &[TableResult]) -> Vec<String> {
     out
 }
 
-/// The sheet row of a table's header: after the title, and the unit line when there is money.
-fn header_row(table: &TableResult) -> u32 {
-    match table.metrics.iter().any(|m| m.kind == MetricKind::Money) {
-        true => 2,
-        false => 1,
+/// Where a sheet's parts go.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// Whether row 2 is a `单位：万元` line.
+    unit_line: bool,
+    /// The first header row.
+    header: u32,
+    /// The first data row.
+    data: u32,
+}
+
+impl Plan {
+    fn of(table: &TableResult, grid: &Grid) -> Plan {
+        let money = table.metrics.iter().any(|m| m.kind == MetricKind::Money);
+        // A table without dimensions has a 单位 column instead.
+        let unit_column = table.wide && table.dims.is_empty();
+        let unit_line = money && !unit_column;
+        let header = 1 + unit_line as u32;
+        let data = header + 1 + !grid.bands.is_empty() as u32;
+        Plan {
+            unit_line,
+            header,
+            data,
+        }
     }
 }
 
@@ -180,41 +212,17 @@ pub fn display_width(s: &str) -> usize {
         .sum()
 }
 
-/// The Excel number format of a metric.
-pub fn number_format(kind: MetricKind, decimals: u8) -> String {
-    let int = match kind {
-        MetricKind::Percent | MetricKind::Points => "0",
-        MetricKind::Money | MetricKind::Count | MetricKind::Number => "#,##0",
-    };
+/// The Excel number format of a metric: thousands separators, `decimals` places.
+pub fn number_format(_kind: MetricKind, decimals: u8) -> String {
     if decimals == 0 {
-        int.to_string()
+        "#,##0".to_string()
     } else {
-        format!("{int}.{}", "0".repeat(decimals as usize))
+        format!("#,##0.{}", "0".repeat(decimals as usize))
     }
 }
 
-/// The text Excel shows for a number cell (thousands separators added).
-fn shown(text: &str, kind: MetricKind) -> String {
-    if matches!(kind, MetricKind::Percent | MetricKind::Points) {
-        return text.to_string();
-    }
-    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
+/// Column widths that fit the text: labels and numbers whole, headers wrapped past 14
+/// columns of text (a band's label spreads over its columns).
 fn column_widths(grid: &Grid) -> Vec<f64> {
     (0..grid.headers.len())
         .map(|c| {
@@ -224,14 +232,18 @@ fn column_widths(grid: &Grid) -> Vec<f64> {
                 .filter_map(|r| r.get(c))
                 .map(|cell| match cell {
                     CellOut::Text(s) => display_width(s),
-                    CellOut::Number { text, kind, .. } => shown(text, *kind).len(),
+                    CellOut::Number { text, .. } => text.len(),
                     CellOut::Empty => 0,
                 })
                 .max()
                 .unwrap_or(0);
-            // Headers wrap: they widen a column only up to 14 columns of text.
             let header = display_width(&grid.headers[c]).min(14);
-            (data.max(header).max(6) + 2).min(60) as f64
+            let band = grid
+                .bands
+                .iter()
+                .find(|b| b.first == c && b.span == 1)
+                .map_or(0, |b| display_width(&b.label).min(14));
+            (data.max(header).max(band).max(6) + 2).min(60) as f64
         })
         .collect()
 }
@@ -241,7 +253,8 @@ fn write_sheet(
     table: &TableResult,
     meta: &TableMeta,
 ) -> Result<(), XlsxError> {
-    let grid = display(table);
+    let grid = print(table);
+    let plan = Plan::of(table, &grid);
     let width = grid.headers.len().max(1) as u16;
     let last_col = width - 1;
 
@@ -263,25 +276,42 @@ fn write_sheet(
     let text_cell = bordered.clone().set_align(FormatAlign::Left);
     let note = Format::new().set_align(FormatAlign::Left);
 
-    let mut row: u32 = 0;
-    merged_text(sheet, row, last_col, &fit(&table.title), &title)?;
-    sheet.set_row_height(row, 24)?;
-    row += 1;
-    let header_row = header_row(table);
-    if header_row > row {
+    merged_text(sheet, 0, last_col, &fit(&table.title), &title)?;
+    sheet.set_row_height(0, 24)?;
+    if plan.unit_line {
         merged_text(
             sheet,
-            row,
+            1,
             last_col,
             &format!("单位：{}", table.unit),
             &unit_line,
         )?;
-        row += 1;
     }
-    for (c, h) in grid.headers.iter().enumerate() {
-        sheet.write_string_with_format(row, c as u16, fit(h).as_ref(), &header)?;
+    let h = plan.header;
+    let banded = |c: usize| {
+        grid.bands
+            .iter()
+            .any(|b| (b.first..b.first + b.span).contains(&c))
+    };
+    for (c, text) in grid.headers.iter().enumerate() {
+        let col = c as u16;
+        match (grid.bands.is_empty(), banded(c)) {
+            (true, _) => sheet.write_string_with_format(h, col, fit(text).as_ref(), &header)?,
+            (false, true) => {
+                sheet.write_string_with_format(h + 1, col, fit(text).as_ref(), &header)?
+            }
+            (false, false) => sheet.merge_range(h, col, h + 1, col, fit(text).as_ref(), &header)?,
+        };
     }
-    row += 1;
+    for b in &grid.bands {
+        let (first, last) = (b.first as u16, (b.first + b.span.max(1) - 1) as u16);
+        if first == last {
+            sheet.write_string_with_format(h, first, fit(&b.label).as_ref(), &header)?;
+        } else {
+            sheet.merge_range(h, first, h, last, fit(&b.label).as_ref(), &header)?;
+        }
+    }
+    let mut row = plan.data;
     for (cells, &total) in grid.rows.iter().zip(&grid.total_rows) {
         for (c, cell) in cells.iter().enumerate() {
             let c = c as u16;
@@ -313,26 +343,42 @@ fn write_sheet(
         }
         row += 1;
     }
-    let text = match &meta.source {
-        Some(s) if !s.trim().is_empty() => format!(
-            "注：数据来源：{}；数据截至{}。",
-            s.trim(),
-            meta.period_label
-        ),
-        _ => format!("注：数据截至{}。", meta.period_label),
-    };
-    sheet.write_string_with_format(row, 0, fit(&text).as_ref(), &note)?;
+    for line in notes(table, meta) {
+        sheet.write_string_with_format(row, 0, fit(&line).as_ref(), &note)?;
+        row += 1;
+    }
 
     for (c, w) in column_widths(&grid).into_iter().enumerate() {
         sheet.set_column_width(c as u16, w)?;
     }
-    sheet.set_freeze_panes(header_row + 1, grid.key_columns as u16)?;
-    sheet.set_repeat_rows(header_row, header_row)?;
+    sheet.set_freeze_panes(plan.data, grid.key_columns as u16)?;
+    sheet.set_repeat_rows(plan.header, plan.data - 1)?;
+    sheet.set_paper_size(9); // A4
+    sheet.set_landscape();
     sheet.set_print_fit_to_pages(1, 0);
-    if width > 8 {
-        sheet.set_landscape();
-    }
+    sheet.set_print_center_horizontally(true);
     Ok(())
+}
+
+/// The lines under a table: `注：…` (the period the data reaches; 1—N月 values are
+/// cumulative) and `资料来源：…` when the pipeline names a source.
+pub fn notes(table: &TableResult, meta: &TableMeta) -> Vec<String> {
+    let cumulative = match super::layout::MonthStyle::infer(table) {
+        super::layout::MonthStyle::Ytd if table.rows.iter().any(|r| r.month.is_some()) => {
+            "1—N月数据为累计数；"
+        }
+        _ => "",
+    };
+    let mut out = vec![format!("注：{cumulative}数据截至{}。", meta.period_label)];
+    if let Some(s) = meta
+        .source
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        out.push(format!("资料来源：{s}"));
+    }
+    out
 }
 
 /// Text across columns 0..=last_col of a row, merged when wider than one column.
@@ -363,7 +409,7 @@ mod tests {
         TableMeta {
             title: "某区重点统计数据".into(),
             source: Some("某区统计局".into()),
-            period_label: "2022年1-12月".into(),
+            period_label: "2022年1—12月".into(),
         }
     }
 
@@ -408,41 +454,47 @@ mod tests {
         let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
         assert_eq!(s(0, 0), Data::String("5000万元以上项目情况".into()));
         assert_eq!(s(1, 0), Data::String("单位：万元".into()));
+        // Two header rows: each measure over its periods.
         assert_eq!(s(2, 0), Data::String("建设性质".into()));
-        assert_eq!(s(2, 1), Data::String("2021年项目个数".into()));
-        assert_eq!(s(2, 7), Data::String("总投资构成(%)".into()));
-        assert_eq!(s(3, 0), Data::String("合计".into()));
-        assert_eq!(s(3, 1), Data::Float(50.0));
-        assert_eq!(s(3, 5), Data::Float(117300.0));
-        assert_eq!(s(4, 0), Data::String("续建".into()));
-        assert_eq!(s(4, 3), Data::Float(26.666666666666668));
-        assert_eq!(
-            s(6, 0),
-            Data::String("注：数据来源：某区统计局；数据截至2022年1-12月。".into())
-        );
+        assert_eq!(s(2, 1), Data::String("项目个数".into()));
+        assert_eq!(s(2, 4), Data::String("总投资(万元)".into()));
+        assert_eq!(s(3, 1), Data::String("2021年".into()));
+        assert_eq!(s(3, 3), Data::String("同比增长(%)".into()));
+        assert_eq!(s(3, 7), Data::String("构成(%)".into()));
+        assert_eq!(s(4, 0), Data::String("合计".into()));
+        assert_eq!(s(4, 1), Data::Float(50.0));
+        assert_eq!(s(4, 5), Data::Float(117300.0));
+        assert_eq!(s(5, 0), Data::String("续建".into()));
+        assert_eq!(s(5, 3), Data::Float(26.666666666666668));
+        assert_eq!(s(7, 0), Data::String("注：数据截至2022年1—12月。".into()));
+        assert_eq!(s(8, 0), Data::String("资料来源：某区统计局".into()));
 
+        // No dimensions: the measures down the rows, their units in a column.
         let r = wb.worksheet_range("专项债券").unwrap();
         let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
-        assert_eq!(s(1, 0), Data::String("单位：亿元".into()));
-        assert_eq!(s(2, 0), Data::String("项目".into()));
-        assert_eq!(s(3, 0), Data::String("合计".into()));
+        assert_eq!(s(1, 0), Data::String("指标".into()));
+        assert_eq!(s(1, 1), Data::String("单位".into()));
+        assert_eq!(s(1, 2), Data::String("2022年".into()));
+        assert_eq!(s(2, 0), Data::String("项目数".into()));
+        assert_eq!(s(2, 2), Data::Float(9.0));
+        assert_eq!(s(3, 0), Data::String("金额".into()));
+        assert_eq!(s(3, 1), Data::String("亿元".into()));
         assert_eq!(s(3, 2), Data::Float(11.73));
 
         let r = wb.worksheet_range("补贴资金").unwrap();
         let s = |row: u32, col: u32| r.get_value((row, col)).cloned().unwrap_or(Data::Empty);
-        assert_eq!(s(2, 0), Data::String("年份".into()));
-        assert_eq!(s(3, 0), Data::String("2022".into()));
-        assert_eq!(s(3, 1), Data::String("1-12".into()));
-        assert_eq!(s(3, 2), Data::String("合计".into()));
-        assert_eq!(s(5, 5), Data::Empty);
+        assert_eq!(s(2, 0), Data::String("时期".into()));
+        assert_eq!(s(3, 0), Data::String("2022年1—12月".into()));
+        assert_eq!(s(3, 1), Data::String("合计".into()));
+        assert_eq!(s(5, 4), Data::Empty);
         assert_eq!(
             s(7, 0),
-            Data::String("注：数据来源：某区统计局；数据截至2022年1-12月。".into())
+            Data::String("注：1—N月数据为累计数；数据截至2022年1—12月。".into())
         );
     }
 
     #[test]
-    fn styles() {
+    fn styles_and_print_setup() {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(
             xlsx_bytes(&[annual_wide()], &meta()).unwrap(),
         ))
@@ -453,15 +505,51 @@ mod tests {
             .read_to_string(&mut styles)
             .unwrap();
         assert!(styles.contains("formatCode=\"#,##0.0000\""), "{styles}");
-        assert!(styles.contains("formatCode=\"0.00\""), "{styles}");
+        assert!(styles.contains("formatCode=\"#,##0.00\""), "{styles}");
         assert!(!styles.contains('%'));
         let mut sheet = String::new();
         zip.by_name("xl/worksheets/sheet1.xml")
             .unwrap()
             .read_to_string(&mut sheet)
             .unwrap();
-        assert!(sheet.contains("<mergeCell ref=\"A1:H1\"/>"), "{sheet}");
-        assert!(sheet.contains("ySplit=\"3\""), "{sheet}");
+        for part in [
+            "<mergeCell ref=\"A1:H1\"/>",
+            "<mergeCell ref=\"A3:A4\"/>",
+            "<mergeCell ref=\"B3:D3\"/>",
+            "<mergeCell ref=\"E3:H3\"/>",
+            "ySplit=\"4\"",
+            "xSplit=\"1\"",
+            "paperSize=\"9\"",
+            "orientation=\"landscape\"",
+            "fitToHeight=\"0\"",
+            "horizontalCentered=\"1\"",
+        ] {
+            assert!(sheet.contains(part), "{part} in {sheet}");
+        }
+        let mut book = String::new();
+        zip.by_name("xl/workbook.xml")
+            .unwrap()
+            .read_to_string(&mut book)
+            .unwrap();
+        assert!(book.contains("$3:$4"), "{book}");
+    }
+
+    #[test]
+    fn widths_fit_chinese_labels() {
+        let mut t = annual_wide();
+        t.rows[5].key = Some(vec!["新建（含改扩建）项目".into()]);
+        for r in t
+            .rows
+            .iter_mut()
+            .filter(|r| r.key.as_deref() == Some(&["续建".to_string()][..]))
+        {
+            r.key = Some(vec!["新建（含改扩建）项目".into()]);
+        }
+        let w = column_widths(&print(&t));
+        assert!(
+            w[0] >= display_width("新建（含改扩建）项目") as f64,
+            "{w:?}"
+        );
     }
 
     #[test]
@@ -483,9 +571,9 @@ mod tests {
         );
         assert_eq!(names[2], "bonds");
         assert_eq!(display_width("合计a"), 5);
-        assert_eq!(shown("-1234567.50", MetricKind::Money), "-1,234,567.50");
-        assert_eq!(shown("123", MetricKind::Count), "123");
+        assert_eq!(crate::emit::layout::grouped("-1234567.50"), "-1,234,567.50");
+        assert_eq!(crate::emit::layout::grouped("123"), "123");
         assert_eq!(number_format(MetricKind::Count, 0), "#,##0");
-        assert_eq!(number_format(MetricKind::Points, 2), "0.00");
+        assert_eq!(number_format(MetricKind::Points, 1), "#,##0.0");
     }
 }

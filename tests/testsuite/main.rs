@@ -12,6 +12,7 @@ mod layouts;
 mod out_safety;
 mod pipeline_safety;
 mod portal;
+mod publish;
 mod realworld;
 mod report;
 mod scale;

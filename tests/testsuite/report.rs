@@ -78,6 +78,11 @@ fn every_link_and_image_resolves_offline() {
         "no chart image in the page"
     );
     for l in &all {
+        // The contents list links to the tables' headings in the page.
+        if let Some(id) = l.strip_prefix('#') {
+            assert!(html.contains(&format!("id=\"{id}\"")), "broken anchor {l}");
+            continue;
+        }
         assert!(
             !l.contains("://") && !l.starts_with('/'),
             "link is not relative: {l}"

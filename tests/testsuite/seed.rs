@@ -53,7 +53,8 @@ fn every_published_2022_figure_comes_out_of_the_sample() {
     let mut got: BTreeMap<[String; 6], String> = BTreeMap::new();
     for line in facts.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() == 7 {
+        // year,month,table,dimension,key,metric,value,unit
+        if f.len() == 8 {
             got.insert(
                 [f[0], f[1], f[2], f[3], f[4], f[5]].map(String::from),
                 f[6].to_string(),

@@ -216,7 +216,8 @@ fn check_outputs(dir: &Path, cases: &[Case], findings: &mut Findings) -> Result<
     let mut facts: BTreeMap<i32, BTreeSet<(String, String, String, String)>> = BTreeMap::new();
     for line in facts_text.lines().skip(1) {
         let f = csv_fields(line);
-        if f.len() != 7 || f[2] != "by_kind" {
+        // year,month,table,dimension,key,metric,value,unit
+        if f.len() != 8 || f[2] != "by_kind" {
             continue;
         }
         let year: i32 = f[0].parse().unwrap_or(0);
