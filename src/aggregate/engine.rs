@@ -495,7 +495,10 @@ fn measure_aggs(ds: &Dataset, measures: &[Measure]) -> Vec<Expr> {
                 out.push(len().cast(DataType::Int64).alias(format!("n{i}")));
                 hits()
             }
-            (Op::Sum, Some(c)) => c.clone().sum(),
+            // A sum over cells that are all empty is unknown, not 0.
+            (Op::Sum, Some(c)) => when(c.clone().count().gt(lit(0)))
+                .then(c.clone().sum())
+                .otherwise(lit(NULL)),
             (Op::CountDistinct, Some(c)) => c.clone().drop_nulls().n_unique().cast(DataType::Int64),
             (Op::Mean, Some(c)) => c.clone().cast(DataType::Float64).mean(),
             (Op::Min, Some(c)) => c.clone().min(),

@@ -557,3 +557,38 @@ measures = [{ name = "金额", op = "sum", field = "amount" }, { name = "个数"
     let m = run(&annual, single, (2024, 12));
     assert_eq!(get(&m, 2024, Some(2), "合计", "金额"), Some(25.0));
 }
+
+#[test]
+fn a_sum_over_cells_that_are_all_empty_is_empty_not_zero() {
+    let p = pipeline(
+        r#"
+[[tables]]
+name = "t"
+dataset = "d"
+by = ["kind"]
+growth = true
+measures = [
+  { name = "金额", op = "sum", field = "amount" },
+  { name = "个数", op = "count" },
+]
+"#,
+    );
+    // 2021's workbook left the amount column empty: its sum is unknown, not 0.
+    let mut s = sheet(
+        None,
+        false,
+        &[(2021, "甲", 0, 1), (2021, "乙", 0, 1), (2022, "甲", 10, 1)],
+    );
+    if let Some(d) = &mut s.data {
+        for row in d.rows.iter_mut().filter(|r| r.1 == 2021) {
+            row.2[1] = Value::Null;
+        }
+    }
+    let m = run(&p, vec![s], (2022, 12));
+    assert_eq!(get(&m, 2021, None, "合计", "金额"), None);
+    assert_eq!(get(&m, 2021, None, "甲", "金额"), None);
+    assert_eq!(get(&m, 2021, None, "合计", "个数"), Some(2.0));
+    assert_eq!(get(&m, 2022, None, "合计", "金额"), Some(10.0));
+    // No growth from an unknown base.
+    assert_eq!(get(&m, 2022, None, "合计", "金额同比"), None);
+}
