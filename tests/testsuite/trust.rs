@@ -17,7 +17,8 @@ fn warnings(p: &Project, period: &str) -> Vec<String> {
         .collect()
 }
 
-/// The value of one figure in facts.csv: (year, month or "", table, key, metric).
+/// The value of one figure in facts.csv: (year, month or "", table, key, metric); the
+/// eighth field is its unit.
 fn fact(
     p: &Project,
     period: &str,
@@ -30,7 +31,7 @@ fn fact(
     let facts = p.read(&format!("out/t/{period}/facts.csv"));
     facts.lines().skip(1).find_map(|l| {
         let f: Vec<&str> = l.split(',').collect();
-        (f.len() == 7
+        (f.len() == 8
             && f[0] == year.to_string()
             && f[1] == month
             && f[2] == table
@@ -491,7 +492,8 @@ fn data_ending_in_june_is_labelled_1_to_6_and_compared_with_the_same_months() {
     let csv = p.read("out/t/2024-06/tables/annual.csv");
     let html = p.read("out/t/2024-06/index.html");
     for shown in [&csv, &html] {
-        assert!(shown.contains("2024年1-6月"), "{shown}");
+        assert!(shown.contains("2024年1—6月"), "{shown}");
+        assert!(!shown.contains("2024年1—12月"), "{shown}");
         assert!(!shown.contains("2024年1-12月"), "{shown}");
         assert!(!shown.contains("2024年完成投资"), "{shown}");
     }
