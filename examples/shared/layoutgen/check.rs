@@ -228,7 +228,30 @@ fn check_outputs(dir: &Path, cases: &[Case], findings: &mut Findings) -> Result<
         ));
     }
     let inputs = manifest["inputs"].as_array().cloned().unwrap_or_default();
+    // The run's one summary line of rejections must count every planted rejection.
+    let planted: u64 = cases.iter().map(|c| c.truth.rejected).sum();
+    let summary = format!("{planted} rows rejected; see rejected.csv");
+    let summaries = warnings
+        .iter()
+        .filter(|w| w.ends_with("rows rejected; see rejected.csv"));
+    match (planted, summaries.clone().count()) {
+        (0, 0) => {}
+        (0, _) => {
+            return Err(format!(
+                "a rejection summary, but no rejected row was planted"
+            ))
+        }
+        (_, 1) if summaries.clone().any(|w| *w == summary) => {}
+        _ => {
+            return Err(format!(
+                "expected the one summary line `{summary}`; warnings: {warnings:?}"
+            ))
+        }
+    }
     for w in &warnings {
+        if *w == summary && planted > 0 {
+            continue;
+        }
         if !(0..cases.len()).any(|i| w.contains(&case_path(i, &cases[i]))) {
             return Err(format!("warning naming no case: {w}"));
         }
