@@ -121,6 +121,54 @@ fn subtotals_with_long_group_names_are_totals_and_each_is_checked() {
     assert!(q.read("out/t/2022-12/index.html").contains(expected));
 }
 
+#[test]
+fn a_rejected_row_in_a_group_does_not_get_its_subtotal_checked_against_the_next_group() {
+    let p = Project::new();
+    p.file("p.toml", FUNDS);
+    let sheet = SheetSpec::new(
+        "资金",
+        vec![
+            vec![S("类型"), S("项目名称"), S("金额")],
+            vec![S("创业担保贷款贴息"), S("甲公司"), N(100.0)],
+            vec![S("创业担保贷款贴息"), S("乙公司"), S("待定")],
+            vec![S("小计"), E, N(150.0)],
+            vec![S("政策奖励资金"), S("丙公司"), N(30.0)],
+            vec![S("小计"), E, N(30.0)],
+        ],
+    );
+    p.xlsx("data/2022年资金.xlsx", &[sheet]);
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    // The rejection is the one doubt: the first 小计 is not compared with rows 5-5.
+    assert_eq!(
+        warnings(&p, "2022-12"),
+        vec!["1 rows rejected; see rejected.csv".to_string()]
+    );
+}
+
+#[test]
+fn subtotals_above_their_groups_are_checked_against_the_rows_below_only() {
+    let p = Project::new();
+    p.file("p.toml", FUNDS);
+    // The second 小计 equals the group above it, not its own group below.
+    let sheet = SheetSpec::new(
+        "资金",
+        vec![
+            vec![S("类型"), S("项目名称"), S("金额")],
+            vec![S("小计"), E, N(150.0)],
+            vec![S("创业担保贷款贴息"), S("甲公司"), N(100.0)],
+            vec![S("创业担保贷款贴息"), S("乙公司"), N(50.0)],
+            vec![S("小计"), E, N(150.0)],
+            vec![S("政策奖励资金"), S("丙公司"), N(30.0)],
+        ],
+    );
+    p.xlsx("data/2022年资金.xlsx", &[sheet]);
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    let expected = "total `小计` row 5 (金额) says 150.0000万元 but the data rows of its group (rows 6-6) sum to 30.0000万元";
+    let w = warnings(&p, "2022-12");
+    assert!(w.iter().any(|x| x.ends_with(expected)), "{w:?}");
+    assert_eq!(w.len(), 1, "{w:?}");
+}
+
 /// An investment dataset with planned and completed amounts, in 元 unless a header says.
 const PLANNED: &str = r#"
 name = "t"
