@@ -242,6 +242,8 @@ pub struct Truth {
     /// The year comes from a column: the sheet itself has none.
     pub year_column: bool,
     pub month: Option<u32>,
+    /// The month comes from a column: the sheet itself has none (each clean row has it).
+    pub month_column: bool,
     pub cumulative: bool,
     pub kept: Vec<Row>,
     pub rejected: u64,
@@ -1384,6 +1386,7 @@ pub fn generate(seed: u64, space: &Space) -> Case {
         year,
         year_column: source == "column",
         month: month.map(|m| m.0),
+        month_column,
         cumulative: cumulative_data || done_cumulative,
         kept,
         rejected,
