@@ -238,6 +238,35 @@ fn a_unit_in_the_parent_header_applies_to_its_children() {
     );
 }
 
+#[test]
+fn a_row_of_parents_alone_above_the_labels_is_a_header_row() {
+    let p = Project::new();
+    p.file("p.toml", PLANNED);
+    // Every field is named in the bottom row; the top row holds the unit of two of them.
+    p.xlsx(
+        "data/2022年项目.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("二道区2022年重点项目")],
+                vec![S("单位：万元")],
+                vec![E, S("投资额（千元）"), E],
+                vec![S("项目名称"), S("计划投资"), S("完成投资")],
+                vec![S("甲"), N(1000.0), N(400.0)],
+                vec![S("乙"), N(500.0), N(250.5)],
+            ],
+        )
+        .merge(2, 1, 2, 2)],
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let f = |metric: &str| fact(&p, "2022-12", 2022, "", "sums", "合计", metric);
+    assert_eq!(f("计划投资").as_deref(), Some("150.0000"));
+    assert_eq!(f("完成投资").as_deref(), Some("65.0500"));
+    let sheet = &manifest(&p, "2022-12")["inputs"][0]["sheets"][0];
+    assert_eq!(sheet["skipped"]["header"], 2, "{sheet}");
+    assert_eq!(sheet["skipped"]["title"], 2, "{sheet}");
+}
+
 const LOANS: &str = r#"
 name = "t"
 
