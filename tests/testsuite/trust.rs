@@ -30,7 +30,8 @@ fn fact(
     let facts = p.read(&format!("out/t/{period}/facts.csv"));
     facts.lines().skip(1).find_map(|l| {
         let f: Vec<&str> = l.split(',').collect();
-        (f.len() == 7
+        // year,month,table,dimension,key,metric,value and, in newer files, unit.
+        ((7..=8).contains(&f.len())
             && f[0] == year.to_string()
             && f[1] == month
             && f[2] == table
