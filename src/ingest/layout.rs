@@ -365,6 +365,47 @@ fn two_rows(grid: &Grid, row: u32) -> Vec<(u32, Vec<HeaderOption>)> {
         .collect()
 }
 
+/// Whether `row` holds only parent headers over the row below: each text stands over a child
+/// (a cell below with text of its own) or is a label merged down into the row below, at least
+/// one is a parent, and none looks like a title, unit or date line (in the table's first
+/// column unless merged down, holding a digit, or naming 单位, 填报, 日期, 截至 or 截止
+/// outside parentheses).
+fn parent_row(grid: &Grid, row: u32) -> bool {
+    let mut parents = 0;
+    for c in grid.first_col..=grid.last_col {
+        let text = grid.text(row, c);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let t = squeeze(&text);
+        let bare = t.trim_start_matches(['(', '（', '【', '[']);
+        let bare = bare
+            .split(['(', '（', '【', '['])
+            .next()
+            .unwrap_or_default();
+        let merged_down = grid
+            .merges
+            .iter()
+            .any(|m| m.start == (row, c) && m.end.0 > row);
+        if (c == grid.first_col && !merged_down)
+            || t.chars().any(|ch| ch.is_ascii_digit())
+            || ["单位", "填报", "日期", "截至", "截止"]
+                .iter()
+                .any(|w| bare.contains(w))
+        {
+            return false;
+        }
+        if merged_down {
+            continue;
+        }
+        if grid.text(row + 1, c).trim().is_empty() {
+            return false;
+        }
+        parents += 1;
+    }
+    parents > 0
+}
+
 /// Finds the best header among the first rows for any dataset of the pipeline.
 pub fn detect(
     grid: &Grid,
@@ -397,8 +438,15 @@ pub fn detect(
                     continue;
                 }
                 let score = matched.columns.len();
-                // Strictly better only: the earliest, single-row reading wins ties.
-                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                // Strictly better only: the earliest, single-row reading wins ties, unless the
+                // row above it is a row of parents, whose units and prefixes the children take.
+                let parents_over = |c: &Candidate| {
+                    first < last && c.first == last && c.last == last && parent_row(grid, first)
+                };
+                if best
+                    .as_ref()
+                    .is_none_or(|(s, c)| score > *s || (score == *s && parents_over(c)))
+                {
                     best = Some((
                         score,
                         Candidate {

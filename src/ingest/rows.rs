@@ -251,6 +251,17 @@ fn check_totals(
     }
     let first = layout.header_last + 1;
     let rejected_in = |a: u32, b: u32| rejected.iter().any(|r| (a..=b).contains(r));
+    let kept_in = |a: u32, b: u32| out.kept.iter().any(|(r, _, _)| (a..b).contains(r));
+    // Whether the table's subtotals follow their groups or precede them, as its first 小计
+    // shows: data rows (kept or rejected) between it and the total row or header above.
+    let follow = totals
+        .iter()
+        .position(|t| t.1 == TotalKind::Group)
+        .map_or(true, |i| {
+            let a = totals[..i].last().map_or(first, |t| t.0 + 1);
+            let row = totals[i].0;
+            kept_in(a, row) || (row > a && rejected_in(a, row - 1))
+        });
     for (i, &(row, kind)) in totals.iter().enumerate() {
         // Rows of the group before (after the previous total row) and after (up to the next).
         let before = (totals[..i].last().map_or(first, |t| t.0 + 1), row);
@@ -260,17 +271,18 @@ fn check_totals(
         );
         let spans: Vec<(u32, u32)> = match kind {
             TotalKind::Grand => vec![(first, grid.last_row + 1)],
-            TotalKind::Group => vec![before, after],
+            TotalKind::Group if follow => vec![before],
+            TotalKind::Group => vec![after],
             TotalKind::Either => vec![(first, grid.last_row + 1), before, after],
         };
-        // Spans that hold data rows and no rejected row.
+        // A span with a rejected row cannot be checked (its sum is short by that row); a
+        // mismatch with the other spans would then blame the wrong group.
+        if spans.iter().any(|&(a, b)| b > a && rejected_in(a, b - 1)) {
+            continue;
+        }
         let spans: Vec<(u32, u32)> = spans
             .into_iter()
-            .filter(|&(a, b)| {
-                b > a
-                    && !rejected_in(a, b - 1)
-                    && out.kept.iter().any(|(r, _, _)| (a..b).contains(r))
-            })
+            .filter(|&(a, b)| b > a && kept_in(a, b))
             .collect();
         if spans.is_empty() {
             continue;

@@ -216,7 +216,8 @@ pub fn clean_number_text(raw: &str) -> Result<Option<(String, Option<MoneyUnit>)
     }
     if let Some(rest) = body.strip_prefix('+') {
         body = rest;
-    } else if let Some(rest) = body.strip_prefix('-') {
+    } else if let Some(rest) = body.strip_prefix(['-', '\u{2212}', '△']) {
+        // `−` (U+2212, which NFKC keeps) and `△` are minus signs in Chinese tables.
         negative = !negative;
         body = rest;
     }
@@ -439,6 +440,13 @@ mod tests {
             parse_cell(&s("(123)"), Money, Wanyuan, Zero),
             Ok(Value::Money(-123_000_000))
         );
+        for neg in ["\u{2212}123", "△123", "－123", "（123）"] {
+            assert_eq!(
+                parse_cell(&s(neg), Money, Wanyuan, Zero),
+                Ok(Value::Money(-123_000_000)),
+                "{neg}"
+            );
+        }
         assert_eq!(
             parse_cell(&s("１２３"), Money, Wanyuan, Zero),
             Ok(Value::Money(123_000_000))

@@ -213,13 +213,14 @@ pub fn load_sheets(
     let mut plain = None;
     let mut read_plain = BTreeMap::new();
     let mut full_calc_on_load = false;
+    let mut ods_merges = OdsMerges::new();
     let mut wb: Sheets<Cursor<&[u8]>> = match format {
         "xls" => {
             super::cfb_check::check(bytes).map_err(FileError::Corrupt)?;
             Sheets::Xls(Xls::new(cursor).map_err(|e| classify(e.into()))?)
         }
         "ods" => {
-            check_ods_within(bytes, spend).map_err(FileError::Corrupt)?;
+            ods_merges = check_ods_within(bytes, spend).map_err(FileError::Corrupt)?;
             Sheets::Ods(Ods::new(cursor).map_err(|e| classify(e.into()))?)
         }
         _ => {
@@ -265,7 +266,7 @@ pub fn load_sheets(
                 (None, None) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
             },
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&meta.name).unwrap_or_default(),
-            _ => Vec::new(),
+            _ => ods_merges.remove(&meta.name).unwrap_or_default(),
         };
         let loaded = match (&mut wb, fast) {
             (Sheets::Xlsx(_), Some((cells, _))) => {
@@ -347,15 +348,23 @@ fn without_calamine(
 /// [`DENSE_LIMIT`] cells, naming the far cell.
 #[cfg(test)]
 fn check_ods(bytes: &[u8]) -> Result<(), String> {
-    check_ods_within(bytes, &mut Spend::alone())
+    check_ods_within(bytes, &mut Spend::alone()).map(|_| ())
 }
 
+/// Merged regions of an .ods, per sheet name (calamine does not report them).
+pub(crate) type OdsMerges = BTreeMap<String, Vec<Dimensions>>;
+
+/// Most merged regions kept per sheet: far more than any header has.
+const ODS_MERGE_LIMIT: usize = 10_000;
+
 /// As [`check_ods`], counting each sheet's grid (calamine holds a value and a formula for each
-/// cell) and text against `spend`.
-fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
+/// cell) and text against `spend`; gives each sheet's merged regions (cells spanning rows or
+/// columns).
+fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<OdsMerges, String> {
     use quick_xml::events::{BytesStart, Event};
+    let mut merges = OdsMerges::new();
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(()); // calamine reports an unreadable zip itself.
+        return Ok(merges); // calamine reports an unreadable zip itself.
     };
     let mut xml = Vec::new();
     match zip.by_name("content.xml") {
@@ -377,7 +386,7 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
                 ));
             }
         }
-        Err(_) => return Ok(()),
+        Err(_) => return Ok(merges),
     }
     /// A repeat count, capped at the sheet's size as calamine caps it, so that the sums
     /// below cannot overflow.
@@ -408,6 +417,7 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
         open_cell: Option<(u64, u64)>,
         /// The text of the sheet's cells, each repeat counted.
         text: u64,
+        merges: Vec<Dimensions>,
     }
     impl Extent {
         fn cell(&mut self, cols: u64) {
@@ -507,6 +517,20 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
                         let filled = open
                             || has_attr(e, "office:value-type")
                             || has_attr(e, "table:formula");
+                        let (rows, spanned) = (
+                            repeats(e, "table:number-rows-spanned", MAX_ROWS),
+                            repeats(e, "table:number-columns-spanned", MAX_COLS),
+                        );
+                        if (rows > 1 || spanned > 1)
+                            && s.merges.len() < ODS_MERGE_LIMIT
+                            && s.row + rows <= MAX_ROWS
+                            && s.col + spanned <= MAX_COLS
+                        {
+                            s.merges.push(Dimensions {
+                                start: (s.row as u32, s.col as u32),
+                                end: ((s.row + rows - 1) as u32, (s.col + spanned - 1) as u32),
+                            });
+                        }
                         if filled && s.row_repeats > 0 {
                             s.cell(cols);
                             if open {
@@ -550,12 +574,13 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<(), String> {
                             s.check()?;
                             let grid = s.span().saturating_mul(56).saturating_add(s.text);
                             spend.take(grid, &format!("by sheet `{}`", s.name))?;
+                            merges.insert(s.name, s.merges);
                         }
                     }
                     _ => {}
                 }
             }
-            Ok(Event::Eof) if depth == 0 => return Ok(()),
+            Ok(Event::Eof) if depth == 0 => return Ok(merges),
             Ok(Event::Eof) => {
                 return Err(format!(
                     "content.xml ends inside {depth} open elements (the file is cut short)"
@@ -822,6 +847,17 @@ mod tests {
     }
 
     const ONE: &str = r#"<table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row>"#;
+
+    #[test]
+    fn ods_cells_spanning_columns_or_rows_are_merged_regions() {
+        let table = r#"<table:table table:name="S"><table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell table:number-columns-spanned="2" office:value-type="string"><text:p>投资额</text:p></table:table-cell><table:covered-table-cell/></table:table-row><table:table-row><table:table-cell table:number-rows-spanned="2" office:value-type="string"><text:p>序号</text:p></table:table-cell></table:table-row></table:table>"#;
+        let merges = check_ods_within(&ods(table), &mut Spend::alone()).unwrap();
+        let s = &merges["S"];
+        assert_eq!(
+            s.iter().map(|d| (d.start, d.end)).collect::<Vec<_>>(),
+            vec![((0, 2), (0, 3)), ((1, 0), (2, 0))]
+        );
+    }
 
     #[test]
     fn an_ods_sheet_spanning_too_many_cells_is_refused_before_calamine_allocates_it() {

@@ -2,8 +2,8 @@
 //! exact result known in advance: yearbook must keep, reject and skip every row as planted,
 //! find the period, and publish every figure of the table exactly.
 //!
-//! The fixed seeds cover the dimensions the rules handle ([`Space::passing`]); the others are
-//! listed in [`Space::FAILING`]. `cargo run --release --example layout_soak -- --cases N`
+//! The fixed seeds cover the dimensions the rules handle ([`Space::passing`], today the whole
+//! space); a dimension added before its rule waits in [`Space::FAILING`]. `cargo run --release --example layout_soak -- --cases N`
 //! draws as many cases as asked, from any part of the space.
 
 #[path = "../../examples/shared/layoutgen/mod.rs"]

@@ -122,6 +122,54 @@ fn subtotals_with_long_group_names_are_totals_and_each_is_checked() {
     assert!(q.read("out/t/2022-12/index.html").contains(expected));
 }
 
+#[test]
+fn a_rejected_row_in_a_group_does_not_get_its_subtotal_checked_against_the_next_group() {
+    let p = Project::new();
+    p.file("p.toml", FUNDS);
+    let sheet = SheetSpec::new(
+        "资金",
+        vec![
+            vec![S("类型"), S("项目名称"), S("金额")],
+            vec![S("创业担保贷款贴息"), S("甲公司"), N(100.0)],
+            vec![S("创业担保贷款贴息"), S("乙公司"), S("待定")],
+            vec![S("小计"), E, N(150.0)],
+            vec![S("政策奖励资金"), S("丙公司"), N(30.0)],
+            vec![S("小计"), E, N(30.0)],
+        ],
+    );
+    p.xlsx("data/2022年资金.xlsx", &[sheet]);
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    // The rejection is the one doubt: the first 小计 is not compared with rows 5-5.
+    assert_eq!(
+        warnings(&p, "2022-12"),
+        vec!["1 rows rejected; see rejected.csv".to_string()]
+    );
+}
+
+#[test]
+fn subtotals_above_their_groups_are_checked_against_the_rows_below_only() {
+    let p = Project::new();
+    p.file("p.toml", FUNDS);
+    // The second 小计 equals the group above it, not its own group below.
+    let sheet = SheetSpec::new(
+        "资金",
+        vec![
+            vec![S("类型"), S("项目名称"), S("金额")],
+            vec![S("小计"), E, N(150.0)],
+            vec![S("创业担保贷款贴息"), S("甲公司"), N(100.0)],
+            vec![S("创业担保贷款贴息"), S("乙公司"), N(50.0)],
+            vec![S("小计"), E, N(150.0)],
+            vec![S("政策奖励资金"), S("丙公司"), N(30.0)],
+        ],
+    );
+    p.xlsx("data/2022年资金.xlsx", &[sheet]);
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    let expected = "total `小计` row 5 (金额) says 150.0000万元 but the data rows of its group (rows 6-6) sum to 30.0000万元";
+    let w = warnings(&p, "2022-12");
+    assert!(w.iter().any(|x| x.ends_with(expected)), "{w:?}");
+    assert_eq!(w.len(), 1, "{w:?}");
+}
+
 /// An investment dataset with planned and completed amounts, in 元 unless a header says.
 const PLANNED: &str = r#"
 name = "t"
@@ -189,6 +237,35 @@ fn a_unit_in_the_parent_header_applies_to_its_children() {
         shown.contains("column C `投资额（万元）/完成` -> completed (money, unit 万元)"),
         "{shown}"
     );
+}
+
+#[test]
+fn a_row_of_parents_alone_above_the_labels_is_a_header_row() {
+    let p = Project::new();
+    p.file("p.toml", PLANNED);
+    // Every field is named in the bottom row; the top row holds the unit of two of them.
+    p.xlsx(
+        "data/2022年项目.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("二道区2022年重点项目")],
+                vec![S("单位：万元")],
+                vec![E, S("投资额（千元）"), E],
+                vec![S("项目名称"), S("计划投资"), S("完成投资")],
+                vec![S("甲"), N(1000.0), N(400.0)],
+                vec![S("乙"), N(500.0), N(250.5)],
+            ],
+        )
+        .merge(2, 1, 2, 2)],
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(0);
+    let f = |metric: &str| fact(&p, "2022-12", 2022, "", "sums", "合计", metric);
+    assert_eq!(f("计划投资").as_deref(), Some("150.0000"));
+    assert_eq!(f("完成投资").as_deref(), Some("65.0500"));
+    let sheet = &manifest(&p, "2022-12")["inputs"][0]["sheets"][0];
+    assert_eq!(sheet["skipped"]["header"], 2, "{sheet}");
+    assert_eq!(sheet["skipped"]["title"], 2, "{sheet}");
 }
 
 const LOANS: &str = r#"

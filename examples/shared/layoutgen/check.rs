@@ -229,7 +229,28 @@ fn check_outputs(dir: &Path, cases: &[Case], findings: &mut Findings) -> Result<
         ));
     }
     let inputs = manifest["inputs"].as_array().cloned().unwrap_or_default();
+    // The run's one summary line of rejections must count every planted rejection; a wrong
+    // count is blamed on the cases whose rejections differ (found below), else on all.
+    let planted: u64 = cases.iter().map(|c| c.truth.rejected).sum();
+    let summary = format!("{planted} rows rejected; see rejected.csv");
+    let is_summary = |w: &String| w.ends_with("rows rejected; see rejected.csv");
+    let summaries: Vec<&String> = warnings.iter().filter(|w| is_summary(w)).collect();
+    let summary_wrong = match (planted, summaries.as_slice()) {
+        (0, []) => None,
+        (p, [one]) if p > 0 && **one == summary => None,
+        _ => Some(format!(
+            "expected {}; the run's rejection summary: {summaries:?}",
+            if planted == 0 {
+                "no rejection summary".to_string()
+            } else {
+                format!("the one summary line `{summary}`")
+            }
+        )),
+    };
     for w in &warnings {
+        if is_summary(w) {
+            continue;
+        }
         if !(0..cases.len()).any(|i| w.contains(&case_path(i, &cases[i]))) {
             return Err(format!("warning naming no case: {w}"));
         }
@@ -290,7 +311,10 @@ fn check_outputs(dir: &Path, cases: &[Case], findings: &mut Findings) -> Result<
                 if sh["year"] != want_year {
                     d.push(format!("year {}, expected {want_year}", sh["year"]));
                 }
-                let want_month: serde_json::Value = t.month.map(Into::into).unwrap_or_default();
+                let want_month: serde_json::Value = match t.month {
+                    Some(m) if !t.month_column => m.into(),
+                    _ => serde_json::Value::Null,
+                };
                 if sh["month"] != want_month {
                     d.push(format!("month {}, expected {want_month}", sh["month"]));
                 }
@@ -422,6 +446,14 @@ fn check_outputs(dir: &Path, cases: &[Case], findings: &mut Findings) -> Result<
         }
         if !d.is_empty() {
             findings.insert(i, d);
+        }
+    }
+    if let Some(msg) = summary_wrong {
+        if findings.is_empty() {
+            return Err(msg);
+        }
+        for d in findings.values_mut() {
+            d.push(msg.clone());
         }
     }
     Ok(())
