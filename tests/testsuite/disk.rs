@@ -58,7 +58,7 @@ fn a_full_or_read_only_output_disk_fails_the_run_and_keeps_the_previous_output()
         "{bin}" run p.toml >first.log 2>&1; echo $? >first.code
         cp -r out/t/2022-12 before
         cp changed.xlsx "data/2022年投资.xlsx"
-        avail=$(df --output=avail -k out | tail -1) && [ -n "$avail" ] || exit 90
+        avail=$(df --output=avail -k out | tail -1 | tr -d ' ') && [ -n "$avail" ] || exit 90
         dd if=/dev/zero of=out/filler bs=1k count=$avail 2>/dev/null
         [ -f out/filler ] || exit 90
         "{bin}" run p.toml >full.log 2>&1; echo $? >full.code
