@@ -21,7 +21,8 @@ pub enum FileError {
     Extension(String),
     #[error("cannot read the file: {0}")]
     Io(String),
-    #[error("the file disappeared after the input folder was listed")]
+    // Named on the command line (`inspect`) or matched by a glob and gone before it was read.
+    #[error("the file does not exist (if a glob matched it, it was moved or deleted before it was read)")]
     Vanished,
     #[error("{0}, not a regular file: only regular files (or links to them) are read")]
     NotRegular(&'static str),

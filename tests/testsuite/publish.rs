@@ -378,3 +378,19 @@ fn the_report_label_column_is_as_wide_as_its_text() {
     assert!(found.contains("squeezed []"), "{found}");
     assert!(!found.contains("checked 0 "), "{found}");
 }
+
+#[test]
+fn inspect_on_a_missing_file_says_it_does_not_exist() {
+    let p = pipeline_project();
+    let out = p
+        .cmd()
+        .args(["inspect", "--pipeline", "p.toml", "nope.xlsx"])
+        .output()
+        .expect("inspect");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("error: the file does not exist"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
