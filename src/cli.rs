@@ -1,7 +1,7 @@
 //! Command-line interface: argument parsing, logging set-up, and error printing.
 
 use crate::cmd;
-use crate::error::{exit, report};
+use crate::error::{exit, report, report_json};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -71,10 +71,11 @@ pub fn run() -> u8 {
         }
     };
     init_logging(&cli.log);
+    let json = matches!(cli.log.log_format, LogFormat::Json);
     // In polars' own pool: a worker of another pool waiting on polars takes up unrelated work
     // meanwhile, and two pools put twice as many threads on the cores.
     let result = polars_core::runtime::THREAD_POOL.install(|| match cli.command {
-        Command::Run(a) => cmd::run::execute(a),
+        Command::Run(a) => cmd::run::execute(a, json),
         Command::Validate(a) => cmd::validate::execute(a),
         Command::Ingest(a) => cmd::ingest::execute(a),
         Command::Inspect(a) => cmd::inspect::execute(a),
@@ -83,8 +84,12 @@ pub fn run() -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{}", report(&e));
-            e.exit_code()
+            let code = e.exit_code();
+            match json {
+                true => eprintln!("{}", report_json(&e, code)),
+                false => eprintln!("{}", report(&e)),
+            }
+            code
         }
     }
 }

@@ -54,6 +54,28 @@ impl Error {
 }
 
 /// Prints an error once, with its causes, the way the command line shows it.
+/// The error as one JSON line for log collectors: its message, each cause in turn, and the
+/// exit code, as fields (`--log-format json`).
+pub fn report_json(err: &dyn std::error::Error, exit_code: u8) -> String {
+    let mut causes = Vec::new();
+    let mut source = err.source();
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    serde_json::json!({
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "level": "ERROR",
+        "fields": {
+            "message": "error",
+            "error": err.to_string(),
+            "causes": causes,
+            "exit_code": exit_code,
+        }
+    })
+    .to_string()
+}
+
 pub fn report(err: &dyn std::error::Error) -> String {
     let mut out = format!("error: {err}");
     let mut source = err.source();

@@ -35,7 +35,8 @@ pub fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| format!("`{s}` is not a month as YYYY-MM (e.g. 2022-12)"))
 }
 
-pub fn execute(args: RunArgs) -> Result<u8, Error> {
+/// Runs the pipeline; `json` gives the summary as fields for log collectors.
+pub fn execute(args: RunArgs, json: bool) -> Result<u8, Error> {
     crate::emit::parquet::make_null_page_early();
     let pipeline = crate::config::load(&args.pipeline)?;
     let opts = RunOptions {
@@ -47,7 +48,23 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
     };
     let s = run(&pipeline, &opts)?;
     let a = s.accounting;
-    info!(
+    if json {
+        info!(
+            period = %s.period,
+            files = s.files,
+            unreadable = s.unreadable,
+            rows_read = a.rows_read,
+            rows_kept = a.rows_kept,
+            rows_rejected = a.rows_rejected,
+            rows_skipped = a.rows_skipped,
+            warnings = s.warnings,
+            outputs = s.outputs,
+            dir = %s.dir.display(),
+            seconds = s.seconds,
+            "done"
+        );
+    } else {
+        info!(
         "done: period {} | {} files ({} unreadable) | rows read {}, kept {}, rejected {}, skipped {} | {} outputs in {} | {:.1}s",
         s.period,
         s.files,
@@ -60,6 +77,7 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         s.dir.display(),
         s.seconds
     );
+    }
     Ok(if s.warnings > 0 {
         exit::WARNINGS
     } else {

@@ -394,3 +394,44 @@ fn inspect_on_a_missing_file_says_it_does_not_exist() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn json_logs_carry_fatal_errors_and_the_summary_as_fields() {
+    let p = pipeline_project();
+    investment_book(
+        &p,
+        "data/2022年投资.xlsx",
+        vec![vec![S("甲项目"), S("新建"), N(100.0)]],
+    );
+    let line = |stderr: &[u8], message: &str| -> serde_json::Value {
+        String::from_utf8_lossy(stderr)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no `{message}` line: {}", String::from_utf8_lossy(stderr)))
+    };
+    let out = p
+        .cmd()
+        .args(["--log-format", "json", "run", "missing.toml"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let e = line(&out.stderr, "error");
+    assert_eq!(e["level"], "ERROR");
+    assert_eq!(e["fields"]["exit_code"], 2);
+    assert!(e["fields"]["error"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("cannot read pipeline file")));
+    assert_eq!(e["fields"]["causes"].as_array().map(Vec::len), Some(1));
+
+    let out = p
+        .cmd()
+        .args(["--log-format", "json", "run", "p.toml"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let done = line(&out.stderr, "done");
+    assert_eq!(done["fields"]["period"], "2022-12");
+    assert_eq!(done["fields"]["rows_kept"], 1);
+    assert_eq!(done["fields"]["warnings"], 0);
+}
