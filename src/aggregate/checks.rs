@@ -70,7 +70,7 @@ pub fn cross_file(pipeline: &Pipeline, files: &[FileReport]) -> Vec<String> {
             let Some(m) = e.month else { continue };
             let acc = months.entry(m).or_insert_with(|| vec![0; e.sums.len()]);
             for (a, s) in acc.iter_mut().zip(e.sums) {
-                *a += s.unwrap_or(0);
+                *a = a.saturating_add(s.unwrap_or(0));
             }
         }
         let present: BTreeSet<u32> = months.keys().copied().collect();

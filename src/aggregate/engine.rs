@@ -137,7 +137,12 @@ impl Query<'_> {
             for (key, v) in out[*i].iter_mut() {
                 for (j, m) in self.measures.iter().enumerate() {
                     if additive(m) {
-                        v[j] = sub(v[j], before.get(key).and_then(|b| b[j]));
+                        v[j] = match before.get(key) {
+                            // The month before had the group but not the figure (its cells
+                            // were empty): the single month is unknown, not the whole 1—N月.
+                            Some(b) if b[j].is_none() => None,
+                            b => sub(v[j], b.and_then(|b| b[j])),
+                        };
                     }
                 }
             }

@@ -262,10 +262,18 @@ pub fn series_table(
         metrics.len() - 1
     });
     let mut totals: BTreeMap<(i32, Option<u32>), f64> = BTreeMap::new();
+    // A period where some key has no value has no known total: no shares for it.
+    let mut incomplete: BTreeSet<(i32, Option<u32>)> = BTreeSet::new();
     for (&(y, m, _), v) in &shown {
-        if let Some(v) = v {
-            *totals.entry((y, m)).or_insert(0.0) += v;
+        match v {
+            Some(v) => *totals.entry((y, m)).or_insert(0.0) += v,
+            None => {
+                incomplete.insert((y, m));
+            }
         }
+    }
+    for period in &incomplete {
+        totals.remove(period);
     }
     let first = spec.from.unwrap_or((i32::MIN, 0));
     let mut rows = Vec::new();

@@ -156,7 +156,7 @@ impl Extracted {
             t.rows += 1;
             for (sum, v) in t.sums.iter_mut().zip(values) {
                 if let (Some(sum), Value::Money(x) | Value::Count(x)) = (sum, v) {
-                    *sum += x;
+                    *sum = sum.saturating_add(*x);
                 }
             }
         }

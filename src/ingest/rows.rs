@@ -316,7 +316,7 @@ fn check_totals(
                         Value::Money(x) | Value::Count(x) => x,
                         _ => 0,
                     })
-                    .sum()
+                    .fold(0_i64, i64::saturating_add)
             };
             // Typed-in totals may be rounded to two decimals of their unit.
             let tolerance = if field.kind == FieldKind::Money {
@@ -325,7 +325,10 @@ fn check_totals(
                 0
             };
             let sums: Vec<i64> = spans.iter().map(|s| sum_of(*s)).collect();
-            if sums.iter().any(|s| (stated - s).abs() <= tolerance) {
+            if sums
+                .iter()
+                .any(|s| stated.abs_diff(*s) <= tolerance.unsigned_abs())
+            {
                 continue;
             }
             let show = |x: i64| match field.kind {
@@ -388,6 +391,18 @@ fn month_of(cell: &Data) -> Option<u32> {
     (1..=12).contains(&m).then_some(m)
 }
 
+/// Whether a month cell names a range of months (`1-6月`, `1—6月`, `1至6月`), not one month.
+fn month_range(cell: &Data) -> bool {
+    let Data::String(s) = cell else {
+        return false;
+    };
+    let t = squeeze(s);
+    let t = t.rsplit('年').next().unwrap_or(&t);
+    // `2024-06` is a year and its month.
+    let year_first = t.len() > 4 && t.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    !year_first && t.contains(['-', '—', '–', '―', '~', '至'])
+}
+
 fn read_row(
     grid: &Grid,
     layout: &Layout,
@@ -398,6 +413,18 @@ fn read_row(
         Some(col) => {
             let cell = grid.get(row, col);
             match month_of(cell) {
+                // A `1-6月` cell holds a year-to-date figure: read as June alone, it would be
+                // added to the months before it.
+                Some(_) if month_range(cell) && !layout.cumulative => {
+                    let header = grid.text(layout.header_last, col);
+                    return Err(reject(
+                        row,
+                        col,
+                        &header,
+                        cell_text(cell),
+                        "a 1—N月 period in the month column of a table whose header and title do not mark it as 1—N月 (累计); write single months, or say 累计 in the title".into(),
+                    ));
+                }
                 Some(m) => Some(m),
                 None => {
                     let header = grid.text(layout.header_last, col);
@@ -537,5 +564,24 @@ mod tests {
         assert!(is_note_label("数据来源：区财政局"));
         assert!(!is_note_label("注塑件生产线项目"));
         assert!(is_indented("\u{3000}\u{3000}新建项目"));
+    }
+}
+
+#[cfg(test)]
+mod month_cell_tests {
+    use super::*;
+
+    #[test]
+    fn a_month_range_is_told_from_a_month() {
+        let s = |x: &str| Data::String(x.to_string());
+        for range in ["1-6月", "1—6月", "1至6月", "2024年1-6月", "１－６月"] {
+            assert!(month_range(&s(range)), "{range}");
+            assert_eq!(month_of(&s(range)), Some(6), "{range}");
+        }
+        for month in ["6", "6月", "６月份", "2024年6月", "2024-06"] {
+            assert!(!month_range(&s(month)), "{month}");
+            assert_eq!(month_of(&s(month)), Some(6), "{month}");
+        }
+        assert!(!month_range(&Data::Float(6.0)));
     }
 }

@@ -88,6 +88,31 @@ pub fn parse_cell(
     unit: MoneyUnit,
     dash: DashPolicy,
 ) -> Result<Value, CellError> {
+    let value = parse_unbounded(cell, kind, unit, dash)?;
+    match value {
+        Value::Money(fen) if fen.unsigned_abs() > MAX_FEN => {
+            Err(CellError::OutOfRange(cell_text(cell)))
+        }
+        Value::Count(n) if n.unsigned_abs() > MAX_COUNT => {
+            Err(CellError::OutOfRange(cell_text(cell)))
+        }
+        v => Ok(v),
+    }
+}
+
+/// The largest amount a money cell may hold: 10^15 元, far past any real figure. A larger
+/// one is a typing or export error, and bounding cells keeps sums inside i64 instead of
+/// wrapping round to a wrong figure.
+pub const MAX_FEN: u64 = 100_000_000_000_000_000;
+/// The largest count a cell may hold (10^15).
+pub const MAX_COUNT: u64 = 1_000_000_000_000_000;
+
+fn parse_unbounded(
+    cell: &Data,
+    kind: FieldKind,
+    unit: MoneyUnit,
+    dash: DashPolicy,
+) -> Result<Value, CellError> {
     let empty = || match (kind, dash) {
         (FieldKind::Count, DashPolicy::Zero) => Value::Count(0),
         (FieldKind::Money, DashPolicy::Zero) => Value::Money(0),
@@ -586,5 +611,32 @@ mod tests {
         assert_eq!(parse_decimal_scaled("-1.005", 2), Some(-101));
         assert_eq!(parse_decimal_scaled(".5", 0), Some(1));
         assert_eq!(parse_decimal_scaled("x", 0), None);
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+    use crate::model::{DashPolicy::*, FieldKind::*, MoneyUnit::*};
+
+    #[test]
+    fn amounts_and_counts_past_any_real_figure_are_out_of_range() {
+        let s = |x: &str| Data::String(x.to_string());
+        assert_eq!(
+            parse_cell(&s("9000000000000000000"), Count, Wanyuan, Zero),
+            Err(CellError::OutOfRange("9000000000000000000".into()))
+        );
+        assert!(parse_cell(&s("-9223372036854775808"), Count, Wanyuan, Zero).is_err());
+        assert!(parse_cell(&Data::Float(5e12), Money, Wanyuan, Zero).is_err());
+        assert!(parse_cell(&Data::Int(i64::MIN), Count, Wanyuan, Zero).is_err());
+        // 10^15 元 itself is still a figure.
+        assert_eq!(
+            parse_cell(&s("1000000000000000"), Money, Yuan, Zero),
+            Ok(Value::Money(100_000_000_000_000_000))
+        );
+        assert_eq!(
+            parse_cell(&s("1000000000000000"), Count, Wanyuan, Zero),
+            Ok(Value::Count(1_000_000_000_000_000))
+        );
     }
 }

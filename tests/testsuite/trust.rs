@@ -718,3 +718,27 @@ period = "monthly"
     }
     assert!(!stderr.contains("新建: 完成投资"), "{stderr}");
 }
+
+#[test]
+fn a_year_to_date_range_in_the_month_column_of_a_plain_table_is_rejected_not_added() {
+    let p = pipeline_project();
+    p.xlsx(
+        "data/投资.xlsx",
+        &[SheetSpec::new(
+            "项目",
+            vec![
+                vec![S("2024年项目投资")],
+                vec![S("月份"), S("项目名称"), S("建设性质"), S("总投资")],
+                vec![S("1-1月"), S("甲"), S("新建"), N(100.0)],
+                vec![S("1-2月"), S("甲"), S("新建"), N(250.0)],
+            ],
+        )],
+    );
+    // Neither row is taken as a single month: both are rejected, naming why.
+    let shown = inspect(&p, "data/投资.xlsx");
+    assert!(shown.contains("0 kept + 2 rejected"), "{shown}");
+    assert!(
+        shown.contains("a 1—N月 period in the month column"),
+        "{shown}"
+    );
+}
