@@ -409,6 +409,17 @@ fn read_row(
     ds: &Dataset,
     row: u32,
 ) -> Result<(i32, Option<u32>, Vec<Value>), Rejection> {
+    // A period cell that cannot be read rejects its row, naming the cell and why.
+    let bad = |col: u32, reason: &str| {
+        let header = grid.text(layout.header_last, col);
+        reject(
+            row,
+            col,
+            &header,
+            cell_text(grid.get(row, col)),
+            reason.into(),
+        )
+    };
     let month = match layout.month_col {
         Some(col) => {
             let cell = grid.get(row, col);
@@ -416,35 +427,18 @@ fn read_row(
                 // A `1-6月` cell holds a year-to-date figure: read as June alone, it would be
                 // added to the months before it.
                 Some(_) if month_range(cell) && !layout.cumulative => {
-                    let header = grid.text(layout.header_last, col);
-                    return Err(reject(
-                        row,
-                        col,
-                        &header,
-                        cell_text(cell),
-                        "a 1—N月 period in the month column of a table whose header and title do not mark it as 1—N月 (累计); write single months, or say 累计 in the title".into(),
-                    ));
+                    return Err(bad(col, "a 1—N月 period in the month column of a table whose header and title do not mark it as 1—N月 (累计); write single months, or say 累计 in the title"));
                 }
                 Some(m) => Some(m),
-                None => {
-                    let header = grid.text(layout.header_last, col);
-                    return Err(reject(
-                        row,
-                        col,
-                        &header,
-                        cell_text(cell),
-                        "expected a month (e.g. 6 or 6月)".into(),
-                    ));
-                }
+                None => return Err(bad(col, "expected a month (e.g. 6 or 6月)")),
             }
         }
         None => None,
     };
     let year = match layout.year_col {
         Some(col) => {
-            let cell = grid.get(row, col);
             // Year cells are NFKC-normalised like every number: `２０２２`, ` 2022年 `.
-            let y = match cell {
+            let y = match grid.get(row, col) {
                 Data::Int(i) => i32::try_from(*i).ok(),
                 Data::Float(f) if f.fract() == 0.0 => Some(*f as i32),
                 Data::String(s) => find_year(&squeeze(s)),
@@ -452,16 +446,7 @@ fn read_row(
             };
             match y {
                 Some(y) if (1900..=2099).contains(&y) => y,
-                _ => {
-                    let header = grid.text(layout.header_last, col);
-                    return Err(reject(
-                        row,
-                        col,
-                        &header,
-                        cell_text(cell),
-                        "expected a year (e.g. 2022 or 2022年)".into(),
-                    ));
-                }
+                _ => return Err(bad(col, "expected a year (e.g. 2022 or 2022年)")),
             }
         }
         None => match layout.year {
