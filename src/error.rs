@@ -90,3 +90,12 @@ pub fn report(err: &dyn std::error::Error) -> String {
     }
     out
 }
+
+/// The message a panic carried, for reporting it as an error.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

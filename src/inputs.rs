@@ -76,7 +76,7 @@ fn folder_names(path: &Path) -> Vec<String> {
     let mut names = Vec::new();
     for c in path.components() {
         match c {
-            Component::Normal(s) => names.push(crate::util::name_text(s)),
+            Component::Normal(s) => names.push(crate::files::name_text(s)),
             Component::ParentDir => {
                 names.pop();
             }
@@ -130,7 +130,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
             let rel_names: Vec<String> = rel
                 .components()
                 .filter_map(|c| match c {
-                    Component::Normal(s) => Some(crate::util::name_text(s)),
+                    Component::Normal(s) => Some(crate::files::name_text(s)),
                     _ => None,
                 })
                 .collect();

@@ -53,7 +53,7 @@ impl Lock {
                     }
                     // Read without following a link, and only as far as a process id goes.
                     let mut holder = String::new();
-                    match crate::util::open_own(&path) {
+                    match crate::files::open_own(&path) {
                         Ok(f) => {
                             let _ = std::io::Read::read_to_string(&mut f.take(64), &mut holder);
                         }
@@ -249,7 +249,7 @@ fn planted(path: &Path, m: &std::fs::Metadata, ours: &str) -> Error {
             "{} is {}, where yearbook keeps {ours} of its own; it is not followed or \
              replaced: remove it and run again",
             path.display(),
-            crate::util::kind_of(m)
+            crate::files::kind_of(m)
         )),
     }
 }
@@ -329,9 +329,9 @@ impl Trash {
     /// `dir` or its parent is not a folder of yearbook's: a link there is not followed.
     pub fn open(dir: PathBuf) -> Result<Trash, String> {
         if let Some(parent) = dir.parent() {
-            crate::util::own_folder(parent)?;
+            crate::files::own_folder(parent)?;
         }
-        crate::util::own_folder(&dir)?;
+        crate::files::own_folder(&dir)?;
         let left = dir.clone();
         let emptying = std::thread::spawn(move || {
             for e in std::fs::read_dir(&left).into_iter().flatten().flatten() {
@@ -354,7 +354,7 @@ impl Trash {
 
     /// Moves a replaced folder in under `name`; false if it could not be moved.
     fn take(&self, old: &Path, name: &str) -> bool {
-        let made = |p: &Path| crate::util::make_own_folder(p).is_ok();
+        let made = |p: &Path| crate::files::make_own_folder(p).is_ok();
         self.dir.parent().is_some_and(made)
             && made(&self.dir)
             && std::fs::rename(old, self.dir.join(name)).is_ok()

@@ -38,7 +38,7 @@ fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
 fn part_id(files: &[FileReport]) -> String {
     let mut names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
     names.sort_unstable();
-    let id = crate::util::sha256_hex(names.join("\n").as_bytes());
+    let id = crate::files::sha256_hex(names.join("\n").as_bytes());
     format!("part-{}", &id[..16])
 }
 

@@ -48,7 +48,7 @@ impl Reuse {
                         text.push_str(&format!("{}\0{}\n", f.display, f.sha256));
                     }
                 }
-                crate::util::sha256_hex(text.as_bytes())
+                crate::files::sha256_hex(text.as_bytes())
             })
             .collect();
         Reuse {
@@ -66,7 +66,7 @@ impl Reuse {
             "table {ti} {}\n{}\n{}\n{period}",
             spec.name, self.pipeline, self.datasets[spec.dataset]
         );
-        format!("{}.table", &crate::util::sha256_hex(text.as_bytes())[..32])
+        format!("{}.table", &crate::files::sha256_hex(text.as_bytes())[..32])
     }
 
     fn partials_entry(&self, pipeline: &Pipeline, ti: usize) -> String {
@@ -77,7 +77,7 @@ impl Reuse {
         );
         format!(
             "{}.partials",
-            &crate::util::sha256_hex(text.as_bytes())[..32]
+            &crate::files::sha256_hex(text.as_bytes())[..32]
         )
     }
 
@@ -100,7 +100,7 @@ impl Reuse {
 
     fn load(&self, name: String) -> Option<Vec<u8>> {
         let path = self.used_entry(name);
-        let bytes = crate::util::read_sealed(&path);
+        let bytes = crate::store::sealed::read_sealed(&path);
         if bytes.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
         }
@@ -109,7 +109,7 @@ impl Reuse {
 
     fn store(&self, name: String, bytes: &[u8]) {
         let path = self.used_entry(name);
-        if let Err(e) = crate::util::write_sealed(&path, bytes) {
+        if let Err(e) = crate::store::sealed::write_sealed(&path, bytes) {
             warn!("cannot keep a result in {}: {e}", path.display());
         }
     }
@@ -127,13 +127,14 @@ impl Reuse {
     fn decoded<T: serde::de::DeserializeOwned>(&self, name: String) -> Option<T> {
         let bytes = self.load(name)?;
         let (value, read): (T, usize) =
-            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
+            bincode::serde::decode_from_slice(&bytes, crate::store::sealed::bincode_config())
+                .ok()?;
         (read == bytes.len()).then_some(value)
     }
 
     /// Stores an entry; a failure only costs the next run the work, so it is a warning.
     fn encoded<T: serde::Serialize>(&self, name: String, value: &T, table: &str) {
-        match bincode::serde::encode_to_vec(value, crate::util::bincode_config()) {
+        match bincode::serde::encode_to_vec(value, crate::store::sealed::bincode_config()) {
             Ok(bytes) => self.store(name, &bytes),
             Err(e) => warn!("cannot keep a result of table {table}: {e}"),
         }
@@ -180,7 +181,7 @@ impl Reuse {
         let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
         let before = sink.before(to).filter(|b| crate::emit::linkable(b, None));
         if let (Some(before), Some(digest)) = (before, digest) {
-            if let Ok((size, sha256)) = crate::util::file_sha256_hex(&before) {
+            if let Ok((size, sha256)) = crate::files::file_sha256_hex(&before) {
                 if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
                     return Some(crate::emit::Written {
                         path: to.to_path_buf(),
@@ -191,7 +192,7 @@ impl Reuse {
             }
         }
         sink.make_room(to);
-        let copied = crate::util::copy_sealed(&path, to);
+        let copied = crate::store::sealed::copy_sealed(&path, to);
         if copied.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
         }

@@ -637,7 +637,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, aggregate::AggregateError>) -> Resul
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
         Err(panic) => {
-            let msg = crate::util::panic_message(panic.as_ref());
+            let msg = crate::error::panic_message(panic.as_ref());
             Err(Error::Aggregate(format!("internal error: {msg}").into()))
         }
     }
@@ -795,7 +795,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         own_warnings.push(format!("{why}; the {what} is not used"));
     };
     let caches = !opts.no_cache
-        && crate::util::own_folder(&cache_dir)
+        && crate::files::own_folder(&cache_dir)
             .map_err(|why| not_used("cache", why))
             .is_ok();
     let cache = match caches && opts.from_parquet.is_none() {
@@ -817,7 +817,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         false => None,
     };
     let results_usable = cache.is_some()
-        && crate::util::own_folder(&cache_dir.join("results"))
+        && crate::files::own_folder(&cache_dir.join("results"))
             .map_err(|why| not_used("store of the last run's results", why))
             .is_ok();
     let mut batch = match &opts.from_parquet {

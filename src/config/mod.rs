@@ -362,7 +362,7 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
 /// Parses and validates pipeline text; `path` and `base_dir` locate it for relative paths.
 pub fn load_str(src: &str, path: &Path, base_dir: &Path) -> Result<Pipeline, Vec<Problem>> {
     let (raw, spans, mut problems) = parse::parse_pipeline(src)?;
-    let hash = crate::util::sha256_hex(src.as_bytes());
+    let hash = crate::files::sha256_hex(src.as_bytes());
     match resolve(raw, &spans, path, base_dir, hash) {
         Ok(p) if problems.is_empty() => Ok(p),
         Ok(_) => Err(problems),

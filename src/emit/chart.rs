@@ -746,7 +746,7 @@ fn xml_safe(svg: &str) -> String {
     svg.chars()
         .map(|c| match c {
             '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
-            c => crate::util::xml_text_char(c),
+            c => crate::emit::xml_text_char(c),
         })
         .collect()
 }
@@ -808,9 +808,9 @@ impl PngCache {
     /// not a folder of yearbook's: a link there is not followed.
     pub fn new(dir: &Path) -> Result<PngCache, String> {
         if let Some(parent) = dir.parent() {
-            crate::util::own_folder(parent)?;
+            crate::files::own_folder(parent)?;
         }
-        crate::util::own_folder(dir)?;
+        crate::files::own_folder(dir)?;
         Ok(PngCache {
             dir: dir.to_path_buf(),
         })
@@ -822,7 +822,7 @@ impl PngCache {
             env!("CARGO_PKG_VERSION"),
             scale.to_bits()
         );
-        let hash = crate::util::sha256_hex(key.as_bytes());
+        let hash = crate::files::sha256_hex(key.as_bytes());
         self.dir.join(format!("{}.png", &hash[..32]))
     }
 
@@ -831,11 +831,11 @@ impl PngCache {
     fn png(&self, svg: &str, scale: f32) -> Result<Vec<u8>, String> {
         let path = self.entry(svg, scale);
         // Sealed, so that a PNG cut short is rendered again rather than published.
-        if let Some(bytes) = crate::util::read_sealed(&path) {
+        if let Some(bytes) = crate::store::sealed::read_sealed(&path) {
             return Ok(bytes);
         }
         let png = svg_to_png(svg, scale)?;
-        if let Err(e) = crate::util::write_sealed(&path, &png) {
+        if let Err(e) = crate::store::sealed::write_sealed(&path, &png) {
             tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
         }
         Ok(png)
@@ -970,7 +970,7 @@ mod tests {
         assert!(entry.is_file());
         // What is in the cache is what a re-run writes, without rendering again.
         let marker = b"\x89PNG\r\n\x1a\nmarker".to_vec();
-        crate::util::write_sealed(&entry, &marker).unwrap();
+        crate::store::sealed::write_sealed(&entry, &marker).unwrap();
         assert_eq!(cache.png(&svg, 0.25).unwrap(), marker);
         assert_ne!(cache.png(&svg, 0.2).unwrap(), marker);
         let other = svg.replace("新建", "扩建");

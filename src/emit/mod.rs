@@ -34,7 +34,7 @@ impl Written {
         Written {
             path: path.to_path_buf(),
             size: bytes.len() as u64,
-            sha256: crate::util::sha256_hex(bytes),
+            sha256: crate::files::sha256_hex(bytes),
         }
     }
 }
@@ -122,7 +122,7 @@ impl Sink {
             .is_some_and(|b| same_bytes(&b, bytes) && std::fs::hard_link(&b, path).is_ok());
         if !linked {
             self.make_room(path);
-            std::io::Write::write_all(&mut crate::util::create_own(path)?, bytes)?;
+            std::io::Write::write_all(&mut crate::files::create_own(path)?, bytes)?;
         }
         Ok(match sha256 {
             Some(s) => Written {
@@ -150,7 +150,7 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
         return false;
     }
     let mut rest = bytes;
-    let read = crate::util::each_chunk(path, |chunk| match rest.strip_prefix(chunk) {
+    let read = crate::files::each_chunk(path, |chunk| match rest.strip_prefix(chunk) {
         Some(after) => {
             rest = after;
             true
@@ -254,5 +254,15 @@ mod tests {
         for bad in ["C:x", "a\\b", "\\x"] {
             assert!(output_path(dir, &[bad]).is_err(), "{bad:?}");
         }
+    }
+}
+
+/// A character of cell text as XML and HTML text allow it: C0 control characters other than
+/// tab and line breaks become U+FFFD, the replacement character.
+pub(crate) fn xml_text_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        c if (c as u32) < 0x20 => '\u{FFFD}',
+        c => c,
     }
 }

@@ -170,7 +170,7 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             // C0 control characters are not allowed in HTML text.
-            _ => out.push(crate::util::xml_text_char(c)),
+            _ => out.push(crate::emit::xml_text_char(c)),
         }
     }
     out

@@ -89,17 +89,19 @@ impl Cache {
     pub fn new(dir: &Path, pipeline: &Pipeline) -> Result<Cache, String> {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
         // The lock file stands for the exact dependencies (polars' Parquet among them).
-        let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
+        let lock = crate::files::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
             "yearbook {} {lock} cache 9 wide {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables
         );
-        let settings = crate::util::sha256_hex(key.as_bytes())[..16].to_string();
-        crate::util::own_folder(dir)?;
-        crate::util::own_folder(&dir.join(&settings))?;
-        let stamps = crate::util::read_sealed(&dir.join(STAMPS))
-            .and_then(|b| bincode::serde::decode_from_slice(&b, crate::util::bincode_config()).ok())
+        let settings = crate::files::sha256_hex(key.as_bytes())[..16].to_string();
+        crate::files::own_folder(dir)?;
+        crate::files::own_folder(&dir.join(&settings))?;
+        let stamps = crate::store::sealed::read_sealed(&dir.join(STAMPS))
+            .and_then(|b| {
+                bincode::serde::decode_from_slice(&b, crate::store::sealed::bincode_config()).ok()
+            })
             .map(|(stamps, _)| stamps)
             .unwrap_or_default();
         Ok(Cache {
@@ -135,9 +137,9 @@ impl Cache {
             return;
         }
         let path = self.dir.join(STAMPS);
-        let saved = bincode::serde::encode_to_vec(&*seen, crate::util::bincode_config())
+        let saved = bincode::serde::encode_to_vec(&*seen, crate::store::sealed::bincode_config())
             .map_err(std::io::Error::other)
-            .and_then(|bytes| crate::util::write_sealed(&path, &bytes));
+            .and_then(|bytes| crate::store::sealed::write_sealed(&path, &bytes));
         if let Err(e) = saved {
             warn!("cannot write {}: {e}", path.display());
         }
@@ -155,14 +157,17 @@ impl Cache {
     /// The cached reading of a workbook, its columns still encoded.
     pub fn get(&self, sha256: &str) -> Option<(FileReport, Columns)> {
         let path = self.entry(sha256);
-        let bytes = crate::util::map_sealed(&path);
+        // SAFETY: an entry of this store, written by `write_sealed_parts` and only replaced
+        // by a rename (see `map_sealed`).
+        let bytes = unsafe { crate::store::sealed::map_sealed(&path) };
         if bytes.is_none() && !path.exists() {
             return None;
         }
         let load = || -> Option<(Head, Vec<Option<std::ops::Range<usize>>>)> {
             let body = bytes.as_deref()?;
             let (head, mut at): (Head, usize) =
-                bincode::serde::decode_from_slice(body, crate::util::bincode_config()).ok()?;
+                bincode::serde::decode_from_slice(body, crate::store::sealed::bincode_config())
+                    .ok()?;
             if head.report.sha256 != sha256 {
                 return None;
             }
@@ -214,12 +219,12 @@ impl Cache {
                     .map(|i| i.as_ref().map(|i| i.len() as u64))
                     .collect(),
             };
-            let head = bincode::serde::encode_to_vec(&head, crate::util::bincode_config())
+            let head = bincode::serde::encode_to_vec(&head, crate::store::sealed::bincode_config())
                 .map_err(std::io::Error::other)?;
             let parts: Vec<&[u8]> = std::iter::once(head.as_slice())
                 .chain(images.iter().flatten().map(Vec::as_slice))
                 .collect();
-            crate::util::write_sealed_parts(&path, &parts)
+            crate::store::sealed::write_sealed_parts(&path, &parts)
         };
         if let Err(e) = write() {
             warn!("cannot write the parse cache entry {}: {e}", path.display());
@@ -234,7 +239,7 @@ pub struct Columns {
     pub file: String,
     pub latest: Option<Period>,
     /// The whole entry; the images are ranges of it, decoded only when asked for.
-    bytes: crate::util::SealedMap,
+    bytes: crate::store::sealed::SealedMap,
     images: Vec<Option<std::ops::Range<usize>>>,
 }
 

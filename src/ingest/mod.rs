@@ -303,7 +303,7 @@ pub fn ingest_unless_large(
                 Ok(b) => b,
                 Err(e) => return Some((failed(path, display, 0, String::new(), e), None)),
             };
-            let sha256 = crate::util::sha256_hex(&bytes);
+            let sha256 = crate::files::sha256_hex(&bytes);
             let hit = cached(&sha256);
             (sha256, hit, bytes)
         }
@@ -336,7 +336,7 @@ pub fn ingest_unless_large(
 /// name, or its extension (which the format is checked against) changed.
 fn reading_fits_name(cached: &FileReport, path: &Path) -> bool {
     let before = Path::new(&cached.display);
-    let name = path.file_name().map(crate::util::name_text);
+    let name = path.file_name().map(crate::files::name_text);
     if before.file_name().and_then(|n| n.to_str()) == name.as_deref() {
         return true;
     }
@@ -500,7 +500,7 @@ fn ingest_within(
     report.format = Some(format.to_string());
     let file_name = path
         .file_name()
-        .map(crate::util::name_text)
+        .map(crate::files::name_text)
         .unwrap_or_default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         read_sheets(pipeline, bytes, format, &file_name, display, spend)
@@ -509,7 +509,7 @@ fn ingest_within(
         Ok(Ok(sheets)) => report.sheets = sheets,
         Ok(Err(e)) => report.error = Some(e.to_string()),
         Err(panic) => {
-            let msg = crate::util::panic_message(panic.as_ref());
+            let msg = crate::error::panic_message(panic.as_ref());
             report.error = Some(FileError::Panic(msg).to_string());
         }
     }

@@ -224,7 +224,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         ))
     })?;
     report.mismatched = verify(&pipeline, &files, &intended);
-    crate::util::write_atomic(&out, text.as_bytes()).map_err(Error::output(&out))?;
+    crate::files::write_atomic(&out, text.as_bytes()).map_err(Error::output(&out))?;
 
     print!("{}", render::summary(&doc, &report, &out));
     let unsure = !report.unreadable.is_empty()

@@ -87,7 +87,7 @@ pub fn read_file(dict: &Pipeline, path: &Path, display: &str) -> Result<Vec<Shee
         }
         Ok(out)
     }))
-    .unwrap_or_else(|p| Err(crate::util::panic_message(p.as_ref())))
+    .unwrap_or_else(|p| Err(crate::error::panic_message(p.as_ref())))
 }
 
 fn read_sheet(

@@ -1,4 +1,5 @@
-//! Small helpers with no better home.
+//! Files as yearbook reads and writes them: hashes, names as text, atomic writes, and its own
+//! files and folders opened without following a link.
 
 use sha2::{Digest, Sha256};
 
@@ -133,7 +134,7 @@ pub fn kind_of(m: &std::fs::Metadata) -> &'static str {
     }
 }
 
-fn hex(digest: &[u8]) -> String {
+pub(crate) fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
         out.push_str(&format!("{b:02x}"));
@@ -148,7 +149,7 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
 }
 
 /// [`write_atomic`] of several pieces one after another, without joining them first.
-fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
+pub(crate) fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(dir)?;
@@ -158,122 +159,6 @@ fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Resul
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
-}
-
-/// The encoding of the cache files.
-pub fn bincode_config() -> bincode::config::Configuration {
-    bincode::config::standard()
-}
-
-/// Writes a cache file atomically, followed by a CRC-32 of its bytes, so that a damaged file
-/// is noticed before use.
-pub fn write_sealed(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_sealed_parts(path, &[bytes])
-}
-
-/// [`write_sealed`] of the pieces one after another, as if joined.
-pub fn write_sealed_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let mut crc = crc32fast::Hasher::new();
-    parts.iter().for_each(|p| crc.update(p));
-    let seal = crc.finalize().to_le_bytes();
-    let all: Vec<&[u8]> = parts.iter().copied().chain([seal.as_slice()]).collect();
-    write_atomic_parts(path, &all)
-}
-
-/// The bytes [`write_sealed`] was given; None when the file is missing, unreadable (a link
-/// or not a plain file: see [`open_own`]) or damaged (its CRC-32 does not match).
-pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    open_own(path).ok()?.read_to_end(&mut bytes).ok()?;
-    let len = bytes.len().checked_sub(4)?;
-    let (body, crc) = bytes.split_at(len);
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    bytes.truncate(len);
-    Some(bytes)
-}
-
-/// A sealed file's body, mapped rather than read: a re-run reads the parse cache entry of
-/// every unchanged workbook, and copying them all into fresh memory took several
-/// milliseconds of page faults.
-pub struct SealedMap {
-    map: memmap2::Mmap,
-    len: usize,
-}
-
-impl std::ops::Deref for SealedMap {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.map[..self.len]
-    }
-}
-
-/// The body [`write_sealed`] was given, mapped; None as for [`read_sealed`].
-pub fn map_sealed(path: &std::path::Path) -> Option<SealedMap> {
-    let file = open_own(path).ok()?;
-    // SAFETY: sealed files are written beside their place and renamed over it (or removed),
-    // never changed where they are, so the mapped bytes cannot change under the map. Another
-    // program cutting an entry short while it is mapped would end the process (SIGBUS); on
-    // Windows a mapped entry cannot be replaced or removed until the map is dropped.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let len = map.len().checked_sub(4)?;
-    let (body, crc) = map.split_at(len);
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    Some(SealedMap { map, len })
-}
-
-/// Copies a sealed file's body to `to` through a small buffer, checking the seal and hashing
-/// the body on the way: its size and sha256, or None when the seal does not hold (`to` may
-/// then hold part of it). `to` is made as any other output is (`fs::copy` would carry over
-/// the store's owner-only permissions).
-pub fn copy_sealed(from: &std::path::Path, to: &std::path::Path) -> Option<(u64, String)> {
-    use std::io::{Read, Write};
-    let mut file = open_own(from).ok()?;
-    let len = file.metadata().ok()?.len().checked_sub(4)?;
-    let mut out = create_own(to).ok()?;
-    let mut crc = crc32fast::Hasher::new();
-    let mut sha = Sha256::new();
-    let mut buf = [0u8; 64 << 10];
-    let mut left = len;
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        file.read_exact(&mut buf[..want]).ok()?;
-        crc.update(&buf[..want]);
-        sha.update(&buf[..want]);
-        out.write_all(&buf[..want]).ok()?;
-        left -= want as u64;
-    }
-    let mut seal = [0u8; 4];
-    file.read_exact(&mut seal).ok()?;
-    // Nothing may follow the seal (the file grew while it was read).
-    if file.read(&mut buf[..1]).ok()? != 0 {
-        return None;
-    }
-    (crc.finalize().to_le_bytes() == seal).then(|| (len, hex(&sha.finalize())))
-}
-
-/// A character of cell text as XML and HTML text allow it: C0 control characters other than
-/// tab and line breaks become U+FFFD, the replacement character.
-pub fn xml_text_char(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        c if (c as u32) < 0x20 => '\u{FFFD}',
-        c => c,
-    }
-}
-
-/// The message a panic carried, for reporting it as an error.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// A file or folder name as text. Names that are not UTF-8 (as unzipped from an archive made

@@ -1,0 +1,4 @@
+//! The output folder's `.cache/`: what one run keeps for the next. Every entry is sealed (see
+//! [`sealed`]); a missing, damaged or planted entry is a miss, never an error.
+
+pub mod sealed;
