@@ -4,11 +4,11 @@ use crate::aggregate::{self, TableResult};
 use crate::config::{Format, Pipeline};
 use crate::emit;
 use crate::error::Error;
-use crate::ingest::cache::Cache;
 use crate::ingest::{self, FileReport, SkipReason};
 use crate::inputs;
 use crate::model::Period;
 use crate::reuse::Reuse;
+use crate::store::parse::Cache;
 use polars::prelude::{DataFrame, PolarsResult};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -61,7 +61,7 @@ enum FileColumns {
         frames: Vec<DataFrame>,
         images: Option<Images>,
     },
-    Cached(ingest::cache::Columns),
+    Cached(crate::store::parse::Columns),
 }
 
 impl FileColumns {

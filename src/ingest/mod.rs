@@ -1,7 +1,6 @@
 //! Reading workbooks into clean rows: cell values, header text, layout detection, and the
 //! accounting of every row read.
 
-pub mod cache;
 pub mod cfb_check;
 pub mod layout;
 pub mod normalize;
@@ -10,6 +9,7 @@ pub mod periods_wide;
 #[cfg(test)]
 mod properties;
 pub mod rows;
+pub mod stamp;
 pub mod value;
 pub mod wide;
 pub mod workbook;
@@ -229,15 +229,44 @@ pub fn ingest_all(pipeline: &Pipeline, files: &[(PathBuf, String)]) -> Vec<FileR
         .collect()
 }
 
+pub use stamp::Stamp;
+
+/// What earlier runs kept of workbooks' readings, by the sha256 of their bytes: the parse
+/// cache (`crate::store::parse`). Reading asks it before parsing, and tells it what it hashed.
+pub trait Readings: Sync {
+    /// A kept reading's clean columns, still encoded.
+    type Columns: Send;
+    /// The sha256 of the file at `path` when its stamp is the one it had when last hashed.
+    fn known(&self, path: &Path, stamp: &Stamp) -> Option<&str>;
+    /// The kept reading of these bytes.
+    fn get(&self, sha256: &str) -> Option<(FileReport, Self::Columns)>;
+    /// Notes the sha256 of a file's bytes, hashed when it had this stamp.
+    fn saw(&self, path: &Path, stamp: Option<Stamp>, sha256: &str);
+}
+
+/// No readings kept: every workbook is parsed.
+pub struct NoReadings;
+
+impl Readings for NoReadings {
+    type Columns = ();
+    fn known(&self, _: &Path, _: &Stamp) -> Option<&str> {
+        None
+    }
+    fn get(&self, _: &str) -> Option<(FileReport, ())> {
+        None
+    }
+    fn saw(&self, _: &Path, _: Option<Stamp>, _: &str) {}
+}
+
 /// Reads one file, or takes its reading from the cache when one is given: then its clean
 /// columns (one frame per dataset, None where it has no rows) come with it. A fresh reading
 /// is not stored here; the caller stores it with its columns.
-pub fn ingest_cached(
+pub fn ingest_cached<R: Readings>(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
-    cache: Option<&cache::Cache>,
-) -> (FileReport, Option<cache::Columns>) {
+    cache: Option<&R>,
+) -> (FileReport, Option<R::Columns>) {
     match ingest_unless_large(pipeline, path, display, cache, false) {
         Some(read) => read,
         // Read alone, a workbook is never left for later.
@@ -269,13 +298,13 @@ pub fn inflated(bytes: &[u8]) -> u64 {
 
 /// As [`ingest_cached`]; `beside` others, None when the workbook must be parsed afresh and
 /// inflates past [`LARGE`] or needs more than its [`SHARE`] of memory: it is to be read alone.
-pub fn ingest_unless_large(
+pub fn ingest_unless_large<R: Readings>(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
-    cache: Option<&cache::Cache>,
+    cache: Option<&R>,
     beside: bool,
-) -> Option<(FileReport, Option<cache::Columns>)> {
+) -> Option<(FileReport, Option<R::Columns>)> {
     let cached = |sha256: &str| {
         cache
             .and_then(|c| c.get(sha256))
@@ -287,7 +316,7 @@ pub fn ingest_unless_large(
         Some(_) => std::fs::metadata(path)
             .ok()
             .filter(std::fs::Metadata::is_file)
-            .and_then(|m| cache::Stamp::of(&m)),
+            .and_then(|m| Stamp::of(&m)),
         None => None,
     };
     let known = match (cache, &stamp) {
@@ -460,7 +489,7 @@ fn failed(path: &Path, display: &str, size: u64, sha256: String, err: FileError)
 
 /// Reads one file from disk.
 pub fn ingest_file(pipeline: &Pipeline, path: &Path, display: &str) -> FileReport {
-    ingest_cached(pipeline, path, display, None).0
+    ingest_cached::<NoReadings>(pipeline, path, display, None).0
 }
 
 /// Reads one workbook held in memory. A panic inside a dependency becomes this file's error.

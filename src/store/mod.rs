@@ -1,4 +1,5 @@
 //! The output folder's `.cache/`: what one run keeps for the next. Every entry is sealed (see
 //! [`sealed`]); a missing, damaged or planted entry is a miss, never an error.
 
+pub mod parse;
 pub mod sealed;
