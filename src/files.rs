@@ -2,6 +2,7 @@
 //! files and folders opened without following a link.
 
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 /// Lower-case hex sha256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -179,4 +180,54 @@ pub fn name_text(name: &std::ffi::OsStr) -> String {
         }
     }
     name.to_string_lossy().into_owned()
+}
+
+/// An output name refused by [`output_path`].
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+pub struct PathError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The path of an output below `dir`, the folder being written: `parts` are the folders and
+/// the file name in turn, each one plain name (not empty, `.` or `..`, without a separator,
+/// a drive or NUL, at most 255 bytes). Every output's path is made here, so that no name a
+/// pipeline gives (a table, dataset or chart, checked again here even after the pipeline's
+/// own checks) can lead a write out of `dir`.
+pub fn output_path(dir: &Path, parts: &[&str]) -> Result<PathBuf, PathError> {
+    let mut path = dir.to_path_buf();
+    for part in parts {
+        if let Err(why) = plain_name(part) {
+            return Err(PathError {
+                path: dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("the output name {part:?} {why}, so it could leave the output folder"),
+                ),
+            });
+        }
+        path.push(part);
+    }
+    Ok(path)
+}
+
+/// Whether `name` is one plain file name; why not otherwise.
+fn plain_name(name: &str) -> Result<(), &'static str> {
+    use std::path::Component;
+    if name.is_empty() {
+        return Err("is empty");
+    }
+    if name.contains('\0') {
+        return Err("holds NUL");
+    }
+    if name.len() > 255 {
+        return Err("is longer than 255 bytes");
+    }
+    let mut parts = Path::new(name).components();
+    match (parts.next(), parts.next()) {
+        (Some(Component::Normal(n)), None) if n == name => Ok(()),
+        _ => Err("is not one plain file name"),
+    }
 }

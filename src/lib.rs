@@ -2,6 +2,7 @@
 //! and writes summary tables, charts and a report.
 
 pub mod aggregate;
+pub mod clean;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -13,7 +14,6 @@ pub mod inputs;
 pub mod manifest;
 pub mod model;
 pub mod output;
-pub mod partitioned;
 pub mod reuse;
 pub mod run;
 pub mod store;

@@ -154,8 +154,8 @@ pub fn build(
                             .map(|w| WideInfo {
                                 header_row: w.header_first + 1,
                                 variant: &w.variant,
-                                periods: crate::aggregate::frame::span_label(
-                                    crate::aggregate::frame::period_span(w.points.iter()),
+                                periods: crate::clean::frame::span_label(
+                                    crate::clean::frame::period_span(w.points.iter()),
                                 ),
                                 metadata: &w.metadata,
                                 footer: &w.footer,

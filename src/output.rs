@@ -401,41 +401,6 @@ pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
     done
 }
 
-/// Writes a clean-data frame as Parquet; `money` names its columns of fen.
-pub fn write_frame_parquet(
-    frame: &polars::prelude::DataFrame,
-    money: &[&str],
-    path: &Path,
-    sink: &crate::emit::Sink,
-) -> Result<crate::emit::Written, Error> {
-    let bytes = frame_parquet(frame, money).map_err(|e| Error::Output {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    sink.put(path, bytes).map_err(Error::output(path))
-}
-
-/// A clean-data frame as a Parquet file's bytes, readable by older Arrow readers, its `money`
-/// columns described as fen (see [`crate::emit::parquet::portable`]).
-pub fn frame_parquet(
-    frame: &polars::prelude::DataFrame,
-    money: &[&str],
-) -> polars::prelude::PolarsResult<Vec<u8>> {
-    use polars::prelude::ParquetWriter;
-    // One chunk per column, so the file's layout does not depend on how the rows arrived.
-    let mut df = frame.clone();
-    df.rechunk_mut();
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes).finish(&mut df)?;
-    crate::emit::parquet::portable(bytes, df.schema(), &money_notes(money))
-}
-
-/// Field metadata saying that each of `money` holds fen.
-pub fn money_notes<'a>(money: &[&'a str]) -> Vec<(&'a str, crate::emit::parquet::Metadata)> {
-    let meta = crate::emit::parquet::money_metadata();
-    money.iter().map(|m| (*m, meta.clone())).collect()
-}
-
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     #[test]

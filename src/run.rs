@@ -81,7 +81,7 @@ impl FileColumns {
         dataset: usize,
         file: &'a str,
         fresh: &'a Option<Vec<u8>>,
-    ) -> Option<emit::clean::Part<'a>> {
+    ) -> Option<crate::clean::image::Part<'a>> {
         let (image, written_as) = match self {
             FileColumns::Built {
                 images: Some(images),
@@ -90,7 +90,7 @@ impl FileColumns {
             FileColumns::Built { images: None, .. } => (fresh.as_deref()?, file),
             FileColumns::Cached(c) => (c.image(dataset)?, c.file.as_str()),
         };
-        Some(emit::clean::Part {
+        Some(crate::clean::image::Part {
             image,
             file,
             written_as,
@@ -212,7 +212,7 @@ impl Batch {
         }
         let columns = &self.columns;
         let aggregate_err = |e| Error::Aggregate(Box::new(e));
-        let mut out = aggregate::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
+        let mut out = crate::clean::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
         for (d, acc) in out.iter_mut().enumerate() {
             let want = wanted(d);
             if *want == Frame::Empty {
@@ -259,7 +259,7 @@ impl Batch {
             let frame = self.frames.get(dataset).ok_or_else(|| {
                 polars::prelude::polars_err!(ComputeError: "internal error: no clean data for dataset {dataset}")
             })?;
-            return crate::output::frame_parquet(frame, &money);
+            return crate::clean::encode::frame_parquet(frame, &money);
         }
         // Images not made for the parse cache (a run without it) are encoded here.
         let fresh: Vec<Option<Vec<u8>>> = self
@@ -270,25 +270,25 @@ impl Batch {
                     frames,
                     images: None,
                 } => match frames.get(dataset) {
-                    Some(f) => emit::clean::image_of(f),
+                    Some(f) => crate::clean::image::image_of(f),
                     None => Ok(None),
                 },
                 _ => Ok(None),
             })
             .collect::<PolarsResult<_>>()?;
-        let parts: Vec<emit::clean::Part> = self
+        let parts: Vec<crate::clean::image::Part> = self
             .columns
             .iter()
             .zip(&self.files)
             .zip(&fresh)
             .filter_map(|((c, f), fresh)| c.part(dataset, &f.display, fresh))
             .collect();
-        let empty = aggregate::clean_frames(pipeline, &[])?;
-        let joined = emit::clean::join(&parts, &empty[dataset])?;
-        emit::parquet::portable(
+        let empty = crate::clean::clean_frames(pipeline, &[])?;
+        let joined = crate::clean::image::join(&parts, &empty[dataset])?;
+        crate::clean::encode::portable(
             joined,
             empty[dataset].schema(),
-            &crate::output::money_notes(&money),
+            &crate::clean::encode::money_notes(&money),
         )
     }
 
@@ -335,15 +335,15 @@ impl Batch {
 fn period_has_data(pipeline: &Pipeline, batch: &Batch, asked: Period) -> Result<(), Error> {
     use polars::prelude::{ParquetReader, SerReader};
     let mut periods = std::collections::BTreeSet::new();
-    aggregate::frame::data_periods(&batch.frames, &mut periods);
+    crate::clean::frame::data_periods(&batch.frames, &mut periods);
     let columns = [
-        aggregate::frame::YEAR.to_string(),
-        aggregate::frame::MONTH.to_string(),
+        crate::clean::frame::YEAR.to_string(),
+        crate::clean::frame::MONTH.to_string(),
     ];
     for c in &batch.columns {
         match c {
             FileColumns::Built { frames, .. } => {
-                aggregate::frame::data_periods(frames, &mut periods)
+                crate::clean::frame::data_periods(frames, &mut periods)
             }
             FileColumns::Cached(cached) => {
                 for image in (0..pipeline.datasets.len()).filter_map(|d| cached.image(d)) {
@@ -351,7 +351,7 @@ fn period_has_data(pipeline: &Pipeline, batch: &Batch, asked: Period) -> Result<
                         .with_columns(Some(columns.to_vec()))
                         .finish()
                         .map_err(|e| Error::Aggregate(Box::new(e)))?;
-                    aggregate::frame::data_periods(std::slice::from_ref(&frame), &mut periods);
+                    crate::clean::frame::data_periods(std::slice::from_ref(&frame), &mut periods);
                 }
             }
         }
@@ -447,18 +447,18 @@ pub fn read_list(
                 (report, FileColumns::Cached(columns), latest)
             }
             None => {
-                let frames = match aggregate::clean_frames(pipeline, std::slice::from_ref(&report))
-                {
-                    Ok(f) => f,
-                    Err(e) => return Some(Err(e)),
-                };
+                let frames =
+                    match crate::clean::clean_frames(pipeline, std::slice::from_ref(&report)) {
+                        Ok(f) => f,
+                        Err(e) => return Some(Err(e)),
+                    };
                 for sh in &mut report.sheets {
                     if let Some(d) = &mut sh.data {
                         d.rows = Vec::new();
                         d.row_months = Vec::new();
                     }
                 }
-                let latest = aggregate::frame::latest_period(&frames);
+                let latest = crate::clean::frame::latest_period(&frames);
                 // Images are encoded later: beside the aggregation for the parse cache
                 // (`store_images`), or while writing when there is none.
                 let images = None;
@@ -517,7 +517,7 @@ pub fn read_list(
         latest = latest.max(l);
     }
     // Portal exports alone: the period is the latest one with a value in the series.
-    let latest = latest.or_else(|| aggregate::frame::latest_series_period(&files));
+    let latest = latest.or_else(|| crate::clean::frame::latest_series_period(&files));
     let parsed = files.iter().filter(|f| !f.cached).count();
     info!(parsed, cached = files.len() - parsed, "workbooks read");
     let mut batch = Batch {
@@ -603,9 +603,9 @@ fn store_images(fresh: Vec<Fresh>, cache: &Cache) -> PolarsResult<Vec<(usize, Im
             let images = f
                 .frames
                 .iter()
-                .map(emit::clean::image_of)
+                .map(crate::clean::image::image_of)
                 .collect::<PolarsResult<Vec<_>>>()?;
-            let latest = aggregate::frame::latest_period(&f.frames);
+            let latest = crate::clean::frame::latest_period(&f.frames);
             cache.put(&f.report, &images, latest);
             Ok((f.index, images))
         })
@@ -824,11 +824,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         None => read_batch(pipeline, opts.period, cache.as_ref(), Build::Later)?,
         Some(dir) => {
             let t0 = Instant::now();
-            let (files, frames) = crate::partitioned::read(pipeline, dir)?;
+            let (files, frames) = crate::clean::partitioned::read(pipeline, dir)?;
             let period = opts
                 .period
-                .or_else(|| aggregate::frame::latest_period(&frames))
-                .or_else(|| aggregate::frame::latest_series_period(&files));
+                .or_else(|| crate::clean::frame::latest_period(&frames))
+                .or_else(|| crate::clean::frame::latest_series_period(&files));
             info!(
                 files = files.len(),
                 "clean data read from {}",
@@ -1159,16 +1159,11 @@ fn write_outputs(
     }
     written.push(facts_done?);
     written.extend(data?);
-    if let Some(frame) =
-        aggregate::frame::series_frame(&batch.files).map_err(|e| Error::Aggregate(Box::new(e)))?
+    if let Some(frame) = crate::clean::frame::series_frame(&batch.files)
+        .map_err(|e| Error::Aggregate(Box::new(e)))?
     {
         let path = in_dir(&data_dir, "series.parquet")?;
-        written.push(crate::output::write_frame_parquet(
-            &frame,
-            &[],
-            &path,
-            sink,
-        )?);
+        written.push(crate::emit::write_frame_parquet(&frame, &[], &path, sink).map_err(emit_err)?);
         let path = in_dir(&data_dir, "series.csv")?;
         written.push(emit::write_frame_csv(&frame, &path, csv, sink).map_err(emit_err)?);
     }

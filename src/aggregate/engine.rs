@@ -5,8 +5,8 @@
 //! batches and grouped by polars, a batch at a time. Growth, shares and contributions are
 //! then computed on the small result.
 
-use super::frame::{CUMULATIVE, FILE, MONTH, YEAR};
 use super::result::*;
+use crate::clean::frame::{CUMULATIVE, FILE, MONTH, YEAR};
 use crate::config::{
     CmpOp, Dataset, Filter, FilterValue, Measure, Op, PeriodMode, Pipeline, TableSpec,
 };

@@ -77,7 +77,7 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     // As in `run`: each file's rows become polars columns as soon as it is read.
     let batch = crate::run::read_list(&pipeline, &list, None, crate::run::Build::All)?;
     let (part, written) =
-        crate::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
+        crate::clean::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
     let warnings = batch.warnings();
     for w in &warnings {
         warn!("{w}");

@@ -3,7 +3,6 @@
 //! the same tables give the same bytes on every run.
 
 pub mod chart;
-pub mod clean;
 pub mod csv;
 pub mod facts;
 pub mod layout;
@@ -39,45 +38,12 @@ impl Written {
     }
 }
 
-/// The path of an output below `dir`, the folder being written: `parts` are the folders and
-/// the file name in turn, each one plain name (not empty, `.` or `..`, without a separator,
-/// a drive or NUL, at most 255 bytes). Every output's path is made here, so that no name a
-/// pipeline gives (a table, dataset or chart, checked again here even after the pipeline's
-/// own checks) can lead a write out of `dir`.
+/// The path of an output below `dir` (see [`crate::files::output_path`]).
 pub fn output_path(dir: &Path, parts: &[&str]) -> Result<PathBuf, EmitError> {
-    let mut path = dir.to_path_buf();
-    for part in parts {
-        if let Err(why) = plain_name(part) {
-            return Err(EmitError::Io {
-                path: dir.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("the output name {part:?} {why}, so it could leave the output folder"),
-                ),
-            });
-        }
-        path.push(part);
-    }
-    Ok(path)
-}
-
-/// Whether `name` is one plain file name; why not otherwise.
-fn plain_name(name: &str) -> Result<(), &'static str> {
-    use std::path::Component;
-    if name.is_empty() {
-        return Err("is empty");
-    }
-    if name.contains('\0') {
-        return Err("holds NUL");
-    }
-    if name.len() > 255 {
-        return Err("is longer than 255 bytes");
-    }
-    let mut parts = Path::new(name).components();
-    match (parts.next(), parts.next()) {
-        (Some(Component::Normal(n)), None) if n == name => Ok(()),
-        _ => Err("is not one plain file name"),
-    }
+    crate::files::output_path(dir, parts).map_err(|e| EmitError::Io {
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// Where a run's files are written. A re-run that replaces a period folder links that
@@ -176,6 +142,20 @@ pub fn linkable(path: &Path, len: Option<u64>) -> bool {
         let _ = (path, len);
         false
     }
+}
+
+/// Writes a clean-data frame as Parquet; `money` names its columns of fen.
+pub fn write_frame_parquet(
+    frame: &polars::prelude::DataFrame,
+    money: &[&str],
+    path: &Path,
+    sink: &Sink,
+) -> Result<Written, EmitError> {
+    let bytes = crate::clean::encode::frame_parquet(frame, money).map_err(|e| EmitError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    sink.put(path, bytes).map_err(EmitError::io(path))
 }
 
 /// A file that could not be written.

@@ -16,6 +16,7 @@ use super::facts::{value_text, value_unit};
 use super::layout::TOTAL;
 use super::EmitError;
 use crate::aggregate::{MetricValue, TableResult};
+use crate::clean::encode::{portable, Metadata};
 use polars::prelude::*;
 use std::path::Path;
 
@@ -91,54 +92,6 @@ pub fn parquet_bytes(table: &TableResult) -> PolarsResult<Vec<u8>> {
     .map(|(k, v)| (PlSmallStr::from(k), PlSmallStr::from(v)))
     .collect();
     portable(buf, df.schema(), &[("value", value)])
-}
-
-/// Field metadata: key to value.
-pub type Metadata = std::collections::BTreeMap<PlSmallStr, PlSmallStr>;
-
-/// The metadata of a clean-data money column: whole fen, and how to get 元 and 万元.
-pub fn money_metadata() -> Metadata {
-    [
-        ("unit", "fen"),
-        ("scale", "0.01"),
-        (
-            "description",
-            "money in whole fen (分, 0.01 元): divide by 100 for 元, by 1000000 for 万元",
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (PlSmallStr::from(k), PlSmallStr::from(v)))
-    .collect()
-}
-
-/// A Parquet file as polars wrote it from a frame of `schema`, its footer's Arrow schema
-/// written again with plain strings instead of string views and with `notes` as the named
-/// columns' field metadata. The pages are untouched: both string types are stored alike.
-pub fn portable(
-    mut bytes: Vec<u8>,
-    schema: &Schema,
-    notes: &[(&str, Metadata)],
-) -> PolarsResult<Vec<u8>> {
-    let mut arrow = schema.to_arrow(CompatLevel::oldest());
-    for (name, meta) in notes {
-        if let Some(field) = arrow.get_mut(name) {
-            field.metadata = Some(std::sync::Arc::new(meta.clone()));
-        }
-    }
-    let key = polars_parquet::write::schema_to_metadata_key(&arrow);
-    let (mut meta, at) = super::clean::footer(&bytes)?;
-    let list = meta.key_value_metadata.get_or_insert_with(Vec::new);
-    list.retain(|kv| kv.key != key.key);
-    list.insert(
-        0,
-        polars_parquet_format::KeyValue {
-            key: key.key,
-            value: key.value,
-        },
-    );
-    bytes.truncate(at);
-    super::clean::write_footer(&mut bytes, &meta)?;
-    Ok(bytes)
 }
 
 /// Polars makes one shared 8 MiB page of zeroes the first time it needs a column of nulls,

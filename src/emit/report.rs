@@ -59,7 +59,7 @@ pub fn series_section(
     csv: Option<String>,
     parquet: Option<String>,
 ) -> Option<SeriesSection> {
-    use crate::aggregate::frame::{period_span, series_span_label, span_label};
+    use crate::clean::frame::{period_span, series_span_label, span_label};
     let span = series_span_label(files)?;
     let mut tables = Vec::new();
     for f in files {

@@ -15,7 +15,7 @@
 //! aggregates again (see [`crate::reuse`]); the clean-data files are joined from the images
 //! without decoding them (see [`crate::emit::clean`]).
 
-use crate::aggregate::frame::FILE;
+use crate::clean::frame::FILE;
 use crate::config::Pipeline;
 use crate::ingest::{FileReport, Readings, Stamp};
 use crate::model::Period;
@@ -159,7 +159,7 @@ impl Cache {
     }
 
     /// Stores a fresh reading (its rows already dropped) with its clean columns, one Parquet
-    /// image per dataset (see [`crate::emit::clean::image`]).
+    /// image per dataset (see [`crate::clean::image::image`]).
     pub fn put(&self, report: &FileReport, images: &[Option<Vec<u8>>], latest: Option<Period>) {
         if report.sha256.is_empty() {
             return;

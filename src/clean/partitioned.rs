@@ -11,7 +11,7 @@
 //! replaces them. `year` and `month` live in the directory names only, as Hive layout has it;
 //! polars, DataFusion and Spark read them back as columns.
 
-use crate::aggregate::frame::{MONTH, YEAR};
+use crate::clean::frame::{MONTH, YEAR};
 use crate::config::Pipeline;
 use crate::error::Error;
 use crate::ingest::FileReport;
@@ -43,9 +43,9 @@ fn part_id(files: &[FileReport]) -> String {
 }
 
 /// A dataset's folder below `root`, made as every output path is (see
-/// [`crate::emit::output_path`]), so that no dataset name leads out of `root`.
+/// [`crate::files::output_path`]), so that no dataset name leads out of `root`.
 fn dataset_dir(root: &Path, dataset: &str) -> Result<PathBuf, Error> {
-    crate::emit::output_path(root, &[dataset]).map_err(|e| Error::Emit(Box::new(e)))
+    crate::files::output_path(root, &[dataset]).map_err(|e| Error::Emit(Box::new(e)))
 }
 
 fn partition_dir(dataset_dir: &Path, year: i32, month: Option<i32>) -> PathBuf {
@@ -120,7 +120,13 @@ pub fn write(
                 .filter(|f| f.kind == crate::model::FieldKind::Money)
                 .map(|f| f.name.as_str())
                 .collect();
-            crate::output::write_frame_parquet(&data, &money, &tmp, &crate::emit::Sink::default())?;
+            let bytes = super::encode::frame_parquet(&data, &money).map_err(|e| Error::Output {
+                path: tmp.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            crate::files::create_own(&tmp)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
+                .map_err(Error::output(&tmp))?;
             let path = dir.join(&file_name);
             std::fs::rename(&tmp, &path).map_err(Error::output(&path))?;
             written.push(path);
@@ -178,7 +184,7 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
     }
     files.sort_by(|a, b| a.display.cmp(&b.display));
     // Empty frames with the right columns and types, for datasets with no parts.
-    let empty = crate::aggregate::clean_frames(pipeline, &[]).map_err(polars_err(root))?;
+    let empty = crate::clean::clean_frames(pipeline, &[]).map_err(polars_err(root))?;
     let mut frames = Vec::new();
     for (ds, template) in pipeline.datasets.iter().zip(empty) {
         let mut parts = Vec::new();
