@@ -231,3 +231,23 @@ fn plain_name(name: &str) -> Result<(), &'static str> {
         _ => Err("is not one plain file name"),
     }
 }
+
+/// A file a run wrote, with the size and sha256 the manifest lists: taken from the bytes as
+/// they are written, so that no output is read back to be hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Written {
+    /// What was written to `path`: these bytes.
+    pub fn of(path: &Path, bytes: &[u8]) -> Written {
+        Written {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            sha256: crate::files::sha256_hex(bytes),
+        }
+    }
+}

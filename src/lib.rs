@@ -14,6 +14,5 @@ pub mod inputs;
 pub mod manifest;
 pub mod model;
 pub mod output;
-pub mod reuse;
 pub mod run;
 pub mod store;

@@ -7,8 +7,8 @@ use crate::error::Error;
 use crate::ingest::{self, FileReport, SkipReason};
 use crate::inputs;
 use crate::model::Period;
-use crate::reuse::Reuse;
 use crate::store::parse::Cache;
+use crate::store::results::Results as Reuse;
 use polars::prelude::{DataFrame, PolarsResult};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -805,13 +805,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         false => None,
     };
     let mut trash = match caches {
-        true => crate::output::Trash::open(cache_dir.join("trash"))
+        true => crate::store::trash::Trash::open(cache_dir.join("trash"))
             .map_err(|why| not_used("trash (a replaced folder is removed at once)", why))
             .ok(),
         false => None,
     };
     let png_cache = match caches {
-        true => emit::chart::PngCache::new(&cache_dir.join("charts"))
+        true => crate::store::charts::PngCache::new(&cache_dir.join("charts"))
             .map_err(|why| not_used("chart cache", why))
             .ok(),
         false => None,
@@ -884,10 +884,15 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
         )));
     }
     let t = Instant::now();
-    let reuse = cache
-        .as_ref()
-        .filter(|_| results_usable)
-        .map(|c| Reuse::new(&cache_dir.join("results"), c.settings(), pipeline, &batch));
+    let reuse = cache.as_ref().filter(|_| results_usable).map(|c| {
+        Reuse::new(
+            &cache_dir.join("results"),
+            c.settings(),
+            pipeline,
+            &batch.files,
+            |i, d| batch.rows_in(i, d),
+        )
+    });
     let tables = match (&opts.from_parquet, &cache) {
         (Some(_), _) => aggregate_batch(pipeline, &batch, period)?,
         (None, None) => tables_of(pipeline, &mut batch, period, reuse.as_ref())?,
@@ -1013,7 +1018,7 @@ fn emit_error(e: emit::EmitError) -> Error {
 
 /// What earlier runs left that writing the outputs may use.
 struct Earlier<'a> {
-    png_cache: Option<&'a emit::chart::PngCache>,
+    png_cache: Option<&'a crate::store::charts::PngCache>,
     reuse: Option<&'a Reuse>,
     sink: &'a emit::Sink,
 }

@@ -796,52 +796,6 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Rendered PNGs keyed by what determines their bytes: the SVG text, the scale and yearbook's
-/// version (which fixes the font and the renderer). Rasterising is most of the cost of
-/// writing outputs, and on a re-run most charts have not changed.
-pub struct PngCache {
-    dir: std::path::PathBuf,
-}
-
-impl PngCache {
-    /// The chart cache in `dir`; an error (saying what is there) when `dir` or its parent is
-    /// not a folder of yearbook's: a link there is not followed.
-    pub fn new(dir: &Path) -> Result<PngCache, String> {
-        if let Some(parent) = dir.parent() {
-            crate::files::own_folder(parent)?;
-        }
-        crate::files::own_folder(dir)?;
-        Ok(PngCache {
-            dir: dir.to_path_buf(),
-        })
-    }
-
-    fn entry(&self, svg: &str, scale: f32) -> std::path::PathBuf {
-        let key = format!(
-            "yearbook {} png 2 {}\n{svg}",
-            env!("CARGO_PKG_VERSION"),
-            scale.to_bits()
-        );
-        let hash = crate::files::sha256_hex(key.as_bytes());
-        self.dir.join(format!("{}.png", &hash[..32]))
-    }
-
-    /// The cached PNG, or a fresh rendering stored for next time. A cache that cannot be
-    /// read or written only costs the rendering.
-    fn png(&self, svg: &str, scale: f32) -> Result<Vec<u8>, String> {
-        let path = self.entry(svg, scale);
-        // Sealed, so that a PNG cut short is rendered again rather than published.
-        if let Some(bytes) = crate::store::sealed::read_sealed(&path) {
-            return Ok(bytes);
-        }
-        let png = svg_to_png(svg, scale)?;
-        if let Err(e) = crate::store::sealed::write_sealed(&path, &png) {
-            tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
-        }
-        Ok(png)
-    }
-}
-
 /// Writes `<name>.svg` and `<name>.png` for a chart of a table; None when the table has
 /// nothing to draw.
 pub fn write_chart(
@@ -849,7 +803,7 @@ pub fn write_chart(
     spec: &ChartSpec,
     dir: &Path,
     scale: f32,
-    cache: Option<&PngCache>,
+    cache: Option<&crate::store::charts::PngCache>,
     sink: &super::Sink,
 ) -> Result<Option<(super::Written, super::Written)>, EmitError> {
     let Some(data) = chart_data(table, spec) else {
@@ -863,7 +817,7 @@ pub fn write_chart(
     };
     let svg = render_svg(&data).map_err(|m| other(&svg_path, m))?;
     let png = match cache {
-        Some(c) => c.png(&svg, scale),
+        Some(c) => c.png(&svg, scale, svg_to_png),
         None => svg_to_png(&svg, scale),
     }
     .map_err(|m| other(&png_path, m))?;
@@ -962,25 +916,25 @@ mod tests {
     #[test]
     fn a_cached_png_is_reused_only_for_the_same_svg_and_scale() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = PngCache::new(&dir.path().join("charts")).unwrap();
+        let cache = crate::store::charts::PngCache::new(&dir.path().join("charts")).unwrap();
         let svg = render_svg(&data()).unwrap();
         let fresh = svg_to_png(&svg, 0.25).unwrap();
-        assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
+        assert_eq!(cache.png(&svg, 0.25, svg_to_png).unwrap(), fresh);
         let entry = cache.entry(&svg, 0.25);
         assert!(entry.is_file());
         // What is in the cache is what a re-run writes, without rendering again.
         let marker = b"\x89PNG\r\n\x1a\nmarker".to_vec();
         crate::store::sealed::write_sealed(&entry, &marker).unwrap();
-        assert_eq!(cache.png(&svg, 0.25).unwrap(), marker);
-        assert_ne!(cache.png(&svg, 0.2).unwrap(), marker);
+        assert_eq!(cache.png(&svg, 0.25, svg_to_png).unwrap(), marker);
+        assert_ne!(cache.png(&svg, 0.2, svg_to_png).unwrap(), marker);
         let other = svg.replace("新建", "扩建");
-        assert_ne!(cache.png(&other, 0.25).unwrap(), marker);
+        assert_ne!(cache.png(&other, 0.25, svg_to_png).unwrap(), marker);
         // A damaged entry, or one cut short, is rendered again.
         std::fs::write(&entry, b"not a png").unwrap();
-        assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
+        assert_eq!(cache.png(&svg, 0.25, svg_to_png).unwrap(), fresh);
         let whole = std::fs::read(&entry).unwrap();
         std::fs::write(&entry, &whole[..whole.len() / 2]).unwrap();
-        assert_eq!(cache.png(&svg, 0.25).unwrap(), fresh);
+        assert_eq!(cache.png(&svg, 0.25, svg_to_png).unwrap(), fresh);
     }
 
     #[test]

@@ -14,14 +14,14 @@
 
 use crate::aggregate::{Partials, TableResult};
 use crate::config::Pipeline;
+use crate::ingest::FileReport;
 use crate::model::Period;
-use crate::run::Batch;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tracing::{debug, warn};
 
-pub struct Reuse {
+pub struct Results {
     dir: PathBuf,
     /// The parse cache's hash of the yearbook version, its dependencies and the ingestion
     /// settings.
@@ -34,24 +34,31 @@ pub struct Reuse {
     used: Mutex<BTreeSet<String>>,
 }
 
-impl Reuse {
+impl Results {
     /// `settings` is the parse cache's hash of the yearbook version, its dependencies and the ingestion settings.
-    pub fn new(dir: &Path, settings: &str, pipeline: &Pipeline, batch: &Batch) -> Reuse {
+    /// `rows_in(file, dataset)` says whether a file has clean rows for a dataset.
+    pub fn new(
+        dir: &Path,
+        settings: &str,
+        pipeline: &Pipeline,
+        files: &[FileReport],
+        rows_in: impl Fn(usize, usize) -> bool,
+    ) -> Results {
         let datasets = (0..pipeline.datasets.len())
             .map(|d| {
                 let mut text = format!(
                     "yearbook {} dataset {d} {settings}\n",
                     env!("CARGO_PKG_VERSION")
                 );
-                for (i, f) in batch.files.iter().enumerate() {
-                    if batch.rows_in(i, d) {
+                for (i, f) in files.iter().enumerate() {
+                    if rows_in(i, d) {
                         text.push_str(&format!("{}\0{}\n", f.display, f.sha256));
                     }
                 }
                 crate::files::sha256_hex(text.as_bytes())
             })
             .collect();
-        Reuse {
+        Results {
             dir: dir.to_path_buf(),
             settings: settings.to_string(),
             pipeline: pipeline.hash.clone(),
@@ -141,7 +148,7 @@ impl Reuse {
     }
 
     /// A table's partials per workbook from the last run (see
-    /// [`crate::aggregate::made_of_partials`]), keyed by [`Reuse::source`].
+    /// [`crate::aggregate::made_of_partials`]), keyed by [`Results::source`].
     pub fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
         self.decoded(self.partials_entry(pipeline, ti))
     }
@@ -174,16 +181,16 @@ impl Reuse {
         &self,
         dataset: usize,
         to: &Path,
-        sink: &crate::emit::Sink,
-    ) -> Option<crate::emit::Written> {
+        sink: &super::links::Sink,
+    ) -> Option<crate::files::Written> {
         let path = self.used_entry(self.data_entry(dataset));
         let digest = self.load(self.data_digest_entry(dataset));
         let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
-        let before = sink.before(to).filter(|b| crate::emit::linkable(b, None));
+        let before = sink.before(to).filter(|b| super::links::linkable(b, None));
         if let (Some(before), Some(digest)) = (before, digest) {
             if let Ok((size, sha256)) = crate::files::file_sha256_hex(&before) {
                 if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
-                    return Some(crate::emit::Written {
+                    return Some(crate::files::Written {
                         path: to.to_path_buf(),
                         size,
                         sha256,
@@ -200,7 +207,7 @@ impl Reuse {
         if digest != Some(sha256.as_str()) {
             self.store(self.data_digest_entry(dataset), sha256.as_bytes());
         }
-        Some(crate::emit::Written {
+        Some(crate::files::Written {
             path: to.to_path_buf(),
             size,
             sha256,
