@@ -14,7 +14,7 @@ set -euo pipefail
 bin=$(realpath "$1")
 work=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
-corpus=${CORPUS:-$(dirname "$bin")/examples/bench_corpus}
+corpus=$(realpath "${CORPUS:-$(dirname "$bin")/examples/bench_corpus}")
 rm -rf "$work" && mkdir -p "$work"
 cd "$work"
 run() { "$bin" -q run "$@" >/dev/null 2>&1 || [ $? -eq 1 ]; }

@@ -7,27 +7,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use tracing::warn;
 
-/// Test-only failure injection: `YEARBOOK_FAIL_AT=<stage>` makes that stage fail.
-pub fn fail_point(stage: &str) -> Result<(), Error> {
-    match std::env::var("YEARBOOK_FAIL_AT") {
-        Ok(s) if s == stage => Err(Error::Output {
-            path: PathBuf::from(format!("<{stage}>")),
-            source: std::io::Error::other(format!("injected failure at stage `{stage}`")),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Test-only: `YEARBOOK_FAIL_AT=delete-output` deletes the pipeline's output folder (the
-/// staging folder's parent) as another process might, then lets the run go on.
-pub fn delete_point(staging: &Path) {
-    if std::env::var("YEARBOOK_FAIL_AT").is_ok_and(|s| s == "delete-output") {
-        if let Some(root) = staging.parent() {
-            let _ = std::fs::remove_dir_all(root);
-        }
-    }
-}
-
 /// A lock file in the pipeline's output folder; removed on drop.
 pub struct Lock {
     path: PathBuf,
@@ -328,7 +307,7 @@ impl Drop for Staging {
 /// Points `latest` at the period just written (a small file, portable to every file system).
 /// The temporary file is made anew, never opened through what is at its place.
 pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
-    fail_point("latest")?;
+    crate::faults::fail_point("latest").map_err(Error::output("<latest>"))?;
     let tmp = root.join(".latest.tmp");
     let path = root.join("latest");
     let mut options = std::fs::OpenOptions::new();

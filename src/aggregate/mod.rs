@@ -2,6 +2,7 @@
 
 pub mod checks;
 pub(crate) mod engine;
+pub mod incremental;
 pub mod result;
 pub mod series;
 

@@ -1,6 +1,7 @@
 //! Measures against values computed by hand.
 
 use super::*;
+use crate::clean::clean_frames;
 use crate::config::{self, Pipeline};
 use crate::ingest::{Extracted, FileReport, SheetReport, Visibility};
 use crate::model::Value;

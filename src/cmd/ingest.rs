@@ -28,7 +28,6 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 pub fn execute(args: IngestArgs) -> Result<u8, Error> {
-    crate::emit::parquet::make_null_page_early();
     let pipeline = crate::config::load(&args.pipeline)?;
     let found = crate::inputs::resolve(&pipeline)
         .map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;
@@ -75,7 +74,7 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
         return Err(Error::Usage("no workbooks to ingest".into()));
     }
     // As in `run`: each file's rows become polars columns as soon as it is read.
-    let batch = crate::run::read_list(&pipeline, &list, None, crate::run::Build::All)?;
+    let batch = crate::batch::read_list(&pipeline, &list, None, crate::batch::Stack::All)?;
     let (part, written) =
         crate::clean::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
     let warnings = batch.warnings();

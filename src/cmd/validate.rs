@@ -1,7 +1,7 @@
 //! `yearbook validate PIPELINE`: checks the pipeline and every input; writes nothing.
 
+use crate::batch::{aggregate_batch, read_batch, Stack};
 use crate::error::{exit, Error};
-use crate::run::{aggregate_batch, read_batch, Build};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
         pipeline.datasets.len(),
         pipeline.tables.len()
     );
-    let batch = read_batch(&pipeline, None, None, Build::All)?;
+    let batch = read_batch(&pipeline, None, None, Stack::All)?;
     let acc = batch.accounting();
     println!(
         "{} input files ({} unreadable); rows read {} = kept {} + rejected {} + skipped {}",

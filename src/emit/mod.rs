@@ -6,7 +6,9 @@ pub mod chart;
 pub mod csv;
 pub mod facts;
 pub mod layout;
+pub mod manifest;
 pub mod parquet;
+pub mod period;
 pub mod report;
 pub mod xlsx;
 
@@ -19,6 +21,7 @@ pub use self::csv::{write_csv, write_frame_csv, write_records};
 pub use facts::{facts_lines, write_facts};
 pub use layout::{display, display_as, CellOut, Grid, MonthStyle};
 pub use parquet::write_parquet;
+pub use period::{write_manifest, write_period, PeriodContext};
 pub use xlsx::{write_xlsx, TableMeta};
 
 /// The path of an output below `dir` (see [`crate::files::output_path`]).
@@ -46,6 +49,14 @@ pub fn write_frame_parquet(
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
+    /// A file or folder of the period that could not be made, shown on its own as the run's
+    /// error (`cannot write PATH`) rather than under "cannot write outputs".
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write {}", path.display())]
     Io {
         path: PathBuf,
@@ -71,8 +82,16 @@ impl EmitError {
     pub fn path(&self) -> &Path {
         match self {
             EmitError::Io { path, .. }
+            | EmitError::Write { path, .. }
             | EmitError::Xlsx { path, .. }
             | EmitError::Parquet { path, .. } => path,
+        }
+    }
+
+    pub(crate) fn write(path: &Path) -> impl FnOnce(std::io::Error) -> EmitError + '_ {
+        move |source| EmitError::Write {
+            path: path.to_path_buf(),
+            source,
         }
     }
 

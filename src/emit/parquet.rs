@@ -94,14 +94,6 @@ pub fn parquet_bytes(table: &TableResult) -> PolarsResult<Vec<u8>> {
     portable(buf, df.schema(), &[("value", value)])
 }
 
-/// Polars makes one shared 8 MiB page of zeroes the first time it needs a column of nulls,
-/// and a run always needs it (writing an all-null column to Parquet does). Touching its 2,048
-/// pages takes about 8 ms, so it is made on a thread of its own while the pipeline and the
-/// parse cache are read.
-pub fn make_null_page_early() {
-    std::thread::spawn(|| Series::full_null(PlSmallStr::EMPTY, 0, &DataType::Int32));
-}
-
 /// Writes a table in long form to Parquet.
 pub fn write_parquet(
     table: &TableResult,

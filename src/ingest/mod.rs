@@ -220,6 +220,52 @@ impl FileReport {
     }
 }
 
+/// An input holding the same bytes as an earlier one (in the order of the names shown): the
+/// workbook is read once, under the earlier name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicate {
+    pub path: String,
+    pub same_as: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// What became of every row read: kept, rejected (in rejected.csv) or skipped. Read is the
+/// sum of the other three.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Accounting {
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: u64,
+}
+
+impl Accounting {
+    /// The sums over `files`.
+    pub fn of(files: &[FileReport]) -> Accounting {
+        let mut a = Accounting::default();
+        for f in files {
+            let (r, k, j, s) = f.rows();
+            a.rows_read += r;
+            a.rows_kept += k;
+            a.rows_rejected += j;
+            a.rows_skipped += s;
+        }
+        a
+    }
+}
+
+/// The rows skipped in `files`, by reason.
+pub fn skipped_by_reason(files: &[FileReport]) -> BTreeMap<SkipReason, u64> {
+    let mut m = BTreeMap::new();
+    for sh in files.iter().flat_map(|f| &f.sheets) {
+        for (r, n) in &sh.skipped {
+            *m.entry(*r).or_insert(0) += n;
+        }
+    }
+    m
+}
+
 /// Reads every file in parallel; one file's failure never stops the others. Output order is
 /// the input order.
 pub fn ingest_all(pipeline: &Pipeline, files: &[(PathBuf, String)]) -> Vec<FileReport> {
@@ -278,7 +324,7 @@ pub fn ingest_cached<R: Readings>(
 }
 
 /// Read beside others, a workbook whose bytes and parts come to more than this (as its zip
-/// declares them) is left to be read alone (see [`crate::run::read_list`]). Every sample
+/// declares them) is left to be read alone (see [`crate::batch::read_list`]). Every sample
 /// workbook inflates to less than a megabyte; a sheet of this size holds some 500,000 rows.
 pub const LARGE: u64 = 64 << 20;
 /// Read beside others, a workbook may hold this much in cells and grids; one that needs more

@@ -81,7 +81,7 @@ pub const FILE_BUDGET: u64 = 640 << 20;
 
 /// The memory a workbook's reading holds in cells and grids, against what it may hold. Read
 /// beside others, a workbook gets a share of [`FILE_BUDGET`]; one that needs more is read
-/// again alone with the whole of it (see [`crate::run::read_list`]), so what it may hold never
+/// again alone with the whole of it (see [`crate::batch::read_list`]), so what it may hold never
 /// depends on what runs beside it.
 pub struct Spend {
     limit: u64,

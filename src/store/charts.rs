@@ -22,7 +22,7 @@ impl PngCache {
         })
     }
 
-    fn entry(&self, svg: &str, scale: f32) -> std::path::PathBuf {
+    pub(crate) fn entry(&self, svg: &str, scale: f32) -> std::path::PathBuf {
         let key = format!(
             "yearbook {} png 2 {}\n{svg}",
             env!("CARGO_PKG_VERSION"),

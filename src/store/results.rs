@@ -148,14 +148,15 @@ impl Results {
     }
 
     /// A table's partials per workbook from the last run (see
-    /// [`crate::aggregate::made_of_partials`]), keyed by [`Results::source`].
+    /// [`crate::aggregate::made_of_partials`]), keyed by
+    /// [`crate::aggregate::incremental::source_key`].
     pub fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
         self.decoded(self.partials_entry(pipeline, ti))
     }
 
     /// Keeps a table's partials from the last run for the next, unread: the table itself
     /// was reused, so its workbooks are the same.
-    pub fn hold_partials(&self, pipeline: &Pipeline, ti: usize) {
+    pub fn keep_partials_unread(&self, pipeline: &Pipeline, ti: usize) {
         if let Ok(mut used) = self.used.lock() {
             used.insert(self.partials_entry(pipeline, ti));
         }
@@ -164,12 +165,6 @@ impl Results {
     pub fn keep_partials(&self, pipeline: &Pipeline, ti: usize, p: &BTreeMap<String, Partials>) {
         let name = &pipeline.tables[ti].name;
         self.encoded(self.partials_entry(pipeline, ti), p, name);
-    }
-
-    /// The key of a workbook's partials: its name (a year or month may come from it) and the
-    /// sha256 of its bytes.
-    pub fn source(file: &crate::ingest::FileReport) -> String {
-        format!("{}\0{}", file.display, file.sha256)
     }
 
     /// Puts an unchanged dataset's kept clean-data file at `to`; None (and `to` left to be
@@ -235,5 +230,23 @@ impl Results {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+    }
+}
+
+impl crate::aggregate::incremental::Kept for Results {
+    fn table(&self, pipeline: &Pipeline, ti: usize, period: Period) -> Option<TableResult> {
+        Results::table(self, pipeline, ti, period)
+    }
+    fn keep_table(&self, pipeline: &Pipeline, ti: usize, period: Period, table: &TableResult) {
+        Results::keep_table(self, pipeline, ti, period, table)
+    }
+    fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
+        Results::partials(self, pipeline, ti)
+    }
+    fn keep_partials_unread(&self, pipeline: &Pipeline, ti: usize) {
+        Results::keep_partials_unread(self, pipeline, ti)
+    }
+    fn keep_partials(&self, pipeline: &Pipeline, ti: usize, partials: &BTreeMap<String, Partials>) {
+        Results::keep_partials(self, pipeline, ti, partials)
     }
 }
