@@ -77,15 +77,25 @@ impl Parts {
     }
 }
 
-/// The fewest rows a batch of slices may gather (see `Query::run`); lowered by a test to show
-/// that batching does not change results.
-pub(super) static BATCH_ROWS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(1 << 16);
+/// How the engine works through a table where either way gives the same figures; the tests
+/// run both ways to show that.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    /// The fewest rows a batch of slices may gather (see `Query::run`).
+    pub batch_rows: usize,
+    /// Whether accumulable measures are added up by combination (see `Query::added`) rather
+    /// than gathered from every slice's rows.
+    pub by_combo: bool,
+}
 
-/// Whether accumulable measures are added up by combination (see `Query::added`); cleared
-/// by a test to compare with gathering every slice's rows.
-pub(super) static BY_COMBO: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(true);
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            batch_rows: 1 << 16,
+            by_combo: true,
+        }
+    }
+}
 
 /// Column of the slice number, while several slices are aggregated together.
 const SLICE: &str = "__slice";
@@ -100,6 +110,8 @@ struct Query<'a> {
     aggs: &'a [Expr],
     kinds: &'a [MetricKind],
     measures: &'a [Measure],
+    /// See [`Tuning::batch_rows`].
+    batch_rows: usize,
 }
 
 enum Rows<'a> {
@@ -228,7 +240,7 @@ impl Query<'_> {
         let mut out = vec![BTreeMap::new(); sels.len()];
         // Slices share rows (a 1—N月 sum reads every month so far), so they are aggregated
         // in batches of about the table's own height: a few queries, and memory bounded.
-        let min = BATCH_ROWS.load(std::sync::atomic::Ordering::Relaxed);
+        let min = self.batch_rows;
         let budget = parts.frame.height().max(min);
         let mut batch: Vec<(usize, &[Combo])> = Vec::new();
         let mut rows = 0;
@@ -371,6 +383,17 @@ pub fn aggregate_only(
     period: (i32, u32),
     wanted: &(dyn Fn(usize) -> bool + Sync),
 ) -> Result<Vec<Option<TableResult>>, AggregateError> {
+    aggregate_tuned(pipeline, frames, period, wanted, Tuning::default())
+}
+
+/// [`aggregate_only`], worked through as `tuning` says.
+pub(crate) fn aggregate_tuned(
+    pipeline: &Pipeline,
+    frames: &[DataFrame],
+    period: (i32, u32),
+    wanted: &(dyn Fn(usize) -> bool + Sync),
+    tuning: Tuning,
+) -> Result<Vec<Option<TableResult>>, AggregateError> {
     use rayon::prelude::*;
     // Tables are independent and each runs a few queries, so they run side by side. The
     // results (and the first error, if any) keep pipeline order.
@@ -383,7 +406,7 @@ pub fn aggregate_only(
                 return Ok(None);
             }
             let frame = &frames[spec.dataset];
-            in_table(spec, table(pipeline, spec, frame, period, None)).map(Some)
+            in_table(spec, table(pipeline, spec, frame, period, None, tuning)).map(Some)
         })
         .collect();
     results.into_iter().collect()
@@ -641,15 +664,19 @@ fn combine(a: &mut [Partial], b: &[Partial], measures: &[Measure]) {
 }
 
 /// Whether a table with these measures is made from the partials of its combinations.
-fn by_combo(ds: &Dataset, measures: &[Measure]) -> bool {
-    accumulable(ds, measures) && BY_COMBO.load(std::sync::atomic::Ordering::Relaxed)
+fn by_combo(ds: &Dataset, measures: &[Measure], tuning: Tuning) -> bool {
+    accumulable(ds, measures) && tuning.by_combo
 }
 
 /// Whether the table of pipeline table `ti` is made from partials, which a re-run can keep
 /// per workbook (see [`table_partials`]).
 pub fn made_of_partials(pipeline: &Pipeline, ti: usize) -> bool {
     let spec = &pipeline.tables[ti];
-    by_combo(&pipeline.datasets[spec.dataset], &spec.measures)
+    by_combo(
+        &pipeline.datasets[spec.dataset],
+        &spec.measures,
+        Tuning::default(),
+    )
 }
 
 /// Per (year, month, 1—N月) combination and group (None when the table has no dimensions),
@@ -774,7 +801,17 @@ pub fn table_of_partials(
     period: (i32, u32),
 ) -> Result<TableResult, AggregateError> {
     let spec = &pipeline.tables[ti];
-    in_table(spec, table(pipeline, spec, schema, period, Some(partials)))
+    in_table(
+        spec,
+        table(
+            pipeline,
+            spec,
+            schema,
+            period,
+            Some(partials),
+            Tuning::default(),
+        ),
+    )
 }
 
 /// Whether a combination's rows are read as 1—N月 values. January's figure is both its
@@ -926,6 +963,7 @@ fn table(
     frame: &DataFrame,
     period: (i32, u32),
     partials: Option<Partials>,
+    tuning: Tuning,
 ) -> PolarsResult<TableResult> {
     let ds = &pipeline.datasets[spec.dataset];
     let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
@@ -934,7 +972,7 @@ fn table(
     let aggs = measure_aggs(ds, measures);
     let partials = match partials {
         Some(p) => Some(p),
-        None if by_combo(ds, measures) => {
+        None if by_combo(ds, measures, tuning) => {
             let mut all = table_partials(pipeline, spec, frame, false)?;
             Some(all.remove("").unwrap_or_default())
         }
@@ -969,6 +1007,7 @@ fn table(
         aggs: &aggs,
         kinds: &kinds,
         measures,
+        batch_rows: tuning.batch_rows,
     };
     // (year, month) -> key -> base values
     let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = slices

@@ -1,8 +1,10 @@
 //! Pipeline files: the raw serde model, parsing that reports every problem, and validation
 //! into a resolved [`Pipeline`] that later stages use without re-checking.
 
+pub mod chart;
 pub mod dictionary;
 pub mod names;
+pub mod normalize;
 mod parse;
 pub mod raw;
 mod resolve;
@@ -173,9 +175,9 @@ pub struct ChartDecl {
     /// Index into `tables`.
     pub table: usize,
     /// Drawing settings; `x` is settled against the table when drawn.
-    pub spec: crate::emit::chart::ChartSpec,
+    pub spec: chart::ChartSpec,
     /// The axis as declared (None: key when the table has dimensions, else period).
-    pub x: Option<crate::emit::chart::XAxis>,
+    pub x: Option<chart::XAxis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

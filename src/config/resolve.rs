@@ -5,7 +5,7 @@ use super::parse::{path_string, Spans};
 use super::raw::{RawDataset, RawFilter, RawGrowth, RawMeasure, RawPipeline, RawTable};
 use super::suggest::did_you_mean;
 use super::*;
-use crate::ingest::normalize::normalize_key;
+use crate::config::normalize::normalize_key;
 use serde_path_to_error::Segment;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -299,7 +299,7 @@ fn resolve_chart(
     raw_tables: &[RawTable],
     tables: &[ChartTarget],
 ) -> Option<ChartDecl> {
-    use crate::emit::chart::{ChartKind, ChartSpec, XAxis};
+    use super::chart::{ChartKind, ChartSpec, XAxis};
     if let Some(m) = names::problem(&ch.name) {
         c.err(&at.k("name"), m, None);
     }
@@ -965,9 +965,7 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
                 toml::Value::Integer(i) => i.to_string(),
                 _ => x.to_string(),
             };
-            match crate::ingest::value::parse_decimal_scaled(&text, 6)
-                .and_then(|v| i64::try_from(v).ok())
-            {
+            match crate::model::parse_decimal_scaled(&text, 6).and_then(|v| i64::try_from(v).ok()) {
                 Some(fen) => FilterValue::Fen(fen),
                 None => {
                     c.err(&vat, "amount out of range", None);

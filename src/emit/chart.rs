@@ -4,6 +4,7 @@
 
 use super::EmitError;
 use crate::aggregate::{MetricKind, MetricValue, TableResult};
+pub use crate::config::chart::{ChartKind, ChartSpec, XAxis};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -39,81 +40,27 @@ const MAX_CATEGORIES: usize = 12;
 /// Label of the groups folded together.
 const OTHER: &str = "其他";
 
-/// Chart kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChartKind {
-    /// Grouped bars from zero.
-    Bar,
-    /// Stacked bars.
-    Stacked,
-    /// Lines with markers.
-    Line,
-    /// Bars of the measure with its 同比 growth as a line on a second axis (统计公报 style).
-    BarLine,
-    /// 100% stacked bars: each category's composition.
-    Share,
-}
-
-impl ChartKind {
-    pub const NAMES: [&'static str; 5] = ["bar", "stacked", "line", "bar_line", "share"];
-
-    pub fn parse(s: &str) -> Option<ChartKind> {
-        Some(match s {
-            "bar" => ChartKind::Bar,
-            "stacked" => ChartKind::Stacked,
-            "line" => ChartKind::Line,
-            "bar_line" => ChartKind::BarLine,
-            "share" => ChartKind::Share,
-            _ => return None,
-        })
-    }
-}
-
-/// What goes along the x axis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum XAxis {
-    /// Years or months; with dimensions, one series per group.
-    Period,
-    /// The groups of the table's dimensions; one series per period shown.
-    Key,
-}
-
-/// A chart to draw from a table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChartSpec {
-    pub name: String,
-    pub kind: ChartKind,
-    pub x: XAxis,
-    /// Index of the base metric drawn.
-    pub metric: usize,
-    pub title: Option<String>,
-    /// With `x = Key`: how many of the latest periods are drawn as series.
-    pub periods: usize,
-}
-
-impl ChartSpec {
-    /// The chart a table gets when the pipeline declares none.
-    pub fn default_for(table: &TableResult) -> ChartSpec {
-        let metric = headline(table);
-        let growth = table.metrics.get(metric).is_some_and(|m| {
-            table
-                .metrics
-                .iter()
-                .any(|g| g.name == format!("{}同比", m.name))
-        });
-        let (kind, x) = match (table.dims.is_empty(), growth) {
-            (false, _) => (ChartKind::Bar, XAxis::Key),
-            (true, true) => (ChartKind::BarLine, XAxis::Period),
-            (true, false) => (ChartKind::Bar, XAxis::Period),
-        };
-        ChartSpec {
-            name: table.name.clone(),
-            kind,
-            x,
-            metric,
-            title: None,
-            periods: 2,
-        }
+/// The chart a table gets when the pipeline declares none.
+pub fn default_for(table: &TableResult) -> ChartSpec {
+    let metric = headline(table);
+    let growth = table.metrics.get(metric).is_some_and(|m| {
+        table
+            .metrics
+            .iter()
+            .any(|g| g.name == format!("{}同比", m.name))
+    });
+    let (kind, x) = match (table.dims.is_empty(), growth) {
+        (false, _) => (ChartKind::Bar, XAxis::Key),
+        (true, true) => (ChartKind::BarLine, XAxis::Period),
+        (true, false) => (ChartKind::Bar, XAxis::Period),
+    };
+    ChartSpec {
+        name: table.name.clone(),
+        kind,
+        x,
+        metric,
+        title: None,
+        periods: 2,
     }
 }
 
@@ -355,7 +302,7 @@ pub fn chart_data(table: &TableResult, spec: &ChartSpec) -> Option<ChartData> {
 
 /// The default chart of a table.
 pub fn default_chart(table: &TableResult) -> Option<ChartData> {
-    chart_data(table, &ChartSpec::default_for(table))
+    chart_data(table, &default_for(table))
 }
 
 /// Thousands separators and at most two decimals.
@@ -1068,7 +1015,7 @@ mod tests {
             metric("申报批次同比", Percent),
         ]);
         assert_eq!(headline(&t), 2);
-        assert_eq!(ChartSpec::default_for(&t).metric, 2);
+        assert_eq!(default_for(&t).metric, 2);
         // 信用修复: counts, then the rate.
         let t = table_of(vec![
             metric("应修复企业数", Count),

@@ -120,7 +120,7 @@ pub fn write_period(ctx: &PeriodContext) -> Result<Vec<Written>, EmitError> {
             .map(|c| c.spec.clone())
             .collect();
         let specs = if declared.is_empty() {
-            vec![super::chart::ChartSpec::default_for(t)]
+            vec![super::chart::default_for(t)]
         } else {
             declared
         };

@@ -1,9 +1,9 @@
 //! Finding the table in a sheet: the header row (or two rows), which dataset it is, the
 //! column-to-field mapping, the money unit, and the table's year and month.
 
-use super::normalize::{nfkc, normalize_header, squeeze, HeaderText};
 use super::periods::{count_years, find_month, find_year, period_text};
 use super::value::cell_text;
+use crate::config::normalize::{nfkc, normalize_header, squeeze, HeaderText};
 use crate::config::{Dataset, Pipeline};
 use crate::model::{FieldKind, MoneyUnit};
 use calamine::{Data, Dimensions, Range};

@@ -3,7 +3,6 @@
 
 pub mod cfb_check;
 pub mod layout;
-pub mod normalize;
 pub mod periods;
 pub mod periods_wide;
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Sorting the rows under a header into data, rejected rows and skipped rows.
 
 use super::layout::{Grid, Layout};
-use super::normalize::squeeze;
 use super::periods::find_year;
 use super::value::{cell_text, parse_cell};
 use super::{Rejection, SkipReason};
+use crate::config::normalize::squeeze;
 use crate::config::Dataset;
 use crate::model::{column_letter, Value};
 use calamine::Data;

@@ -4,11 +4,11 @@
 //! (series, period).
 
 use super::layout::{Grid, HEADER_SCAN_ROWS};
-use super::normalize::squeeze;
 use super::periods_wide::{parse_period_cell, Frequency, PeriodKey};
 use super::rows::{is_note_label, is_total_label};
 use super::value::{cell_text, clean_number_text};
 use super::SkipReason;
+use crate::config::normalize::squeeze;
 use crate::model::column_letter;
 use calamine::Data;
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,8 @@
 use super::survey::{Column, Table};
 use crate::config::dictionary::NOT_TABULATED;
 use crate::config::names;
+use crate::config::normalize::normalize_key;
 use crate::config::raw::{RawField, RawPipeline};
-use crate::ingest::normalize::normalize_key;
 use crate::ingest::value::{clean_number_text, parse_cell};
 use crate::model::{DashPolicy, FieldKind, MoneyUnit};
 use std::collections::{BTreeMap, BTreeSet};
