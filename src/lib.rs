@@ -1,19 +1,25 @@
 //! yearbook: reads a statistics bureau's monthly workbooks, cleans and aggregates them,
 //! and writes summary tables, charts and a report.
+//!
+//! The stages, bottom first (see docs/architecture.md): `config` → `ingest` → `clean` →
+//! `aggregate` → `emit`, with `store` for what one run keeps for the next, `batch` for a run's
+//! state and `run` calling them in order. The public surface is what the command line, the
+//! examples, the fuzz targets and the integration tests use; everything else is the crate's
+//! own.
 
 pub mod aggregate;
-pub mod batch;
+pub(crate) mod batch;
 pub mod clean;
 pub mod cli;
-pub mod cmd;
+pub(crate) mod cmd;
 pub mod config;
 pub mod emit;
 pub mod error;
-pub mod faults;
-pub mod files;
+pub(crate) mod faults;
+pub(crate) mod files;
 pub mod ingest;
-pub mod inputs;
+pub(crate) mod inputs;
 pub mod model;
-pub mod output;
+pub(crate) mod output;
 pub mod run;
-pub mod store;
+pub(crate) mod store;

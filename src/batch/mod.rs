@@ -10,13 +10,12 @@ use crate::aggregate::incremental::{self, Kept, Rows};
 use crate::aggregate::{self, TableResult};
 use crate::config::Pipeline;
 use crate::error::Error;
-use crate::ingest::{self, FileReport, SkipReason};
+use crate::ingest::{self, FileReport};
 pub use crate::ingest::{Accounting, Duplicate};
 use crate::model::Period;
 use crate::store::parse::{Cache, Columns};
 use polars::prelude::{DataFrame, PolarsResult};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use tracing::warn;
 
 /// Everything read for a batch, before anything is written.
@@ -125,10 +124,6 @@ impl Batch {
 
     pub fn accounting(&self) -> Accounting {
         Accounting::of(&self.files)
-    }
-
-    pub fn skipped_by_reason(&self) -> BTreeMap<SkipReason, u64> {
-        ingest::skipped_by_reason(&self.files)
     }
 
     pub fn unreadable(&self) -> usize {
