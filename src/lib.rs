@@ -20,6 +20,6 @@ pub(crate) mod files;
 pub mod ingest;
 pub(crate) mod inputs;
 pub mod model;
-pub(crate) mod output;
+pub(crate) mod publish;
 pub mod run;
 pub(crate) mod store;

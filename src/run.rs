@@ -8,8 +8,10 @@ use crate::config::{Format, Pipeline};
 use crate::emit::{self, EmitError, PeriodContext};
 use crate::error::Error;
 use crate::model::Period;
-use crate::output::{Lock, Staging};
-use crate::store::{charts::PngCache, links::Sink, parse::Cache, results::Results, trash::Trash};
+use crate::publish::{Lock, Staging};
+use crate::store::{
+    charts::PngCache, links::OutputWriter, parse::Cache, results::Results, trash::Trash,
+};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tracing::{info, warn};
@@ -231,9 +233,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
     let sink = match stores.trash.as_mut() {
         Some(trash) if !opts.no_links && target.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
             trash.wait();
-            Sink::replacing(staging.path(), &target)
+            OutputWriter::replacing(staging.path(), &target)
         }
-        _ => Sink::default(),
+        _ => OutputWriter::default(),
     };
     let data_file = |d: usize| batch.data_file(pipeline, d);
     let ctx = PeriodContext {
@@ -260,7 +262,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
     batch.timings = timings;
     staging.commit(&target, stores.trash.as_ref())?;
     // The new output is published from here on: what fails now is a warning, not a failed run.
-    if let Err(e) = crate::output::write_latest(&out_root, &period.to_string()) {
+    if let Err(e) = crate::publish::write_latest(&out_root, &period.to_string()) {
         let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
         let w = format!(
             "the output is published in {}, but `latest` was not updated ({e}{})",

@@ -68,7 +68,7 @@ pub fn default_for(table: &TableResult) -> ChartSpec {
 /// else the first count that is not a count of batches (申报批次 1/2/3 says little); else the
 /// first measure. Derived metrics (同比, 构成 …) are never the headline.
 pub fn headline(table: &TableResult) -> usize {
-    let parents = super::layout::derived_from(&table.metrics);
+    let parents = super::grid::derived_from(&table.metrics);
     let base: Vec<(usize, &crate::aggregate::MetricDef)> = table
         .metrics
         .iter()
@@ -751,7 +751,7 @@ pub fn write_chart(
     dir: &Path,
     scale: f32,
     cache: Option<&crate::store::charts::PngCache>,
-    sink: &super::Sink,
+    sink: &super::OutputWriter,
 ) -> Result<Option<(super::Written, super::Written)>, EmitError> {
     let Some(data) = chart_data(table, spec) else {
         return Ok(None);

@@ -5,7 +5,7 @@
 pub mod chart;
 pub mod csv;
 pub mod facts;
-pub mod layout;
+pub mod grid;
 pub mod manifest;
 pub mod parquet;
 pub mod period;
@@ -15,11 +15,11 @@ pub mod xlsx;
 use std::path::{Path, PathBuf};
 
 pub use crate::files::Written;
-pub use crate::store::links::{linkable, Sink};
+pub use crate::store::links::{linkable, OutputWriter};
 
 pub use self::csv::{write_csv, write_frame_csv, write_records};
 pub use facts::{facts_lines, write_facts};
-pub use layout::{display, display_as, CellOut, Grid, MonthStyle};
+pub use grid::{display, display_as, CellOut, Grid, MonthStyle};
 pub use parquet::write_parquet;
 pub use period::{write_manifest, write_period, PeriodContext};
 pub use xlsx::{write_xlsx, TableMeta};
@@ -37,7 +37,7 @@ pub fn write_frame_parquet(
     frame: &polars::prelude::DataFrame,
     money: &[&str],
     path: &Path,
-    sink: &Sink,
+    sink: &OutputWriter,
 ) -> Result<Written, EmitError> {
     let bytes = crate::clean::encode::frame_parquet(frame, money).map_err(|e| EmitError::Io {
         path: path.to_path_buf(),

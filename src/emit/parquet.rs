@@ -13,7 +13,7 @@
 //! saying what it holds (clean-data money is whole fen).
 
 use super::facts::{value_text, value_unit};
-use super::layout::TOTAL;
+use super::grid::TOTAL;
 use super::EmitError;
 use crate::aggregate::{MetricValue, TableResult};
 use crate::clean::encode::{portable, Metadata};
@@ -98,7 +98,7 @@ pub fn parquet_bytes(table: &TableResult) -> PolarsResult<Vec<u8>> {
 pub fn write_parquet(
     table: &TableResult,
     path: &Path,
-    sink: &super::Sink,
+    sink: &super::OutputWriter,
 ) -> Result<super::Written, EmitError> {
     let bytes = parquet_bytes(table).map_err(|source| EmitError::Parquet {
         path: path.to_path_buf(),
@@ -110,8 +110,8 @@ pub fn write_parquet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
-    use crate::emit::Sink;
+    use crate::emit::grid::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::OutputWriter;
 
     #[test]
     fn deterministic_and_readable() {
@@ -119,8 +119,8 @@ mod tests {
         for t in [annual_wide(), totals_only(), ytd_long()] {
             let a = dir.path().join(format!("{}-a.parquet", t.name));
             let b = dir.path().join(format!("{}-b.parquet", t.name));
-            write_parquet(&t, &a, &Sink::default()).unwrap();
-            write_parquet(&t, &b, &Sink::default()).unwrap();
+            write_parquet(&t, &a, &OutputWriter::default()).unwrap();
+            write_parquet(&t, &b, &OutputWriter::default()).unwrap();
             assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
             let df = ParquetReader::new(std::fs::File::open(&a).unwrap())
                 .finish()

@@ -7,7 +7,7 @@ use crate::config::{Format, Pipeline};
 use crate::ingest::{Accounting, Duplicate, FileReport, Rejection};
 use crate::model::Period;
 use crate::store::charts::PngCache;
-use crate::store::links::Sink;
+use crate::store::links::OutputWriter;
 use crate::store::results::Results;
 use polars::prelude::PolarsResult;
 use rayon::prelude::*;
@@ -36,7 +36,7 @@ pub struct PeriodContext<'a> {
     pub results: Option<&'a Results>,
     /// Rendered charts kept by earlier runs.
     pub charts: Option<&'a PngCache>,
-    pub sink: &'a Sink,
+    pub sink: &'a OutputWriter,
 }
 
 fn rejections(files: &[FileReport]) -> impl Iterator<Item = &Rejection> {
@@ -253,7 +253,7 @@ pub fn write_manifest(
     crate::faults::fail_point("manifest").map_err(EmitError::write(Path::new("<manifest>")))?;
     let manifest = super::manifest::build(ctx, written, timings, total);
     let path = output_path(ctx.dir, &["manifest.json"])?;
-    let done = Sink::default()
+    let done = OutputWriter::default()
         .put(&path, manifest)
         .map_err(EmitError::write(&path))?;
     written.push(done);

@@ -3,7 +3,7 @@
 //! two-level header, thousands separators, labels on one line), and links to every file.
 //! Printed, each table starts a page.
 
-use super::layout::{print, CellOut, Grid};
+use super::grid::{print, CellOut, Grid};
 use super::EmitError;
 use crate::aggregate::TableResult;
 use std::fmt::Write;
@@ -417,7 +417,7 @@ pub fn write_report(
     tables: &[TableResult],
     meta: &ReportMeta,
     path: &Path,
-    sink: &super::Sink,
+    sink: &super::OutputWriter,
 ) -> Result<super::Written, EmitError> {
     sink.put(path, render(tables, meta))
         .map_err(EmitError::io(path))
@@ -425,7 +425,10 @@ pub fn write_report(
 
 /// Writes the font the page falls back to, with its licence, into the output folder `dir`.
 /// Returns the files written.
-pub fn write_fonts(dir: &Path, sink: &super::Sink) -> Result<Vec<super::Written>, EmitError> {
+pub fn write_fonts(
+    dir: &Path,
+    sink: &super::OutputWriter,
+) -> Result<Vec<super::Written>, EmitError> {
     let place = |rel: &str| super::output_path(dir, &rel.split('/').collect::<Vec<_>>());
     let (font, licence) = (place(FONT_FILE)?, place(FONT_LICENCE_FILE)?);
     if let Some(fonts) = font.parent() {
@@ -448,7 +451,7 @@ mod tests {
     #[test]
     fn the_font_digest_is_the_fonts() {
         let dir = tempfile::tempdir().expect("temporary folder");
-        for w in write_fonts(dir.path(), &super::super::Sink::default()).expect("written") {
+        for w in write_fonts(dir.path(), &super::super::OutputWriter::default()).expect("written") {
             let bytes = std::fs::read(&w.path).expect("readable");
             assert_eq!(w, super::super::Written::of(&w.path, &bytes));
         }

@@ -1,5 +1,5 @@
 //! The one link policy: an output may be a second name (a hard link) of the file at its place
-//! in the folder it replaces, never of anything else. Every writer goes through [`Sink`];
+//! in the folder it replaces, never of anything else. Every writer goes through [`OutputWriter`];
 //! `--no-links` (and `--no-cache`) gives every writer a sink that links nothing.
 
 use crate::files::Written;
@@ -12,15 +12,15 @@ use std::path::{Path, PathBuf};
 /// goes to `.cache/trash/`, which the next run empties: from then on the new file's name is
 /// its only one, and editing it cannot change another folder's file.
 #[derive(Debug, Default)]
-pub struct Sink {
+pub struct OutputWriter {
     /// The folder being written, and the folder it replaces.
     folders: Option<(PathBuf, PathBuf)>,
 }
 
-impl Sink {
+impl OutputWriter {
     /// Writes into `dir`, linking files of `replaced` where they are the same.
-    pub fn replacing(dir: &Path, replaced: &Path) -> Sink {
-        Sink {
+    pub fn replacing(dir: &Path, replaced: &Path) -> OutputWriter {
+        OutputWriter {
             folders: Some((dir.to_path_buf(), replaced.to_path_buf())),
         }
     }
@@ -30,7 +30,7 @@ impl Sink {
         self.put_as(path, bytes.as_ref(), None)
     }
 
-    /// [`Sink::put`] of bytes whose sha256 is known.
+    /// [`OutputWriter::put`] of bytes whose sha256 is known.
     pub fn put_known(&self, path: &Path, bytes: &[u8], sha256: &str) -> std::io::Result<Written> {
         self.put_as(path, bytes, Some(sha256))
     }

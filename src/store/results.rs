@@ -176,7 +176,7 @@ impl Results {
         &self,
         dataset: usize,
         to: &Path,
-        sink: &super::links::Sink,
+        sink: &super::links::OutputWriter,
     ) -> Option<crate::files::Written> {
         let path = self.used_entry(self.data_entry(dataset));
         let digest = self.load(self.data_digest_entry(dataset));

@@ -31,7 +31,7 @@ impl Trash {
     }
 
     /// Waits until what earlier runs left is removed: then no file of the folder being
-    /// replaced still has a second name in the trash (see [`crate::emit::Sink`]).
+    /// replaced still has a second name in the trash (see [`crate::emit::OutputWriter`]).
     pub fn wait(&mut self) {
         if let Some(t) = self.emptying.take() {
             let _ = t.join();

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["clean"],
     &["aggregate"],
     &["store"],
-    &["emit", "output"],
+    &["emit", "publish"],
     &["batch"],
     &["run"],
     &["cmd"],
