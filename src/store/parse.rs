@@ -10,10 +10,10 @@
 //! is treated as a miss.
 //!
 //! An entry is the workbook's report without its rows (bincode), followed by its clean
-//! columns, one Parquet image per dataset it has rows for. Columns load several times faster
-//! than typed rows rebuilt into columns, and they are decoded only for the datasets a run
-//! aggregates again (see [`crate::store::results`]); the clean-data files are joined from the images
-//! without decoding them (see [`crate::emit::clean`]).
+//! columns, one Parquet image per dataset it has rows for. Columns load faster than typed rows
+//! rebuilt into columns, and they are decoded only for the datasets a run aggregates again
+//! (see [`crate::store::results`]); the clean-data files are joined from the images without
+//! decoding them (see [`crate::clean::image`]).
 
 use crate::clean::frame::FILE;
 use crate::config::Pipeline;

@@ -43,8 +43,8 @@ pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
 }
 
 /// A sealed file's body, mapped rather than read: a re-run reads the parse cache entry of
-/// every unchanged workbook, and copying them all into fresh memory took several
-/// milliseconds of page faults.
+/// every unchanged workbook, and copying them all into fresh memory costs page faults
+/// (see BENCHMARKS.md).
 pub struct SealedMap {
     map: memmap2::Mmap,
     len: usize,
