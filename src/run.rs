@@ -272,8 +272,15 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
         warn!("{w}");
         warnings.push(w);
     }
+    // What the stores hold beyond recent runs' needs goes, now that the run is published.
     if let Some(r) = &results {
         r.prune();
+    }
+    if let Some(c) = &stores.parse {
+        c.prune();
+    }
+    if let Some(c) = &stores.charts {
+        c.prune();
     }
 
     let summary = RunSummary {

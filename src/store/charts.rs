@@ -7,6 +7,8 @@ use std::path::Path;
 /// writing outputs, and on a re-run most charts have not changed.
 pub struct PngCache {
     dir: std::path::PathBuf,
+    /// Entry file names this run read or wrote (see [`PngCache::prune`]).
+    used: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl PngCache {
@@ -19,6 +21,7 @@ impl PngCache {
         crate::files::own_folder(dir)?;
         Ok(PngCache {
             dir: dir.to_path_buf(),
+            used: Default::default(),
         })
     }
 
@@ -29,7 +32,11 @@ impl PngCache {
             scale.to_bits()
         );
         let hash = crate::files::sha256_hex(key.as_bytes());
-        self.dir.join(format!("{}.png", &hash[..32]))
+        let name = format!("{}.png", &hash[..32]);
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name.clone());
+        }
+        self.dir.join(name)
     }
 
     /// The cached PNG, or a fresh rendering stored for next time. A cache that cannot be
@@ -50,5 +57,12 @@ impl PngCache {
             tracing::debug!("cannot store {} in the chart cache: {e}", path.display());
         }
         Ok(png)
+    }
+
+    /// Removes the charts no run has drawn for a while (see [`super::prune`]).
+    pub fn prune(&self) {
+        if let Ok(used) = self.used.lock() {
+            super::prune::unused(&self.dir, &used, super::prune::KEEP_UNUSED);
+        }
     }
 }

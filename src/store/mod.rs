@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod links;
 pub mod parse;
+pub mod prune;
 pub mod results;
 pub mod sealed;
 pub mod trash;

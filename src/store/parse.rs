@@ -21,7 +21,7 @@ use crate::ingest::{FileReport, Readings, Stamp};
 use crate::model::Period;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tracing::{debug, warn};
@@ -36,6 +36,8 @@ pub struct Cache {
     stamps: BTreeMap<PathBuf, (Stamp, String)>,
     /// The same for this run's inputs, saved for the next by [`Cache::save_stamps`].
     seen: Mutex<BTreeMap<PathBuf, (Stamp, String)>>,
+    /// Entry file names this run read or wrote (see [`Cache::prune`]).
+    used: Mutex<BTreeSet<String>>,
 }
 
 impl Cache {
@@ -64,6 +66,7 @@ impl Cache {
             settings,
             stamps,
             seen: Mutex::new(BTreeMap::new()),
+            used: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -106,7 +109,22 @@ impl Cache {
     }
 
     fn entry(&self, sha256: &str) -> PathBuf {
-        self.dir.join(&self.settings).join(format!("{sha256}.bin"))
+        let name = format!("{sha256}.bin");
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name.clone());
+        }
+        self.dir.join(&self.settings).join(name)
+    }
+
+    /// Removes entries no run has used for a while, and the folders of other settings (an
+    /// earlier yearbook or other datasets) once unused as long (see [`super::prune`]).
+    pub fn prune(&self) {
+        let keep = super::prune::KEEP_UNUSED;
+        if let Ok(used) = self.used.lock() {
+            super::prune::unused(&self.dir.join(&self.settings), &used, keep);
+        }
+        let mine: BTreeSet<String> = [self.settings.clone(), STAMPS.to_string()].into();
+        super::prune::unused(&self.dir, &only_settings(&self.dir, mine), keep);
     }
 
     /// The cached reading of a workbook, its columns still encoded.
@@ -185,6 +203,19 @@ impl Cache {
             warn!("cannot write the parse cache entry {}: {e}", path.display());
         }
     }
+}
+
+/// `mine` and every name in `dir` that is not a settings folder (16 hex digits): what pruning
+/// `dir` must leave alone (the other stores live beside the settings folders).
+fn only_settings(dir: &Path, mut mine: BTreeSet<String>) -> BTreeSet<String> {
+    let settings = |n: &str| n.len() == 16 && n.bytes().all(|b| b.is_ascii_hexdigit());
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !settings(&name) {
+            mine.insert(name);
+        }
+    }
+    mine
 }
 
 impl Readings for Cache {

@@ -18,5 +18,6 @@ mod realworld;
 mod report;
 mod scale;
 mod seed;
+mod stores;
 mod trust;
 mod wide;
