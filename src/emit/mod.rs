@@ -15,7 +15,7 @@ pub mod xlsx;
 use std::path::{Path, PathBuf};
 
 pub use crate::files::Written;
-pub use crate::store::links::{linkable, OutputWriter};
+pub use crate::store::links::OutputWriter;
 
 pub use self::csv::{write_csv, write_frame_csv, write_records};
 pub use facts::{facts_lines, write_facts};

@@ -41,6 +41,24 @@ impl OutputWriter {
         Some(replaced.join(path.strip_prefix(dir).ok()?))
     }
 
+    /// Gives `path` the replaced folder's file at its place as a second name, when that file
+    /// may be linked and `holds` finds in it the bytes wanted (answering their size and
+    /// sha256); None, and nothing made, otherwise.
+    pub fn link_if(
+        &self,
+        path: &Path,
+        holds: impl FnOnce(&Path) -> Option<(u64, String)>,
+    ) -> Option<Written> {
+        let before = self.before(path).filter(|b| linkable(b, None))?;
+        let (size, sha256) = holds(&before)?;
+        std::fs::hard_link(&before, path).ok()?;
+        Some(Written {
+            path: path.to_path_buf(),
+            size,
+            sha256,
+        })
+    }
+
     fn put_as(&self, path: &Path, bytes: &[u8], sha256: Option<&str>) -> std::io::Result<Written> {
         let linked = self
             .before(path)

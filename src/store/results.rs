@@ -181,16 +181,14 @@ impl Results {
         let path = self.used_entry(self.data_entry(dataset));
         let digest = self.load(self.data_digest_entry(dataset));
         let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
-        let before = sink.before(to).filter(|b| super::links::linkable(b, None));
-        if let (Some(before), Some(digest)) = (before, digest) {
-            if let Ok((size, sha256)) = crate::files::file_sha256_hex(&before) {
-                if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
-                    return Some(crate::files::Written {
-                        path: to.to_path_buf(),
-                        size,
-                        sha256,
-                    });
-                }
+        if let Some(digest) = digest {
+            let same = |before: &Path| {
+                crate::files::file_sha256_hex(before)
+                    .ok()
+                    .filter(|(_, sha256)| sha256 == digest)
+            };
+            if let Some(linked) = sink.link_if(to, same) {
+                return Some(linked);
             }
         }
         sink.make_room(to);
