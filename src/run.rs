@@ -139,6 +139,7 @@ fn read(pipeline: &Pipeline, opts: &RunOptions, cache: Option<&Cache>) -> Result
         dir.display()
     );
     Ok(Batch::of_clean_data(
+        pipeline,
         files,
         frames,
         period,

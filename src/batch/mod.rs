@@ -101,18 +101,20 @@ pub enum Stack<'a> {
 
 impl Batch {
     /// A batch of clean data read back from a partitioned folder (`run --from-parquet`):
-    /// its frames whole, with no workbook columns behind them.
+    /// its frames whole, with no workbook columns behind them, and the checks across files
+    /// run on the sums its reports kept.
     pub fn of_clean_data(
+        pipeline: &Pipeline,
         files: Vec<FileReport>,
         frames: Vec<DataFrame>,
         period: Option<Period>,
         read_seconds: f64,
     ) -> Batch {
         Batch {
+            checks: aggregate::checks::cross_file(pipeline, &files),
             files,
             notes: Vec::new(),
             input_warnings: Vec::new(),
-            checks: Vec::new(),
             duplicates: Vec::new(),
             period,
             timings: vec![("read", read_seconds)],

@@ -132,13 +132,15 @@ pub fn write(
             written.push(path);
         }
     }
-    // What was read, without the rows (they are in the parts above).
+    // What was read, without the rows (they are in the parts above) but with the sums the
+    // checks across files need, so that a run of the union doubts what a direct run doubts.
     let reports: Vec<FileReport> = files
         .iter()
         .cloned()
         .map(|mut f| {
-            for sh in &mut f.sheets {
-                sh.data = None;
+            for d in f.sheets.iter_mut().filter_map(|sh| sh.data.as_mut()) {
+                d.rows = Vec::new();
+                d.row_months = Vec::new();
             }
             f
         })

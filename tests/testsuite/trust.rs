@@ -742,3 +742,47 @@ fn a_year_to_date_range_in_the_month_column_of_a_plain_table_is_rejected_not_add
         "{shown}"
     );
 }
+
+#[test]
+fn a_run_of_ingested_parts_doubts_what_a_direct_run_doubts() {
+    let p = Project::new();
+    p.file("p.toml", PROGRESS);
+    let two = |a: f64, b: f64| [("甲", a), ("乙", b)];
+    progress(
+        &p,
+        "data/2024年1-2月.xlsx",
+        "二道区2024年1-2月重点项目",
+        "完成投资",
+        &two(20.0, 10.0),
+    );
+    progress(
+        &p,
+        "data/2024年1-3月.xlsx",
+        "二道区2024年1-3月重点项目",
+        "完成投资",
+        &two(5.0, 5.0),
+    );
+    p.cmd().args(["run", "p.toml"]).assert().code(1);
+    // Each month's workbook ingested on its own machine, then aggregated together.
+    for f in ["data/2024年1-2月.xlsx", "data/2024年1-3月.xlsx"] {
+        p.cmd()
+            .args(["ingest", "p.toml", "--out", "clean", f])
+            .assert()
+            .code(0);
+    }
+    p.cmd()
+        .args(["run", "p.toml", "--from-parquet", "clean", "--out", "again"])
+        .assert()
+        .code(1);
+    let direct = warnings(&p, "2024-03");
+    let again: serde_json::Value =
+        serde_json::from_str(&p.read("again/t/2024-03/manifest.json")).expect("manifest");
+    let again: Vec<String> = again["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect();
+    assert!(!direct.is_empty());
+    assert_eq!(direct, again);
+}
