@@ -603,8 +603,9 @@ fn a_year_mixing_cumulative_and_single_months_is_a_warning() {
     assert!(warnings(&p, "2024-03").iter().any(|w| w.contains(said)));
 }
 
-#[test]
-fn a_falling_cumulative_series_is_a_warning() {
+/// Two 1—N月 workbooks of which the second holds single-month figures under a 1—N月 title, so
+/// that the series falls.
+fn falling_progress() -> Project {
     let p = Project::new();
     p.file("p.toml", PROGRESS);
     let two = |a: f64, b: f64| [("甲", a), ("乙", b)];
@@ -615,7 +616,6 @@ fn a_falling_cumulative_series_is_a_warning() {
         "完成投资",
         &two(20.0, 10.0),
     );
-    // March's file holds single-month figures under a 1—N月 title.
     progress(
         &p,
         "data/2024年1-3月.xlsx",
@@ -623,6 +623,12 @@ fn a_falling_cumulative_series_is_a_warning() {
         "完成投资",
         &two(5.0, 5.0),
     );
+    p
+}
+
+#[test]
+fn a_falling_cumulative_series_is_a_warning() {
+    let p = falling_progress();
     let out = p.cmd().args(["run", "p.toml"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     let said = "dataset `investment`, field `completed`: the 1—N月 figure falls from 30.0000万元 in 2024年1-2月 to 10.0000万元 in 2024年1-3月";
@@ -745,23 +751,7 @@ fn a_year_to_date_range_in_the_month_column_of_a_plain_table_is_rejected_not_add
 
 #[test]
 fn a_run_of_ingested_parts_doubts_what_a_direct_run_doubts() {
-    let p = Project::new();
-    p.file("p.toml", PROGRESS);
-    let two = |a: f64, b: f64| [("甲", a), ("乙", b)];
-    progress(
-        &p,
-        "data/2024年1-2月.xlsx",
-        "二道区2024年1-2月重点项目",
-        "完成投资",
-        &two(20.0, 10.0),
-    );
-    progress(
-        &p,
-        "data/2024年1-3月.xlsx",
-        "二道区2024年1-3月重点项目",
-        "完成投资",
-        &two(5.0, 5.0),
-    );
+    let p = falling_progress();
     p.cmd().args(["run", "p.toml"]).assert().code(1);
     // Each month's workbook ingested on its own machine, then aggregated together.
     for f in ["data/2024年1-2月.xlsx", "data/2024年1-3月.xlsx"] {
