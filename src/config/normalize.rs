@@ -35,12 +35,16 @@ pub fn squeeze(raw: &str) -> String {
     raw.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// What joins the ends of a range of months or years as bureaus and portals write it
+/// (`1-6月`, `1—6月`, `1~6月`, `1至6月`, full-width forms).
+pub const RANGE_DASHES: [char; 8] = ['-', '—', '–', '~', '～', '至', '―', '－'];
+
 /// Strips a `1-N月` / `1—N月` / `1~N月` / `1至N月` prefix; returns N and the rest.
 fn strip_month_range(s: &str) -> Option<(u32, &str)> {
     let rest = s.strip_prefix('1')?;
     let mut chars = rest.char_indices();
     let (_, dash) = chars.next()?;
-    if !matches!(dash, '-' | '—' | '–' | '~' | '～' | '至' | '―' | '－') {
+    if !RANGE_DASHES.contains(&dash) {
         return None;
     }
     let after_dash = &rest[dash.len_utf8()..];

@@ -201,7 +201,7 @@ fn full_date_at(chars: &[char], i: usize) -> Option<usize> {
 }
 
 fn is_dash(c: char) -> bool {
-    matches!(c, '-' | '—' | '–' | '~' | '～' | '至' | '－' | '―')
+    crate::config::normalize::RANGE_DASHES.contains(&c)
 }
 
 #[cfg(test)]

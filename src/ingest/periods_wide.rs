@@ -2,7 +2,7 @@
 //! `2023.0` stored as a number, `2023年10月`, `2023-10`, `2023年1-10月`, `2023年第三季度`,
 //! and real date cells.
 
-use crate::config::normalize::squeeze;
+use crate::config::normalize::{squeeze, RANGE_DASHES as DASHES};
 use calamine::Data;
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +95,6 @@ pub fn parse_period_cell(cell: &Data) -> Option<PeriodKey> {
 }
 
 const CN_DIGITS: [(char, u32); 4] = [('一', 1), ('二', 2), ('三', 3), ('四', 4)];
-const DASHES: [char; 8] = ['-', '—', '–', '~', '～', '至', '―', '－'];
 
 /// The period a header text names, or None. The whole text must be a period.
 pub fn parse_period_text(raw: &str) -> Option<PeriodKey> {
