@@ -161,7 +161,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
         Err(e)
     };
     if let Some(asked) = opts.period {
-        if let Err(e) = batch.check_period(pipeline, asked) {
+        if let Err(e) = batch.check_period(asked) {
             return stop(&batch, e);
         }
     }

@@ -3,6 +3,7 @@
 //! them; it says what became of every row and which warnings the run shows.
 
 mod read;
+mod stream;
 
 pub use read::{read_batch, read_list};
 
@@ -43,6 +44,8 @@ pub struct Batch {
     pub(crate) columns: Vec<FileColumns>,
     /// Per file, per dataset: whether the file has clean rows for it.
     pub(crate) rows_in: Vec<Vec<bool>>,
+    /// What was folded into partials as it was read (see [`stream`]).
+    pub(crate) streamed: Option<stream::Streamed>,
 }
 
 /// A file's clean columns: built from a fresh reading (with their images once the parse cache
@@ -55,13 +58,39 @@ pub(crate) enum FileColumns {
     Cached(Columns),
 }
 
+/// A file as read: its report, its clean columns and the latest month in them.
+pub(crate) type Read = (FileReport, FileColumns, Option<Period>);
+
 impl FileColumns {
     fn has_rows(&self, dataset: usize) -> bool {
         match self {
-            FileColumns::Built { frames, .. } => {
-                frames.get(dataset).is_some_and(|f| f.height() > 0)
-            }
+            // Images, once made, stand for rows whose frames were dropped (see `stream`).
+            FileColumns::Built {
+                images: Some(images),
+                ..
+            } => images.get(dataset).is_some_and(Option::is_some),
+            FileColumns::Built { .. } => self.frame_rows(dataset) > 0,
             FileColumns::Cached(c) => c.has_rows(dataset),
+        }
+    }
+
+    /// How many rows of `dataset` the file's frames still hold.
+    fn frame_rows(&self, dataset: usize) -> usize {
+        match self {
+            FileColumns::Built { frames, .. } => frames.get(dataset).map_or(0, DataFrame::height),
+            FileColumns::Cached(_) => 0,
+        }
+    }
+
+    /// The file's images, where they are made.
+    fn images(&self) -> Option<Vec<&[u8]>> {
+        match self {
+            FileColumns::Built {
+                images: Some(images),
+                ..
+            } => Some(images.iter().flatten().map(Vec::as_slice).collect()),
+            FileColumns::Built { images: None, .. } => None,
+            FileColumns::Cached(c) => Some(c.images().collect()),
         }
     }
 
@@ -121,6 +150,7 @@ impl Batch {
             frames,
             columns: Vec::new(),
             rows_in: Vec::new(),
+            streamed: None,
         }
     }
 
@@ -310,7 +340,7 @@ impl Batch {
 
     /// A period asked for on the command line must have rows: tables of a month without data
     /// would be empty or repeat an earlier month. The error names the nearest months with data.
-    pub fn check_period(&self, pipeline: &Pipeline, asked: Period) -> Result<(), Error> {
+    pub fn check_period(&self, asked: Period) -> Result<(), Error> {
         use polars::prelude::{ParquetReader, SerReader};
         let mut periods = std::collections::BTreeSet::new();
         crate::clean::frame::data_periods(&self.frames, &mut periods);
@@ -319,22 +349,20 @@ impl Batch {
             crate::clean::frame::MONTH.to_string(),
         ];
         for c in &self.columns {
-            match c {
-                FileColumns::Built { frames, .. } => {
-                    crate::clean::frame::data_periods(frames, &mut periods)
+            let images = match (c, c.images()) {
+                (_, Some(images)) => images,
+                (FileColumns::Built { frames, .. }, None) => {
+                    crate::clean::frame::data_periods(frames, &mut periods);
+                    continue;
                 }
-                FileColumns::Cached(cached) => {
-                    for image in (0..pipeline.datasets.len()).filter_map(|d| cached.image(d)) {
-                        let frame = ParquetReader::new(std::io::Cursor::new(image))
-                            .with_columns(Some(columns.to_vec()))
-                            .finish()
-                            .map_err(|e| Error::Aggregate(Box::new(e)))?;
-                        crate::clean::frame::data_periods(
-                            std::slice::from_ref(&frame),
-                            &mut periods,
-                        );
-                    }
-                }
+                (FileColumns::Cached(_), None) => continue,
+            };
+            for image in images {
+                let frame = ParquetReader::new(std::io::Cursor::new(image))
+                    .with_columns(Some(columns.to_vec()))
+                    .finish()
+                    .map_err(|e| Error::Aggregate(Box::new(e)))?;
+                crate::clean::frame::data_periods(std::slice::from_ref(&frame), &mut periods);
             }
         }
         if periods.is_empty() || periods.contains(&asked) {
@@ -366,13 +394,53 @@ impl Batch {
         kept: Option<&dyn Kept>,
     ) -> Result<Vec<TableResult>, Error> {
         let Some(kept) = kept else {
-            self.build_frames(pipeline, Stack::All)?;
-            return aggregate_batch(pipeline, self, period);
+            return self.tables_from_rows(pipeline, period);
         };
         let rows_in = |i: usize, d: usize| self.rows_in(i, d);
         let plan = incremental::plan(pipeline, &self.files, &rows_in, period, kept);
         self.build_frames(pipeline, Stack::Only(&plan.rows))?;
         guarded(|| incremental::finish(pipeline, plan, &self.frames, period, kept))
+    }
+
+    /// Every table from every row: those folded as the batch was read from its files'
+    /// partials, the others from frames built for their datasets alone.
+    fn tables_from_rows(
+        &mut self,
+        pipeline: &Pipeline,
+        period: Period,
+    ) -> Result<Vec<TableResult>, Error> {
+        let Some(streamed) = self.streamed.take() else {
+            self.build_frames(pipeline, Stack::All)?;
+            return aggregate_batch(pipeline, self, period);
+        };
+        let rows: Vec<Rows> = streamed
+            .datasets
+            .iter()
+            .map(|&folded| if folded { Rows::None } else { Rows::All })
+            .collect();
+        self.build_frames(pipeline, Stack::Only(&rows))?;
+        let others = |ti: usize| !streamed.tables[ti];
+        let mut tables = guarded(|| {
+            aggregate::aggregate_only(pipeline, &self.frames, (period.year, period.month), &others)
+        })?;
+        let schemas =
+            crate::clean::clean_frames(pipeline, &[]).map_err(|e| Error::Aggregate(Box::new(e)))?;
+        for (ti, table) in tables.iter_mut().enumerate() {
+            if streamed.tables[ti] {
+                let schema = &schemas[pipeline.tables[ti].dataset];
+                let sum = streamed.sum(pipeline, ti);
+                *table = Some(guarded(|| {
+                    aggregate::table_of_partials(
+                        pipeline,
+                        ti,
+                        schema,
+                        sum,
+                        (period.year, period.month),
+                    )
+                })?);
+            }
+        }
+        Ok(tables.into_iter().flatten().collect())
     }
 
     /// Stores the images of the workbooks read afresh in the parse cache, beside the

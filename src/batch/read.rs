@@ -1,7 +1,8 @@
 //! Reading a batch: the inputs resolved, every workbook read (or taken from the parse cache)
 //! in parallel with a progress bar, duplicates found, and the cross-file checks run.
 
-use super::{Batch, Duplicate, FileColumns, Stack};
+use super::stream::{self, Streamed};
+use super::{Batch, Duplicate, FileColumns, Read, Stack};
 use crate::config::Pipeline;
 use crate::error::Error;
 use crate::ingest::{self, FileReport};
@@ -78,7 +79,6 @@ pub fn read_list(
     };
     // Each file's rows become compact polars columns as soon as it is read, so the batch
     // never holds every row as typed cell values at once.
-    type Read = (FileReport, FileColumns, Option<Period>);
     let read_one = |path: &PathBuf, display: &String, beside: bool| -> Option<PolarsResult<Read>> {
         let (mut report, cached) =
             ingest::ingest_unless_large(pipeline, path, display, cache, beside)?;
@@ -109,25 +109,25 @@ pub fn read_list(
         bar.inc(1);
         Some(Ok(read))
     };
-    // What is in flight is capped: side by side, each thread holds one workbook that
-    // inflates to at most `ingest::LARGE` and holds at most its `ingest::SHARE` in cells and
-    // grids; any other is read again after them, alone, with the whole budget of one workbook
-    // (`FILE_BUDGET`). Two large workbooks never add up, and whether a workbook is refused
-    // never depends on what was read beside it.
-    let first: Vec<Option<PolarsResult<Read>>> = list
-        .par_iter()
-        .map(|(path, display)| read_one(path, display, true))
-        .collect();
-    let large = first.iter().filter(|r| r.is_none()).count();
-    if large > 0 {
-        info!(large, "reading the large workbooks one at a time");
+    // Without the parse cache and before any table is asked for, rows are folded into
+    // partials a group of workbooks at a time, so that the batch does not hold every row.
+    let mut streamed = match (cache, build) {
+        (None, Stack::Later) => Streamed::plan(pipeline),
+        _ => None,
+    };
+    let group = match streamed {
+        Some(_) => stream::GROUP,
+        None => list.len().max(1),
+    };
+    let mut per_file: Vec<Read> = Vec::with_capacity(list.len());
+    let mut partials = Vec::new();
+    for part in list.chunks(group) {
+        let mut read = read_group(part, &read_one)?;
+        if let Some(s) = &streamed {
+            partials.extend(s.fold(pipeline, &mut read)?);
+        }
+        per_file.extend(read);
     }
-    let per_file: Vec<Read> = first
-        .into_iter()
-        .zip(list)
-        .filter_map(|(read, (path, display))| read.or_else(|| read_one(path, display, false)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Error::Aggregate(Box::new(e)))?;
     bar.finish_and_clear();
     if let Some(c) = cache {
         c.save_stamps();
@@ -138,7 +138,10 @@ pub fn read_list(
     let mut latest = None;
     let mut duplicates = Vec::new();
     let same_as = first_of_each_content(&per_file);
+    let mut partials = partials.into_iter();
+    let mut kept_partials = Vec::new();
     for ((report, c, l), same_as) in per_file.into_iter().zip(same_as) {
+        let p = partials.next();
         if let Some(same_as) = same_as {
             duplicates.push(Duplicate {
                 path: report.display,
@@ -148,6 +151,7 @@ pub fn read_list(
             });
             continue;
         }
+        kept_partials.extend(p);
         files.push(report);
         rows_in.push(
             (0..pipeline.datasets.len())
@@ -172,11 +176,40 @@ pub fn read_list(
         frames: Vec::new(),
         columns,
         rows_in,
+        streamed: streamed.take().map(|s| Streamed {
+            partials: kept_partials,
+            ..s
+        }),
     };
     batch.checks = crate::aggregate::checks::cross_file(pipeline, &batch.files);
     batch.build_frames(pipeline, build)?;
     batch.timings = vec![("read", t0.elapsed().as_secs_f64())];
     Ok(batch)
+}
+
+/// Reads a group of workbooks side by side. What is in flight is capped: each thread holds one
+/// workbook that inflates to at most `ingest::LARGE` and holds at most its `ingest::SHARE` in
+/// cells and grids; any other is read again after them, alone, with the whole budget of one
+/// workbook (`FILE_BUDGET`). Two large workbooks never add up, and whether a workbook is
+/// refused never depends on what was read beside it.
+fn read_group(
+    part: &[(PathBuf, String)],
+    read_one: &(dyn Fn(&PathBuf, &String, bool) -> Option<PolarsResult<Read>> + Sync),
+) -> Result<Vec<Read>, Error> {
+    let first: Vec<Option<PolarsResult<Read>>> = part
+        .par_iter()
+        .map(|(path, display)| read_one(path, display, true))
+        .collect();
+    let large = first.iter().filter(|r| r.is_none()).count();
+    if large > 0 {
+        info!(large, "reading the large workbooks one at a time");
+    }
+    first
+        .into_iter()
+        .zip(part)
+        .filter_map(|(read, (path, display))| read.or_else(|| read_one(path, display, false)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::Aggregate(Box::new(e)))
 }
 
 /// For each file, the name of the one that stands for its bytes when that is another: of the

@@ -250,6 +250,11 @@ impl Columns {
         self.images.get(dataset).is_some_and(Option::is_some)
     }
 
+    /// Every dataset's Parquet image the entry has.
+    pub fn images(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.images.len()).filter_map(|d| self.image(d))
+    }
+
     /// One dataset's Parquet image, as the clean-data file takes it.
     pub fn image(&self, dataset: usize) -> Option<&[u8]> {
         let range = self.images.get(dataset)?.as_ref()?;

@@ -1,0 +1,133 @@
+//! Folding rows into partials as they are read. A run without the results store
+//! (`--no-cache`) needs a dataset's rows only for its tables and its clean-data file. When every
+//! table of a dataset is made of partials (see [`aggregate::made_of_partials`]), each group of
+//! workbooks read is folded at once into each file's partials and Parquet images, and the
+//! group's frames of that dataset are dropped: the batch then holds the workbooks in flight, the
+//! compressed images and the partials, not every clean row of the corpus.
+
+use super::{FileColumns, Read};
+use crate::aggregate::{self, Partials};
+use crate::config::Pipeline;
+use crate::error::Error;
+use polars::prelude::{DataFrame, PolarsResult};
+use rayon::prelude::*;
+
+/// Workbooks read side by side before their rows are folded: enough that a group's partials
+/// take a few queries, few enough that a group's rows stay small.
+pub(super) const GROUP: usize = 64;
+
+/// What a batch folded as it read.
+pub(crate) struct Streamed {
+    /// Per pipeline table: whether it is made of the partials below.
+    pub tables: Vec<bool>,
+    /// Per dataset: whether its rows were folded (and its frames dropped).
+    pub datasets: Vec<bool>,
+    /// Per file of the batch, per table: the file's partials (None where it has no rows).
+    pub partials: Vec<Vec<Option<Partials>>>,
+}
+
+impl Streamed {
+    /// The datasets whose every table is made of partials, and those tables; None when there
+    /// are none.
+    pub(super) fn plan(pipeline: &Pipeline) -> Option<Streamed> {
+        let datasets: Vec<bool> = (0..pipeline.datasets.len())
+            .map(|d| {
+                pipeline
+                    .tables
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.dataset == d)
+                    .all(|(ti, _)| aggregate::made_of_partials(pipeline, ti))
+            })
+            .collect();
+        if !datasets.iter().any(|&d| d) {
+            return None;
+        }
+        let tables = pipeline
+            .tables
+            .iter()
+            .map(|t| datasets[t.dataset])
+            .collect();
+        Some(Streamed {
+            tables,
+            datasets,
+            partials: Vec::new(),
+        })
+    }
+
+    /// Folds a group of workbooks just read: every file's images are encoded, each folded
+    /// dataset's rows become per-file partials of its tables, and those rows are dropped. The
+    /// partials are returned in the group's order.
+    pub(super) fn fold(
+        &self,
+        pipeline: &Pipeline,
+        group: &mut [Read],
+    ) -> Result<Vec<Vec<Option<Partials>>>, Error> {
+        let aggregate_err = |e: polars::prelude::PolarsError| Error::Aggregate(Box::new(e));
+        group
+            .par_iter_mut()
+            .try_for_each(|(_, columns, _)| -> PolarsResult<()> {
+                if let FileColumns::Built { frames, images } = columns {
+                    if images.is_none() {
+                        let made = frames
+                            .iter()
+                            .map(crate::clean::image::image_of)
+                            .collect::<PolarsResult<Vec<_>>>()?;
+                        *images = Some(made);
+                    }
+                }
+                Ok(())
+            })
+            .map_err(aggregate_err)?;
+        let mut out = vec![vec![None; self.tables.len()]; group.len()];
+        let empty = crate::clean::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
+        for (d, schema) in empty.into_iter().enumerate() {
+            if !self.datasets[d] {
+                continue;
+            }
+            let rows = stacked(schema, group, d).map_err(aggregate_err)?;
+            if rows.height() == 0 {
+                continue;
+            }
+            for ti in (0..self.tables.len()).filter(|&ti| pipeline.tables[ti].dataset == d) {
+                let mut by_file = super::guarded(|| aggregate::file_partials(pipeline, ti, &rows))?;
+                for (i, (report, columns, _)) in group.iter().enumerate() {
+                    if columns.frame_rows(d) > 0 {
+                        out[i][ti] = Some(by_file.remove(&report.display).unwrap_or_default());
+                    }
+                }
+            }
+        }
+        for (_, columns, _) in group.iter_mut() {
+            if let FileColumns::Built { frames, .. } = columns {
+                for (d, frame) in frames.iter_mut().enumerate() {
+                    if self.datasets[d] {
+                        *frame = frame.clear();
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Pipeline table `ti` from the partials of every file, added in file order.
+    pub(super) fn sum(&self, pipeline: &Pipeline, ti: usize) -> Partials {
+        let mut sum = Partials::default();
+        for p in self.partials.iter().filter_map(|f| f[ti].as_ref()) {
+            sum.add(p, pipeline, ti);
+        }
+        sum
+    }
+}
+
+/// The group's rows of dataset `d`, in file order, on `schema`'s columns.
+fn stacked(mut rows: DataFrame, group: &[Read], d: usize) -> PolarsResult<DataFrame> {
+    for (_, columns, _) in group {
+        if let FileColumns::Built { frames, .. } = columns {
+            if let Some(f) = frames.get(d).filter(|f| f.height() > 0) {
+                rows.vstack_mut(f)?;
+            }
+        }
+    }
+    Ok(rows)
+}
