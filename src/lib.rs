@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod i18n;
 pub mod ingest;
 pub mod inputs;
 pub mod manifest;
@@ -16,3 +17,6 @@ pub mod partitioned;
 pub mod reuse;
 pub mod run;
 pub mod util;
+
+// The message catalogues, compiled in; English stands in for a text missing in Chinese.
+rust_i18n::i18n!("locales", fallback = "en");

@@ -38,14 +38,14 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
+            write!(f, "{}", crate::t!("config.line", line = line))?;
         }
         if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write!(f, "{}{}", self.path, crate::t!("config.path_sep"))?;
         }
         f.write_str(&self.message)?;
         if let Some(help) = &self.help {
-            write!(f, " ({help})")?;
+            write!(f, "{}", crate::t!("config.help", help = help))?;
         }
         Ok(())
     }
@@ -53,13 +53,13 @@ impl fmt::Display for Problem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read pipeline file {}", path.display())]
+    #[error("{}", crate::t!("config.cannot_read", path = path.display()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{} has {} problem{}:\n{}", path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
+    #[error("{}\n{}", match problems.len() { 1 => crate::t!("config.one_problem", path = path.display()), n => crate::t!("config.problems", path = path.display(), n = n) }, list(problems))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
