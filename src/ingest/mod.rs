@@ -84,15 +84,19 @@ pub struct Rejection {
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: sheet `{}`, cell {}{}",
-            self.file, self.sheet, self.column, self.row
-        )?;
-        if !self.header.is_empty() {
-            write!(f, " ({})", self.header)?;
-        }
-        write!(f, ": {}", self.reason)
+        let cell = format!("{}{}", self.column, self.row);
+        let header = match self.header.is_empty() {
+            true => String::new(),
+            false => crate::t!("rejection.header", header = self.header),
+        };
+        f.write_str(&crate::t!(
+            "rejection.where",
+            file = self.file,
+            sheet = self.sheet,
+            cell = cell,
+            header = header,
+            reason = self.reason
+        ))
     }
 }
 

@@ -332,6 +332,7 @@ fn check_totals(
                 continue;
             }
             let show = |x: i64| match field.kind {
+                FieldKind::Money if crate::i18n::zh() => crate::i18n::wan(x),
                 FieldKind::Money => {
                     format!("{}{}", crate::model::fen_to_unit_string(x, unit, 4), unit)
                 }
@@ -339,21 +340,23 @@ fn check_totals(
             };
             let (a, b) = spans[0];
             let covered = if (a, b) == (first, grid.last_row + 1) {
-                "the data rows sum to".to_string()
+                crate::t!("warn.rows_sum")
             } else {
-                format!("the data rows of its group (rows {}-{}) sum to", a + 1, b)
+                crate::t!("warn.group_sum", first = a + 1, last = b)
             };
             let word = match kind {
                 TotalKind::Grand if label.contains("总计") => "总计".to_string(),
                 TotalKind::Grand if label.contains("合计") => "合计".to_string(),
-                _ => format!("total `{label}`"),
+                _ => crate::t!("warn.total_label", label = label),
             };
-            warnings.push(format!(
-                "{word} row {} ({}) says {} but {covered} {}",
-                row + 1,
-                cm.header,
-                show(stated),
-                show(sums[0])
+            warnings.push(crate::t!(
+                "warn.total_mismatch",
+                word = word,
+                row = row + 1,
+                header = cm.header,
+                stated = show(stated),
+                covered = covered,
+                sum = show(sums[0])
             ));
         }
     }
@@ -427,10 +430,10 @@ fn read_row(
                 // A `1-6月` cell holds a year-to-date figure: read as June alone, it would be
                 // added to the months before it.
                 Some(_) if month_range(cell) && !layout.cumulative => {
-                    return Err(bad(col, "a 1—N月 period in the month column of a table whose header and title do not mark it as 1—N月 (累计); write single months, or say 累计 in the title"));
+                    return Err(bad(col, &crate::t!("reject.range_in_month")));
                 }
                 Some(m) => Some(m),
-                None => return Err(bad(col, "expected a month (e.g. 6 or 6月)")),
+                None => return Err(bad(col, &crate::t!("reject.month"))),
             }
         }
         None => None,
@@ -446,7 +449,7 @@ fn read_row(
             };
             match y {
                 Some(y) if (1900..=2099).contains(&y) => y,
-                _ => return Err(bad(col, "expected a year (e.g. 2022 or 2022年)")),
+                _ => return Err(bad(col, &crate::t!("reject.year"))),
             }
         }
         None => match layout.year {
@@ -459,10 +462,10 @@ fn read_row(
         let field = &ds.fields[cm.field];
         let cell = grid.get(row, cm.col);
         if let Some(formula) = grid.uncached(row, cm.col) {
-            let reason = format!(
-                "expected {} for field `{}`, found a formula with no computed value",
-                kind_phrase(field.kind),
-                field.name,
+            let reason = crate::t!(
+                "reject.uncached_formula",
+                kind = kind_phrase(field.kind),
+                field = field.name,
             );
             return Err(reject(
                 row,
@@ -476,11 +479,11 @@ fn read_row(
         match parse_cell(cell, field.kind, unit, field.dash) {
             Ok(v) => values[cm.field] = v,
             Err(e) => {
-                let reason = format!(
-                    "expected {} for field `{}`, found {}",
-                    kind_phrase(field.kind),
-                    field.name,
-                    e
+                let reason = crate::t!(
+                    "reject.cell",
+                    kind = kind_phrase(field.kind),
+                    field = field.name,
+                    found = e
                 );
                 return Err(reject(row, cm.col, &cm.header, cell_text(cell), reason));
             }
@@ -499,21 +502,21 @@ fn read_row(
                 col,
                 &header,
                 String::new(),
-                format!("required field `{}` is empty", field.name),
+                crate::t!("reject.required", field = field.name),
             ));
         }
     }
     Ok((year, month, values))
 }
 
-fn kind_phrase(kind: crate::model::FieldKind) -> &'static str {
+fn kind_phrase(kind: crate::model::FieldKind) -> String {
     use crate::model::FieldKind::*;
     match kind {
-        Text => "text",
-        Count => "a whole number",
-        Money => "an amount",
-        Percent => "a percentage",
-        Date => "a date",
+        Text => crate::t!("kind.text"),
+        Count => crate::t!("kind.count"),
+        Money => crate::t!("kind.money"),
+        Percent => crate::t!("kind.percent"),
+        Date => crate::t!("kind.date"),
     }
 }
 

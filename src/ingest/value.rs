@@ -10,23 +10,23 @@ use unicode_normalization::UnicodeNormalization;
 /// Why a cell could not be read as its field's kind; completes "expected <kind>, found …".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CellError {
-    #[error("text \"{0}\"")]
+    #[error("{}", crate::t!("cell.text", v = .0))]
     Text(String),
-    #[error("error value {0}")]
+    #[error("{}", crate::t!("cell.error_value", v = .0))]
     ErrorValue(String),
-    #[error("a boolean ({0})")]
+    #[error("{}", crate::t!("cell.bool", v = .0))]
     Bool(bool),
-    #[error("a date ({0})")]
+    #[error("{}", crate::t!("cell.date", v = .0))]
     Date(String),
-    #[error("a duration ({0})")]
+    #[error("{}", crate::t!("cell.duration", v = .0))]
     Duration(String),
-    #[error("a number with a fraction ({0}) in a count field")]
+    #[error("{}", crate::t!("cell.fraction", v = .0))]
     Fraction(String),
-    #[error("a number out of range ({0})")]
+    #[error("{}", crate::t!("cell.out_of_range", v = .0))]
     OutOfRange(String),
-    #[error("a number where a date is expected ({0})")]
+    #[error("{}", crate::t!("cell.not_a_date", v = .0))]
     NotADate(String),
-    #[error("a date outside the years {first}–{last} ({0})", first = DATE_YEARS.start(), last = DATE_YEARS.end())]
+    #[error("{}", crate::t!("cell.implausible_date", first = DATE_YEARS.start(), last = DATE_YEARS.end(), v = .0))]
     ImplausibleDate(String),
 }
 
