@@ -157,18 +157,25 @@ impl Batch {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = self.input_warnings.clone();
         for d in &self.duplicates {
-            out.push(format!(
-                "{}: the same bytes as {} (sha256 {}); read once, as {}, and its rows counted once",
-                d.path, d.same_as, d.sha256, d.same_as
+            out.push(crate::t!(
+                "warn.duplicate",
+                path = d.path,
+                same_as = d.same_as,
+                sha256 = d.sha256
             ));
         }
         for f in &self.files {
             if let Some(e) = &f.error {
-                out.push(format!("{}: {e}", f.display));
+                out.push(crate::t!("warn.file", file = f.display, e = e));
             }
             for sh in &f.sheets {
                 for w in &sh.warnings {
-                    out.push(format!("{}: sheet `{}`: {w}", f.display, sh.name));
+                    out.push(crate::t!(
+                        "warn.sheet",
+                        file = f.display,
+                        sheet = sh.name,
+                        w = w
+                    ));
                 }
             }
         }
@@ -182,7 +189,7 @@ impl Batch {
         let mut out = self.warnings();
         let rejected = self.accounting().rows_rejected;
         if rejected > 0 {
-            out.push(format!("{rejected} rows rejected; see rejected.csv"));
+            out.push(crate::t!("warn.rejected", n = rejected));
         }
         out
     }
@@ -229,11 +236,7 @@ impl Batch {
                     FileColumns::Built { frames, .. } => Ok(frames.get(d).cloned()),
                     // The entry passed its CRC check, so this is not damage on disk.
                     FileColumns::Cached(c) => c.frame(d, &f.display).map_err(|e| {
-                        Error::Data(format!(
-                            "{}: the parse cache entry for this workbook cannot be decoded ({e}); \
-                             delete the pipeline's .cache folder and run again",
-                            f.display
-                        ))
+                        Error::Data(crate::t!("run.cache_decode", f_display = f.display, e = e))
                     }),
                 })
                 .collect::<Result<_, _>>()?;
@@ -366,11 +369,12 @@ fn period_has_data(pipeline: &Pipeline, batch: &Batch, asked: Period) -> Result<
         .chain(after)
         .map(|p| format!("{p}"))
         .collect();
-    Err(Error::Data(format!(
-        "--period {asked}: no workbook has rows for {}年{}月; the nearest months with data are {}",
-        asked.year,
-        asked.month,
-        nearest.join(" and ")
+    Err(Error::Data(crate::t!(
+        "run.no_period",
+        asked = asked,
+        year = asked.year,
+        month = asked.month,
+        v = nearest.join(&crate::t!("common.and"))
     )))
 }
 
@@ -383,11 +387,11 @@ pub fn read_batch(
 ) -> Result<Batch, Error> {
     let t0 = Instant::now();
     let found =
-        inputs::resolve(pipeline).map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;
+        inputs::resolve(pipeline).map_err(|e| Error::Usage(crate::t!("run.bad_glob", e = e)))?;
     let notes: Vec<String> = found
         .unmatched
         .iter()
-        .map(|&i| format!("input glob `{}` matched no file", pipeline.include[i]))
+        .map(|&i| crate::t!("run.glob_unmatched", glob = pipeline.include[i]))
         .collect();
     for n in &notes {
         info!("{n}");
@@ -395,13 +399,13 @@ pub fn read_batch(
     let input_warnings = found
         .notes
         .iter()
-        .map(|n| format!("{}: {}", n.display, n.message))
+        .map(|n| crate::t!("warn.file", file = n.display, e = n.message))
         .collect();
     if found.files.is_empty() {
-        return Err(Error::Usage(format!(
-            "no input files: the globs in {} match nothing (looked from {})",
-            pipeline.file.display(),
-            pipeline.base_dir.display()
+        return Err(Error::Usage(crate::t!(
+            "run.no_inputs",
+            file_display = pipeline.file.display(),
+            base_dir_display = pipeline.base_dir.display()
         )));
     }
     let list: Vec<(PathBuf, String)> = found
@@ -426,7 +430,7 @@ pub fn read_list(
     build: Build,
 ) -> Result<Batch, Error> {
     let t0 = Instant::now();
-    info!(files = list.len(), "reading workbooks");
+    info!(files = list.len(), "{}", crate::t!("log.reading"));
     // A progress bar only for a person watching a terminal, never in logs.
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr())
         && tracing::enabled!(tracing::Level::INFO)
@@ -479,7 +483,7 @@ pub fn read_list(
         .collect();
     let large = first.iter().filter(|r| r.is_none()).count();
     if large > 0 {
-        info!(large, "reading the large workbooks one at a time");
+        info!(large, "{}", crate::t!("log.reading_large"));
     }
     let per_file: Vec<Read> = first
         .into_iter()
@@ -519,7 +523,12 @@ pub fn read_list(
     // Portal exports alone: the period is the latest one with a value in the series.
     let latest = latest.or_else(|| aggregate::frame::latest_series_period(&files));
     let parsed = files.iter().filter(|f| !f.cached).count();
-    info!(parsed, cached = files.len() - parsed, "workbooks read");
+    info!(
+        parsed,
+        cached = files.len() - parsed,
+        "{}",
+        crate::t!("log.read")
+    );
     let mut batch = Batch {
         files,
         notes: Vec::new(),
@@ -638,7 +647,9 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, aggregate::AggregateError>) -> Resul
         Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
         Err(panic) => {
             let msg = crate::util::panic_message(panic.as_ref());
-            Err(Error::Aggregate(format!("internal error: {msg}").into()))
+            Err(Error::Aggregate(
+                crate::t!("run.internal", msg = msg).into(),
+            ))
         }
     }
 }
@@ -747,7 +758,12 @@ fn tables_of(
             tables.push(t);
         }
     }
-    info!(reused, aggregated = tables.len() - reused, "tables ready");
+    info!(
+        reused,
+        aggregated = tables.len() - reused,
+        "{}",
+        crate::t!("log.tables")
+    );
     Ok(tables)
 }
 
@@ -792,33 +808,33 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let cache_dir = out_root.join(".cache");
     let mut own_warnings = Vec::new();
     let mut not_used = |what: &str, why: String| {
-        own_warnings.push(format!("{why}; the {what} is not used"));
+        own_warnings.push(crate::t!("run.not_used", why = why, what = crate::t!(what)));
     };
     let caches = !opts.no_cache
         && crate::util::own_folder(&cache_dir)
-            .map_err(|why| not_used("cache", why))
+            .map_err(|why| not_used("run.what.cache", why))
             .is_ok();
     let cache = match caches && opts.from_parquet.is_none() {
         true => Cache::new(&cache_dir, pipeline)
-            .map_err(|why| not_used("parse cache", why))
+            .map_err(|why| not_used("run.what.parse_cache", why))
             .ok(),
         false => None,
     };
     let mut trash = match caches {
         true => crate::output::Trash::open(cache_dir.join("trash"))
-            .map_err(|why| not_used("trash (a replaced folder is removed at once)", why))
+            .map_err(|why| not_used("run.what.trash", why))
             .ok(),
         false => None,
     };
     let png_cache = match caches {
         true => emit::chart::PngCache::new(&cache_dir.join("charts"))
-            .map_err(|why| not_used("chart cache", why))
+            .map_err(|why| not_used("run.what.chart_cache", why))
             .ok(),
         false => None,
     };
     let results_usable = cache.is_some()
         && crate::util::own_folder(&cache_dir.join("results"))
-            .map_err(|why| not_used("store of the last run's results", why))
+            .map_err(|why| not_used("run.what.results", why))
             .is_ok();
     let mut batch = match &opts.from_parquet {
         None => read_batch(pipeline, opts.period, cache.as_ref(), Build::Later)?,
@@ -831,8 +847,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
                 .or_else(|| aggregate::frame::latest_series_period(&files));
             info!(
                 files = files.len(),
-                "clean data read from {}",
-                dir.display()
+                "{}",
+                crate::t!("log.clean_read", dir = dir.display())
             );
             Batch {
                 files,
@@ -853,7 +869,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let keep_readings = |batch: &Batch| {
         if let Some(c) = &cache {
             if let Err(e) = store_images(batch.fresh(), c) {
-                warn!("cannot keep the readings in the parse cache: {e}");
+                warn!("{}", crate::t!("run.cache_keep", e = e));
             }
         }
     };
@@ -865,10 +881,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     }
     let Some(period) = batch.period else {
         keep_readings(&batch);
-        return Err(Error::Data(
-            "no data rows were read, so there is no period to report; see the warnings above"
-                .into(),
-        ));
+        return Err(Error::Data(crate::t!("run.no_rows")));
     };
     let mut warnings = batch.run_warnings();
     for w in &warnings {
@@ -877,10 +890,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let acc = batch.accounting();
     if opts.strict && (acc.rows_rejected > 0 || batch.unreadable() > 0) {
         keep_readings(&batch);
-        return Err(Error::Data(format!(
-            "--strict: {} rejected rows and {} unreadable files; nothing written",
-            acc.rows_rejected,
-            batch.unreadable()
+        return Err(Error::Data(crate::t!(
+            "run.strict",
+            rows_rejected = acc.rows_rejected,
+            unreadable = batch.unreadable()
         )));
     }
     let t = Instant::now();
@@ -917,7 +930,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     }
     if pipeline.output.formats.contains(&Format::Xlsx) {
         for w in emit::xlsx::overlong_cells(&tables) {
-            let w = format!("tables/{}.xlsx: {w}", pipeline.name);
+            let w = crate::t!(
+                "warn.file",
+                file = format!("tables/{}.xlsx", pipeline.name),
+                e = w
+            );
             warn!("{w}");
             warnings.push(w);
         }
@@ -978,10 +995,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     // The new output is published from here on: what fails now is a warning, not a failed run.
     if let Err(e) = crate::output::write_latest(&out_root, &period.to_string()) {
         let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
-        let w = format!(
-            "the output is published in {}, but `latest` was not updated ({e}{})",
-            target.display(),
-            cause.unwrap_or_default()
+        let w = crate::t!(
+            "run.latest",
+            target_display = target.display(),
+            e = e,
+            cause = cause.unwrap_or_default()
         );
         warn!("{w}");
         warnings.push(w);
