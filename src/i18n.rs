@@ -119,6 +119,30 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// A fixed English phrase the code hands around (`"a socket"`) in the chosen language, from
+/// `word.<the phrase, lower case, with `_` for all but letters and digits>`; as written when
+/// the catalogues lack it.
+pub fn word(en: &str) -> String {
+    let key = format!("word.{}", slug(en));
+    let text = t!(key.as_str());
+    match text == key {
+        true => en.to_string(),
+        false => text,
+    }
+}
+
+fn slug(en: &str) -> String {
+    let mut out = String::new();
+    for c in en.chars().flat_map(char::to_lowercase) {
+        match c.is_ascii_alphanumeric() {
+            true => out.push(c),
+            false if !out.ends_with('_') => out.push('_'),
+            false => {}
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
 /// A row number as people say it: `第12行` or `row 12`.
 pub fn row(n: impl std::fmt::Display) -> String {
     t!("common.row", n = n)

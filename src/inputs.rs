@@ -117,7 +117,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                     if let Some(p) = e.path().filter(|p| *p != root.as_path()) {
                         notes.push(InputNote {
                             display: p.to_string_lossy().to_string(),
-                            message: format!("cannot be listed: {e}"),
+                            message: crate::t!("inputs.unlisted", e = e),
                         });
                     }
                     continue;

@@ -207,7 +207,11 @@ pub fn build(
         errors: batch
             .files
             .iter()
-            .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {e}", f.display)))
+            .filter_map(|f| {
+                f.error
+                    .as_ref()
+                    .map(|e| crate::t!("warn.file", file = f.display, e = e))
+            })
             .collect(),
         timings_seconds: timings,
     };

@@ -62,25 +62,28 @@ impl Lock {
                     }
                     let pid: Option<u32> = holder.trim().parse().ok();
                     if pid.is_some_and(process_alive) {
-                        return Err(Error::Usage(format!(
-                            "another run (process {}) is writing to {}; wait for it to finish",
-                            holder.trim(),
-                            dir.display()
+                        return Err(Error::Usage(crate::t!(
+                            "out.locked",
+                            pid = holder.trim(),
+                            dir_display = dir.display()
                         )));
                     }
                     warn!(
-                        "removing stale lock {} left by process {} that is no longer running",
-                        path.display(),
-                        holder.trim()
+                        "{}",
+                        crate::t!(
+                            "out.stale_lock",
+                            path_display = path.display(),
+                            pid = holder.trim()
+                        )
                     );
                     std::fs::remove_file(&path).map_err(Error::output(&path))?;
                 }
                 Err(e) => return Err(Error::Output { path, source: e }),
             }
         }
-        Err(Error::Usage(format!(
-            "cannot take the lock {}",
-            path.display()
+        Err(Error::Usage(crate::t!(
+            "out.lock",
+            path_display = path.display()
         )))
     }
 }
@@ -245,11 +248,11 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
 fn planted(path: &Path, m: &std::fs::Metadata, ours: &str) -> Error {
     Error::Output {
         path: path.to_path_buf(),
-        source: std::io::Error::other(format!(
-            "{} is {}, where yearbook keeps {ours} of its own; it is not followed or \
-             replaced: remove it and run again",
-            path.display(),
-            crate::util::kind_of(m)
+        source: std::io::Error::other(crate::t!(
+            "out.planted",
+            path_display = path.display(),
+            v = crate::i18n::word(crate::util::kind_of(m)),
+            ours = crate::i18n::word(ours)
         )),
     }
 }

@@ -100,7 +100,7 @@ pub fn own_folder(path: &std::path::Path) -> Result<bool, String> {
             kind_of(&m)
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(format!("cannot look at {}: {e}", path.display())),
+        Err(e) => Err(crate::t!("util.cannot_look", path = path.display(), e = e)),
     }
 }
 

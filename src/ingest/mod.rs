@@ -541,7 +541,7 @@ fn read_sheets(
                     rows_rejected: 0,
                     skipped: BTreeMap::new(),
                     layout: None,
-                    warnings: vec![format!("sheet could not be read: {err}")],
+                    warnings: vec![crate::t!("sheet.unreadable", err = err)],
                     rejected: Vec::new(),
                     data: None,
                     wide: Vec::new(),
@@ -559,9 +559,7 @@ fn read_sheets(
             .iter()
             .all(|s| s.rows_read == 0 && s.warnings.is_empty())
     {
-        out[0]
-            .warnings
-            .push("no sheet of this workbook holds any cells".to_string());
+        out[0].warnings.push(crate::t!("sheet.none_with_cells"));
     }
     Ok(out)
 }
@@ -603,12 +601,10 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(5)
         .map(|((r, c), f)| format!("{} (={f})", crate::model::a1(*r, *c)))
         .collect();
-    rep.warnings.push(format!(
-        "{} formula cells have no computed value, as when a program writes a workbook without \
-         calculating it: {}; they are not read as 0 (rows that need them are rejected). \
-         Open and save the workbook in Excel or LibreOffice to compute them",
-        sheet.uncached.len(),
-        listed(&shown, sheet.uncached.len()),
+    rep.warnings.push(crate::t!(
+        "sheet.uncached",
+        uncached_len = sheet.uncached.len(),
+        v = listed(&shown, sheet.uncached.len())
     ));
 }
 
@@ -616,7 +612,11 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
 fn listed(shown: &[String], total: usize) -> String {
     match total.saturating_sub(shown.len()) {
         0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
+        more => crate::t!(
+            "common.and_more",
+            list = shown.join(&crate::t!("common.list_sep")),
+            n = more
+        ),
     }
 }
 
@@ -648,10 +648,10 @@ fn account_stray(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(10)
         .map(|(r, c, v)| format!("{} (\"{}\")", crate::model::a1(*r, *c), value::cell_text(v)))
         .collect();
-    rep.warnings.push(format!(
-        "{} cells far outside the table were left out: {}",
-        sheet.stray.len(),
-        listed(&shown, sheet.stray.len()),
+    rep.warnings.push(crate::t!(
+        "sheet.stray",
+        stray_len = sheet.stray.len(),
+        v = listed(&shown, sheet.stray.len())
     ));
 }
 
@@ -694,9 +694,9 @@ fn read_grid(
             return rep;
         }
         rep.skipped.insert(SkipReason::NoTable, rep.rows_read);
-        rep.warnings.push(format!(
-            "no table recognised in the first {} rows (no header names the identifying fields of any dataset)",
-            layout::HEADER_SCAN_ROWS
+        rep.warnings.push(crate::t!(
+            "sheet.no_table",
+            header_scan_rows = layout::HEADER_SCAN_ROWS
         ));
         return rep;
     };
@@ -706,16 +706,13 @@ fn read_grid(
     rep.warnings.extend(lay.other_years.iter().cloned());
     if lay.year.is_none() && lay.year_col.is_none() {
         rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
-        rep.warnings.push(
-            "table has no year: none in a year column, the sheet name, the title rows or the file name".to_string(),
-        );
+        rep.warnings.push(crate::t!("sheet.no_year"));
         rep.layout = Some(lay);
         return rep;
     }
     let outcome = rows::extract(&grid, &lay, ds, display, &sheet.name);
     if outcome.kept.is_empty() && outcome.rejected.is_empty() {
-        rep.warnings
-            .push("the table has a header but no data rows".to_string());
+        rep.warnings.push(crate::t!("sheet.no_rows"));
     }
     rep.rows_kept = outcome.kept.len() as u64;
     rep.rows_rejected = outcome.rejected.len() as u64;

@@ -9,28 +9,28 @@ use std::path::Path;
 /// Why a file could not be read as a workbook at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error("empty file (0 bytes)")]
+    #[error("{}", crate::t!("file.empty"))]
     Empty,
-    #[error("Excel lock file (`~$` prefix), left behind while the workbook is open; skipped")]
+    #[error("{}", crate::t!("file.lock"))]
     LockFile,
-    #[error("not a workbook: the content looks like {0}, not {1}")]
+    #[error("{}", crate::t!("file.not_workbook", looks = crate::i18n::word(.0), expected = crate::i18n::word(.1)))]
     NotAWorkbook(&'static str, &'static str),
-    #[error("password-protected (encrypted) workbook; save it without a password")]
+    #[error("{}", crate::t!("file.encrypted"))]
     Encrypted,
-    #[error("unsupported file extension `{0}` (expected .xlsx, .xlsm, .xls or .ods)")]
+    #[error("{}", crate::t!("file.extension", ext = .0))]
     Extension(String),
-    #[error("cannot read the file: {0}")]
+    #[error("{}", crate::t!("file.io", e = .0))]
     Io(String),
     // Named on the command line (`inspect`) or matched by a glob and gone before it was read.
-    #[error("the file does not exist (if a glob matched it, it was moved or deleted before it was read)")]
+    #[error("{}", crate::t!("file.vanished"))]
     Vanished,
-    #[error("{0}, not a regular file: only regular files (or links to them) are read")]
+    #[error("{}", crate::t!("file.not_regular", kind = crate::i18n::word(.0)))]
     NotRegular(&'static str),
-    #[error("the file changed while it was being read (still being copied or saved?); run again when it is complete")]
+    #[error("{}", crate::t!("file.changed"))]
     Changed,
-    #[error("corrupt or unreadable workbook: {0}")]
+    #[error("{}", crate::t!("file.corrupt", e = .0))]
     Corrupt(String),
-    #[error("reading the workbook failed unexpectedly: {0}")]
+    #[error("{}", crate::t!("file.panic", e = .0))]
     Panic(String),
 }
 
