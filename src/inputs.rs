@@ -154,7 +154,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                 let display = names[names.len() - depth..].join("/");
                 notes.push(InputNote {
                     display,
-                    message: "is a folder, not a workbook; skipped".into(),
+                    message: crate::t!("inputs.folder").into(),
                 });
                 continue;
             }

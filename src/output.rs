@@ -308,8 +308,12 @@ fn clear_leftovers(root: &Path) -> Result<(), Error> {
             if std::fs::symlink_metadata(&folder).is_err() {
                 std::fs::rename(&path, &folder).map_err(Error::output(&folder))?;
                 warn!(
-                    "restored {} from {name}, which a run stopped while replacing it left",
-                    folder.display()
+                    "{}",
+                    crate::t!(
+                        "out.restored",
+                        folder_display = folder.display(),
+                        name = name
+                    )
                 );
                 continue;
             }

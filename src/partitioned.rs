@@ -157,9 +157,10 @@ pub fn write(
 pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<DataFrame>), Error> {
     let reports_dir = root.join(REPORTS);
     if !reports_dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "{} is not a clean-data folder written by `yearbook ingest` (no {REPORTS}/ in it)",
-            root.display()
+        return Err(Error::Usage(crate::t!(
+            "part.not_folder",
+            root_display = root.display(),
+            REPORTS = REPORTS
         )));
     }
     let mut files: Vec<FileReport> = Vec::new();
@@ -203,10 +204,11 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
                 .map_err(polars_err(&p))?;
             let names: Vec<PlSmallStr> = template.get_column_names_owned();
             let part = part.select(names).map_err(|e| {
-                Error::Usage(format!(
-                    "{}: its columns do not match dataset `{}` of the pipeline: {e}",
-                    p.display(),
-                    ds.name
+                Error::Usage(crate::t!(
+                    "part.columns",
+                    p_display = p.display(),
+                    name = ds.name,
+                    e = e
                 ))
             })?;
             match frame.as_mut() {

@@ -110,7 +110,10 @@ impl Reuse {
     fn store(&self, name: String, bytes: &[u8]) {
         let path = self.used_entry(name);
         if let Err(e) = crate::util::write_sealed(&path, bytes) {
-            warn!("cannot keep a result in {}: {e}", path.display());
+            warn!(
+                "{}",
+                crate::t!("reuse.keep", path_display = path.display(), e = e)
+            );
         }
     }
 
@@ -135,7 +138,7 @@ impl Reuse {
     fn encoded<T: serde::Serialize>(&self, name: String, value: &T, table: &str) {
         match bincode::serde::encode_to_vec(value, crate::util::bincode_config()) {
             Ok(bytes) => self.store(name, &bytes),
-            Err(e) => warn!("cannot keep a result of table {table}: {e}"),
+            Err(e) => warn!("{}", crate::t!("reuse.keep_table", table = table, e = e)),
         }
     }
 

@@ -53,9 +53,9 @@ pub fn open_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     }
     let file = options.open(path).map_err(|e| not_followed(path, e))?;
     if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other(format!(
-            "{} is not a plain file",
-            path.display()
+        return Err(std::io::Error::other(crate::t!(
+            "util.not_plain",
+            path_display = path.display()
         )));
     }
     Ok(file)
@@ -79,10 +79,7 @@ pub fn create_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
     #[cfg(unix)]
     if e.raw_os_error() == Some(libc::ELOOP) {
-        return std::io::Error::other(format!(
-            "{} is a symbolic link, which yearbook does not follow here",
-            path.display()
-        ));
+        return std::io::Error::other(crate::t!("util.symlink", path_display = path.display()));
     }
     let _ = path;
     e
@@ -94,10 +91,10 @@ fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
 pub fn own_folder(path: &std::path::Path) -> Result<bool, String> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => Ok(true),
-        Ok(m) => Err(format!(
-            "{} is {}, not a folder of yearbook's",
-            path.display(),
-            kind_of(&m)
+        Ok(m) => Err(crate::t!(
+            "util.not_own",
+            path_display = path.display(),
+            v = crate::i18n::word(kind_of(&m))
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(crate::t!("util.cannot_look", path = path.display(), e = e)),

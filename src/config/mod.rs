@@ -349,7 +349,7 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
         problems,
     };
     let src = String::from_utf8(bytes)
-        .map_err(|_| invalid(vec![Problem::new("", "the file is not valid UTF-8")]))?;
+        .map_err(|_| invalid(vec![Problem::new("", crate::t!("config.not_utf8"))]))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let base_dir = if base_dir.as_os_str().is_empty() {
         PathBuf::from(".")

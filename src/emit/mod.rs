@@ -52,7 +52,7 @@ pub fn output_path(dir: &Path, parts: &[&str]) -> Result<PathBuf, EmitError> {
                 path: dir.to_path_buf(),
                 source: std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
-                    format!("the output name {part:?} {why}, so it could leave the output folder"),
+                    crate::t!("emit.bad_name", part = part : {:?}, why = crate::i18n::word(why)),
                 ),
             });
         }
@@ -181,19 +181,19 @@ pub fn linkable(path: &Path, len: Option<u64>) -> bool {
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
-    #[error("cannot write {}", path.display())]
+    #[error("{}", crate::t!("error.cannot_write", path = path.display()))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write workbook {}", path.display())]
+    #[error("{}", crate::t!("emit.workbook", path = path.display()))]
     Xlsx {
         path: PathBuf,
         #[source]
         source: rust_xlsxwriter::XlsxError,
     },
-    #[error("cannot write Parquet file {}", path.display())]
+    #[error("{}", crate::t!("emit.parquet", path = path.display()))]
     Parquet {
         path: PathBuf,
         #[source]

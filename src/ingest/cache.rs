@@ -141,7 +141,10 @@ impl Cache {
             .map_err(std::io::Error::other)
             .and_then(|bytes| crate::util::write_sealed(&path, &bytes));
         if let Err(e) = saved {
-            warn!("cannot write {}: {e}", path.display());
+            warn!(
+                "{}",
+                crate::t!("cache.write", path_display = path.display(), e = e)
+            );
         }
     }
 
@@ -224,7 +227,10 @@ impl Cache {
             crate::util::write_sealed_parts(&path, &parts)
         };
         if let Err(e) = write() {
-            warn!("cannot write the parse cache entry {}: {e}", path.display());
+            warn!(
+                "{}",
+                crate::t!("cache.entry", path_display = path.display(), e = e)
+            );
         }
     }
 }

@@ -115,12 +115,9 @@ impl Spend {
         }
         if self.limit < FILE_BUDGET {
             self.short = true;
-            return Err("more than this workbook's share of memory beside others".into());
+            return Err(crate::t!("file.share").into());
         }
-        Err(format!(
-            "the workbook's cells take more than {} MiB {what} (a damaged file or a zip bomb)",
-            FILE_BUDGET >> 20
-        ))
+        Err(crate::t!("file.budget", v = FILE_BUDGET >> 20, what = what))
     }
 
     fn give(&mut self, bytes: u64) {
@@ -138,12 +135,11 @@ pub fn cell_cost(value: &Data) -> u64 {
 }
 
 fn over_budget(last: Option<(u32, u32)>) -> String {
-    let at = last.map(|(r, c)| format!(" by cell {}", crate::model::a1(r, c)));
-    format!(
-        "the sheet's cells take more than {} MiB{} (a damaged file or a zip bomb); a sheet of a \
-         bureau table takes far less",
-        CELL_BUDGET >> 20,
-        at.unwrap_or_default()
+    let at = last.map(|(r, c)| crate::t!("file.by_cell", cell = crate::model::a1(r, c)));
+    crate::t!(
+        "file.sheet_budget",
+        v = CELL_BUDGET >> 20,
+        unwrap_or_default = at.unwrap_or_default()
     )
 }
 /// Empty rows or columns that separate stray cells from the table.
@@ -574,7 +570,7 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<OdsMerges, String
                         if let Some(s) = sheet.take() {
                             s.check()?;
                             let grid = s.span().saturating_mul(56).saturating_add(s.text);
-                            spend.take(grid, &format!("by sheet `{}`", s.name))?;
+                            spend.take(grid, &crate::t!("file.by_sheet", name = s.name))?;
                             merges.insert(s.name, s.merges);
                         }
                     }
@@ -655,7 +651,7 @@ pub(super) fn xlsx_cells(
             if spent > CELL_BUDGET {
                 return Err(over_budget(last));
             }
-            spend.take(cost, &format!("by sheet `{name}`"))?;
+            spend.take(cost, &crate::t!("file.by_sheet", name = name))?;
             cells.push(Cell::new(cell.pos, value));
             continue;
         }
@@ -676,7 +672,7 @@ pub(super) fn xlsx_cells(
         if spent > CELL_BUDGET {
             return Err(over_budget(last));
         }
-        spend.take(cost, &format!("by sheet `{name}`"))?;
+        spend.take(cost, &crate::t!("file.by_sheet", name = name))?;
         uncached.insert(cell.pos, text);
     }
     // Counted again by `grid`, as the cells it holds.
@@ -711,7 +707,7 @@ fn grid(core: Vec<Cell<Data>>, spend: &mut Spend) -> Result<Range<Data>, String>
     }
     // The grid, and the cells until it takes them.
     let cells = core.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64;
-    spend.take(area * 32 + cells, "for their grids")?;
+    spend.take(area * 32 + cells, &crate::t!("file.for_grids"))?;
     let range = Range::from_sparse(core);
     spend.give(cells);
     Ok(range)
