@@ -20,7 +20,7 @@ pub const BLANK_KEY: &str = "未填报";
 pub const OTHER_KEY: &str = "其他";
 
 #[derive(Debug, thiserror::Error)]
-#[error("table `{table}`")]
+#[error("{}", crate::t!("engine.table", table = table))]
 pub struct AggregateError {
     pub table: String,
     #[source]
