@@ -1194,13 +1194,20 @@ fn write_outputs(
     let rows = batch.rejections().into_iter().map(|r| {
         let row = r.row.to_string();
         [
-            &r.file, &r.sheet, &row, &r.column, &r.header, &r.value, &r.reason,
+            &r.file, &r.sheet, &row, &r.column, &r.header, &r.value, &r.reason, &r.code,
         ]
         .map(|s| s.to_string())
         .to_vec()
     });
     let header = [
-        "file", "sheet", "row", "column", "header", "value", "reason",
+        "file",
+        "sheet",
+        "row",
+        "column",
+        "header",
+        "value",
+        "reason",
+        "reason_code",
     ];
     written.push(emit::write_records(&rejected, &header, rows, csv, sink).map_err(emit_err)?);
 

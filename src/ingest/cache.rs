@@ -92,7 +92,7 @@ impl Cache {
         // The lock file stands for the exact dependencies (polars' Parquet among them).
         let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
-            "yearbook {} {lock} cache 9 wide {} lang {}\n{settings}",
+            "yearbook {} {lock} cache 10 wide {} lang {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables,
             crate::i18n::lang().code()

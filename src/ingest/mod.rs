@@ -80,6 +80,10 @@ pub struct Rejection {
     /// The cell as written.
     pub value: String,
     pub reason: String,
+    /// Why, as a name that does not change with the language (`rejected.csv`'s
+    /// `reason_code`).
+    #[serde(default)]
+    pub code: String,
 }
 
 impl std::fmt::Display for Rejection {

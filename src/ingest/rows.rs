@@ -363,7 +363,13 @@ fn check_totals(
     warnings
 }
 
-fn reject(row: u32, col: u32, header: &str, raw: String, reason: String) -> Rejection {
+fn reject(
+    row: u32,
+    col: u32,
+    header: &str,
+    raw: String,
+    (code, reason): (&str, String),
+) -> Rejection {
     Rejection {
         file: String::new(),
         sheet: String::new(),
@@ -372,6 +378,7 @@ fn reject(row: u32, col: u32, header: &str, raw: String, reason: String) -> Reje
         header: header.to_string(),
         value: raw,
         reason,
+        code: code.to_string(),
     }
 }
 
@@ -413,14 +420,14 @@ fn read_row(
     row: u32,
 ) -> Result<(i32, Option<u32>, Vec<Value>), Rejection> {
     // A period cell that cannot be read rejects its row, naming the cell and why.
-    let bad = |col: u32, reason: &str| {
+    let bad = |col: u32, code: &str, reason: &str| {
         let header = grid.text(layout.header_last, col);
         reject(
             row,
             col,
             &header,
             cell_text(grid.get(row, col)),
-            reason.into(),
+            (code, reason.into()),
         )
     };
     let month = match layout.month_col {
@@ -430,10 +437,14 @@ fn read_row(
                 // A `1-6月` cell holds a year-to-date figure: read as June alone, it would be
                 // added to the months before it.
                 Some(_) if month_range(cell) && !layout.cumulative => {
-                    return Err(bad(col, &crate::t!("reject.range_in_month")));
+                    return Err(bad(
+                        col,
+                        "range_in_month_column",
+                        &crate::t!("reject.range_in_month"),
+                    ));
                 }
                 Some(m) => Some(m),
-                None => return Err(bad(col, &crate::t!("reject.month"))),
+                None => return Err(bad(col, "not_a_month", &crate::t!("reject.month"))),
             }
         }
         None => None,
@@ -449,7 +460,7 @@ fn read_row(
             };
             match y {
                 Some(y) if (1900..=2099).contains(&y) => y,
-                _ => return Err(bad(col, &crate::t!("reject.year"))),
+                _ => return Err(bad(col, "not_a_year", &crate::t!("reject.year"))),
             }
         }
         None => match layout.year {
@@ -472,7 +483,7 @@ fn read_row(
                 cm.col,
                 &cm.header,
                 format!("={formula}"),
-                reason,
+                ("formula_without_value", reason),
             ));
         }
         let unit = cm.unit.unwrap_or(layout.unit.0);
@@ -485,7 +496,13 @@ fn read_row(
                     field = field.name,
                     found = e
                 );
-                return Err(reject(row, cm.col, &cm.header, cell_text(cell), reason));
+                return Err(reject(
+                    row,
+                    cm.col,
+                    &cm.header,
+                    cell_text(cell),
+                    (e.code(), reason),
+                ));
             }
         }
     }
@@ -502,7 +519,10 @@ fn read_row(
                 col,
                 &header,
                 String::new(),
-                crate::t!("reject.required", field = field.name),
+                (
+                    "required_empty",
+                    crate::t!("reject.required", field = field.name),
+                ),
             ));
         }
     }

@@ -30,6 +30,23 @@ pub enum CellError {
     ImplausibleDate(String),
 }
 
+impl CellError {
+    /// The kind of error as a stable name, for `rejected.csv`'s `reason_code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CellError::Text(_) => "found_text",
+            CellError::ErrorValue(_) => "found_error_value",
+            CellError::Bool(_) => "found_boolean",
+            CellError::Date(_) => "found_date",
+            CellError::Duration(_) => "found_duration",
+            CellError::Fraction(_) => "found_fraction",
+            CellError::OutOfRange(_) => "number_out_of_range",
+            CellError::NotADate(_) => "number_for_date",
+            CellError::ImplausibleDate(_) => "date_out_of_range",
+        }
+    }
+}
+
 /// The years a date field accepts, as for year columns and titles. Excel's own dates start in
 /// 1900; a year far beyond the plans a bureau records (or before year 1, which ISO text can
 /// write) is a typing error.

@@ -170,7 +170,7 @@ fn a_cell_error_names_file_sheet_and_cell_in_both_languages() {
 }
 
 #[test]
-fn rejected_csv_keeps_its_columns_and_gives_the_reason_in_the_language_chosen() {
+fn rejected_csv_gives_the_reason_in_the_language_chosen_beside_a_stable_code() {
     let p = Project::new();
     bad_cell_and_total(&p);
     p.cmd_zh().args(["run", "p.toml"]).assert().code(1);
@@ -178,11 +178,11 @@ fn rejected_csv_keeps_its_columns_and_gives_the_reason_in_the_language_chosen() 
     let mut lines = zh.lines();
     assert_eq!(
         lines.next(),
-        Some("file,sheet,row,column,header,value,reason")
+        Some("file,sheet,row,column,header,value,reason,reason_code")
     );
     assert_eq!(
         lines.next(),
-        Some("data/2022年投资.xlsx,项目,2,D,完成投资,待核实,字段“completed”应为金额，实际为文本“待核实”")
+        Some("data/2022年投资.xlsx,项目,2,D,完成投资,待核实,字段“completed”应为金额，实际为文本“待核实”,found_text")
     );
     // Another language is another reading: the parse cache does not hand back Chinese reasons.
     p.cmd_zh()
@@ -192,7 +192,7 @@ fn rejected_csv_keeps_its_columns_and_gives_the_reason_in_the_language_chosen() 
     let en = p.read("out/t/2022-12/rejected.csv");
     assert_eq!(
         en.lines().nth(1),
-        Some("data/2022年投资.xlsx,项目,2,D,完成投资,待核实,\"expected an amount for field `completed`, found text \"\"待核实\"\"\"")
+        Some("data/2022年投资.xlsx,项目,2,D,完成投资,待核实,\"expected an amount for field `completed`, found text \"\"待核实\"\"\",found_text")
     );
 }
 
