@@ -33,7 +33,7 @@ pub struct LogArgs {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// Language of messages, the report and table notes [default: zh, or $YEARBOOK_LANG].
+    /// Language of messages: errors, warnings, rejection reasons [default: zh, or $YEARBOOK_LANG].
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
 }
