@@ -25,15 +25,15 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Data(String),
-    #[error("{}", crate::t!("error.cannot_write", path = path.display()))]
+    #[error("{}", crate::i18n::t!("error.cannot_write", path = path.display()))]
     Output {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", crate::t!("error.cannot_write_outputs"))]
+    #[error("{}", crate::i18n::t!("error.cannot_write_outputs"))]
     Emit(#[source] Box<dyn std::error::Error + Send + Sync>),
-    #[error("{}", crate::t!("error.aggregation_failed"))]
+    #[error("{}", crate::i18n::t!("error.aggregation_failed"))]
     Aggregate(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
@@ -77,16 +77,25 @@ pub fn report_json(err: &dyn std::error::Error, exit_code: u8) -> String {
 }
 
 pub fn report(err: &dyn std::error::Error) -> String {
-    let mut out = format!("{}{err}", crate::t!("error.prefix"));
+    let mut out = format!("{}{err}", crate::i18n::t!("error.prefix"));
     let mut source = err.source();
     let mut first = true;
     while let Some(s) = source {
         if first {
-            out.push_str(&format!("\n\n{}", crate::t!("error.caused_by")));
+            out.push_str(&format!("\n\n{}", crate::i18n::t!("error.caused_by")));
             first = false;
         }
         out.push_str(&format!("\n    {s}"));
         source = s.source();
     }
     out
+}
+
+/// The message a panic carried, for reporting it as an error.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }

@@ -4,7 +4,7 @@
 //! job set to an English locale writes the same files as a desk. Names a machine reads (JSON
 //! keys, CSV headers, exit codes) never change with the language.
 //!
-//! The texts live in `locales/zh.yml` and `locales/en.yml`; [`t!`](crate::t) looks one up in
+//! The texts live in `locales/zh.yml` and `locales/en.yml`; [`t!`] looks one up in
 //! the chosen language.
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -77,8 +77,7 @@ pub fn zh() -> bool {
 }
 
 /// The message `key` in the chosen language, with `%{name}` placeholders filled:
-/// `t!("common.row", n = 12)`.
-#[macro_export]
+/// `crate::i18n::t!("common.row", n = 12)`.
 macro_rules! t {
     ($key:expr) => {
         rust_i18n::t!($key, locale = $crate::i18n::lang().code()).into_owned()
@@ -87,6 +86,8 @@ macro_rules! t {
         rust_i18n::t!($key, locale = $crate::i18n::lang().code(), $($args)+).into_owned()
     };
 }
+
+pub(crate) use t;
 
 /// An amount in fen as 万元 with 2 decimals and thousands separators, for messages:
 /// `1,234.56万元` (Chinese) or `1,234.56 万元` (English).

@@ -76,7 +76,7 @@ fn folder_names(path: &Path) -> Vec<String> {
     let mut names = Vec::new();
     for c in path.components() {
         match c {
-            Component::Normal(s) => names.push(crate::util::name_text(s)),
+            Component::Normal(s) => names.push(crate::files::name_text(s)),
             Component::ParentDir => {
                 names.pop();
             }
@@ -117,7 +117,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                     if let Some(p) = e.path().filter(|p| *p != root.as_path()) {
                         notes.push(InputNote {
                             display: p.to_string_lossy().to_string(),
-                            message: crate::t!("inputs.unlisted", e = e),
+                            message: crate::i18n::t!("inputs.unlisted", e = e),
                         });
                     }
                     continue;
@@ -130,7 +130,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
             let rel_names: Vec<String> = rel
                 .components()
                 .filter_map(|c| match c {
-                    Component::Normal(s) => Some(crate::util::name_text(s)),
+                    Component::Normal(s) => Some(crate::files::name_text(s)),
                     _ => None,
                 })
                 .collect();
@@ -154,7 +154,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                 let display = names[names.len() - depth..].join("/");
                 notes.push(InputNote {
                     display,
-                    message: crate::t!("inputs.folder").into(),
+                    message: crate::i18n::t!("inputs.folder").into(),
                 });
                 continue;
             }

@@ -237,3 +237,34 @@ impl fmt::Display for Period {
         write!(f, "{:04}-{:02}", self.year, self.month)
     }
 }
+
+/// `value * 10^scale` of decimal text such as `-1234.5`, rounded half away from zero.
+pub fn parse_decimal_scaled(s: &str, scale: u32) -> Option<i128> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for c in int.chars() {
+        value = value
+            .checked_mul(10)?
+            .checked_add(c.to_digit(10)? as i128)?;
+    }
+    let digits: Vec<u32> = frac.chars().filter_map(|c| c.to_digit(10)).collect();
+    for i in 0..scale as usize {
+        value = value
+            .checked_mul(10)?
+            .checked_add(*digits.get(i).unwrap_or(&0) as i128)?;
+    }
+    if digits.get(scale as usize).is_some_and(|&d| d >= 5) {
+        value = value.checked_add(1)?;
+    }
+    Some(if neg { -value } else { value })
+}

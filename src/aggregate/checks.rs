@@ -50,7 +50,7 @@ pub fn cross_file(pipeline: &Pipeline, files: &[FileReport]) -> Vec<String> {
             .filter(|e| !e.cumulative)
             .collect();
         if !cum.is_empty() && !single.is_empty() {
-            out.push(crate::t!(
+            out.push(crate::i18n::t!(
                 "warn.mixed_cumulative",
                 name = ds.name,
                 year = year,
@@ -80,7 +80,7 @@ pub fn cross_file(pipeline: &Pipeline, files: &[FileReport]) -> Vec<String> {
                 }
                 let (x, y) = (months[a][fi], months[b][fi]);
                 if y < x {
-                    out.push(crate::t!(
+                    out.push(crate::i18n::t!(
                         "warn.ytd_falls_files",
                         name = ds.name,
                         field_name = field.name,
@@ -116,7 +116,7 @@ fn names(entries: &[&Entry]) -> String {
             Some(m) => format!(" {m}月"),
             None => String::new(),
         };
-        let n = crate::t!(
+        let n = crate::i18n::t!(
             "warn.file_sheet",
             file = e.file,
             sheet = e.sheet,
@@ -131,9 +131,9 @@ fn names(entries: &[&Entry]) -> String {
         .into_iter()
         .take(3)
         .collect::<Vec<_>>()
-        .join(&crate::t!("common.list_sep"));
+        .join(&crate::i18n::t!("common.list_sep"));
     if more > 0 {
-        s.push_str(&crate::t!("warn.and_more", n = more));
+        s.push_str(&crate::i18n::t!("warn.and_more", n = more));
     }
     s
 }

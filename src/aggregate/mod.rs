@@ -2,7 +2,7 @@
 
 pub mod checks;
 pub(crate) mod engine;
-pub mod frame;
+pub mod incremental;
 pub mod result;
 pub mod series;
 
@@ -10,7 +10,6 @@ pub use engine::{
     aggregate, aggregate_only, file_partials, made_of_partials, table_of_partials, AggregateError,
     Partials, BLANK_KEY, OTHER_KEY,
 };
-pub use frame::clean_frames;
 pub use result::*;
 
 #[cfg(test)]

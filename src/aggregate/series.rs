@@ -20,7 +20,7 @@ struct Cell<'a> {
 
 impl Cell<'_> {
     fn at(&self) -> String {
-        crate::t!(
+        crate::i18n::t!(
             "series.at",
             file = self.file,
             sheet = self.sheet,
@@ -97,23 +97,23 @@ pub fn series_table(
         }
     }
     if cells.is_empty() {
-        return Err(crate::t!(
+        return Err(crate::i18n::t!(
             "series.none",
             name = name,
             indicators = spec.indicators.join(" / "),
             region = if regions.is_empty() {
                 String::new()
             } else {
-                crate::t!("series.region", v = spec.regions.join(" / "))
+                crate::i18n::t!("series.region", v = spec.regions.join(" / "))
             },
             variant = spec
                 .variant
                 .as_ref()
-                .map(|v| crate::t!("series.variant", v = v))
+                .map(|v| crate::i18n::t!("series.variant", v = v))
                 .unwrap_or_default(),
             frequency = spec
                 .frequency
-                .map(|f| crate::t!("series.frequency", v = f.name()))
+                .map(|f| crate::i18n::t!("series.frequency", v = f.name()))
                 .unwrap_or_default()
         ));
     }
@@ -125,7 +125,7 @@ pub fn series_table(
         [one] => **one,
         several => {
             let names: Vec<&str> = several.iter().map(|f| f.name()).collect();
-            return Err(crate::t!(
+            return Err(crate::i18n::t!(
                 "series.frequencies",
                 name = name,
                 v = names.join(", ")
@@ -133,7 +133,7 @@ pub fn series_table(
         }
     };
     if freq == SeriesFrequency::Quarter {
-        return Err(crate::t!("series.quarterly", name = name));
+        return Err(crate::i18n::t!("series.quarterly", name = name));
     }
     // Values after the run's period, or after `to`, are not shown.
     let last = spec.to.map_or(period, |t| t.min(period));
@@ -147,7 +147,11 @@ pub fn series_table(
         .flatten();
     if units.len() > 1 && !spec.by.contains(&SeriesDim::Indicator) {
         let shown: Vec<&str> = units.iter().map(|u| u.unwrap_or("(none)")).collect();
-        return Err(crate::t!("series.units", name = name, v = shown.join(", ")));
+        return Err(crate::i18n::t!(
+            "series.units",
+            name = name,
+            v = shown.join(", ")
+        ));
     }
     // Keys in order of appearance: the portal's own order of regions and indicators.
     let key_of = |c: &Cell| -> Vec<String> {
@@ -184,7 +188,7 @@ pub fn series_table(
             }
             Some(prev) => {
                 if c.value.is_some() && c.value != prev.value {
-                    return Err(crate::t!(
+                    return Err(crate::i18n::t!(
                         "series.conflict",
                         name = name,
                         indicator = c.point.indicator,
@@ -207,7 +211,11 @@ pub fn series_table(
 
     if spec.growth && !breaks.is_empty() {
         let shown: Vec<String> = breaks.into_iter().collect();
-        warnings.push(crate::t!("series.break", name = name, v = shown.join(", ")));
+        warnings.push(crate::i18n::t!(
+            "series.break",
+            name = name,
+            v = shown.join(", ")
+        ));
     }
     let mut base = crate::config::series_measure_name(spec);
     if spec.single_months && spec.measure.is_none() {
@@ -351,17 +359,17 @@ fn single_months(
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<(i32, Option<u32>, usize), Option<f64>>, String> {
     if freq != SeriesFrequency::Month {
-        return Err(crate::t!(
+        return Err(crate::i18n::t!(
             "series.single_months_freq",
             name = name,
             freq_name = freq.name()
         ));
     }
     if percent {
-        return Err(crate::t!("series.single_months_rate", name = name));
+        return Err(crate::i18n::t!("series.single_months_rate", name = name));
     }
     if let Some(c) = values.values().find(|c| !c.point.key.cumulative) {
-        return Err(crate::t!(
+        return Err(crate::i18n::t!(
             "series.single_months_single",
             name = name,
             indicator = c.point.indicator,
@@ -391,7 +399,7 @@ fn single_months(
                 let scale = 10f64.powi(places);
                 let d = ((v - b) * scale).round() / scale;
                 if d < 0.0 {
-                    warnings.push(crate::t!(
+                    warnings.push(crate::i18n::t!(
                         "series.falls",
                         name = name,
                         label = label(y, month, k),
@@ -413,7 +421,11 @@ fn single_months(
         out.insert((y, m, k), single);
     }
     if !gaps.is_empty() {
-        warnings.push(crate::t!("series.gaps", name = name, v = gaps.join(", ")));
+        warnings.push(crate::i18n::t!(
+            "series.gaps",
+            name = name,
+            v = gaps.join(", ")
+        ));
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 //! Measures against values computed by hand.
 
 use super::*;
+use crate::clean::clean_frames;
 use crate::config::{self, Pipeline};
 use crate::ingest::{Extracted, FileReport, SheetReport, Visibility};
 use crate::model::Value;
@@ -88,8 +89,22 @@ fn run(
     sheets: Vec<SheetReport>,
     period: (i32, u32),
 ) -> BTreeMap<(i32, Option<u32>, String, String), Option<f64>> {
+    run_tuned(p, sheets, period, engine::Tuning::default())
+}
+
+/// [`run`], the engine worked through as `tuning` says.
+fn run_tuned(
+    p: &Pipeline,
+    sheets: Vec<SheetReport>,
+    period: (i32, u32),
+    tuning: engine::Tuning,
+) -> BTreeMap<(i32, Option<u32>, String, String), Option<f64>> {
     let frames = clean_frames(p, &files(sheets)).expect("frames");
-    let tables = aggregate(p, &frames, period).expect("aggregate");
+    let tables: Vec<TableResult> = engine::aggregate_tuned(p, &frames, period, &|_| true, tuning)
+        .expect("aggregate")
+        .into_iter()
+        .flatten()
+        .collect();
     let mut out = BTreeMap::new();
     for t in &tables {
         for r in &t.rows {
@@ -412,10 +427,12 @@ period = "monthly"
         ]
     };
     let whole = run(&p, sheets(), (2022, 12));
-    // One slice per batch (other tests running now only get smaller batches too).
-    engine::BATCH_ROWS.store(1, std::sync::atomic::Ordering::Relaxed);
-    let split = run(&p, sheets(), (2022, 12));
-    engine::BATCH_ROWS.store(1 << 16, std::sync::atomic::Ordering::Relaxed);
+    // One slice per batch.
+    let one_slice = engine::Tuning {
+        batch_rows: 1,
+        ..engine::Tuning::default()
+    };
+    let split = run_tuned(&p, sheets(), (2022, 12), one_slice);
     assert_eq!(whole, split);
     assert_eq!(get(&whole, 2022, Some(2), "合计", "金额"), Some(42.0));
     assert_eq!(get(&whole, 2022, Some(4), "合计", "当月金额"), Some(1.0));
@@ -472,9 +489,11 @@ fn accumulable_sheets() -> Vec<SheetReport> {
 fn summing_by_month_gives_the_figures_of_gathering_every_slice() {
     let p = pipeline(ACCUMULABLE);
     let by_month = run(&p, accumulable_sheets(), (2022, 12));
-    engine::BY_COMBO.store(false, std::sync::atomic::Ordering::Relaxed);
-    let gathered = run(&p, accumulable_sheets(), (2022, 12));
-    engine::BY_COMBO.store(true, std::sync::atomic::Ordering::Relaxed);
+    let gathering = engine::Tuning {
+        by_combo: false,
+        ..engine::Tuning::default()
+    };
+    let gathered = run_tuned(&p, accumulable_sheets(), (2022, 12), gathering);
     assert_eq!(by_month, gathered);
     assert_eq!(get(&by_month, 2022, Some(2), "合计", "金额"), Some(42.0));
     assert_eq!(get(&by_month, 2022, Some(2), "合计", "最多"), Some(20.0));

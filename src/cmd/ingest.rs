@@ -28,14 +28,17 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 pub fn execute(args: IngestArgs) -> Result<u8, Error> {
-    crate::emit::parquet::make_null_page_early();
     let pipeline = crate::config::load(&args.pipeline)?;
     let found = crate::inputs::resolve(&pipeline)
-        .map_err(|e| Error::Usage(crate::t!("run.bad_glob", e = e)))?;
+        .map_err(|e| Error::Usage(crate::i18n::t!("run.bad_glob", e = e)))?;
     let mut wanted = args.workbooks.clone();
     if let Some(list) = &args.files_from {
         let text = std::fs::read_to_string(list).map_err(|e| {
-            Error::Usage(crate::t!("cli.cannot_read", path = list.display(), e = e))
+            Error::Usage(crate::i18n::t!(
+                "cli.cannot_read",
+                path = list.display(),
+                e = e
+            ))
         })?;
         wanted.extend(
             text.lines()
@@ -63,7 +66,7 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
             }
         }
         if !strangers.is_empty() {
-            return Err(Error::Usage(crate::t!(
+            return Err(Error::Usage(crate::i18n::t!(
                 "cli.strangers",
                 pipeline_display = args.pipeline.display(),
                 v = strangers.join(", ")
@@ -73,12 +76,12 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
         list
     };
     if list.is_empty() {
-        return Err(Error::Usage(crate::t!("cli.nothing_to_ingest")));
+        return Err(Error::Usage(crate::i18n::t!("cli.nothing_to_ingest")));
     }
     // As in `run`: each file's rows become polars columns as soon as it is read.
-    let batch = crate::run::read_list(&pipeline, &list, None, crate::run::Build::All)?;
+    let batch = crate::batch::read_list(&pipeline, &list, None, crate::batch::Stack::All)?;
     let (part, written) =
-        crate::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
+        crate::clean::partitioned::write(&pipeline, &batch.files, &batch.frames, &args.out)?;
     let warnings = batch.warnings();
     for w in &warnings {
         warn!("{w}");
@@ -86,7 +89,7 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     let acc = batch.accounting();
     info!(
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "cli.ingest_done",
             files_len = batch.files.len(),
             part = part,

@@ -48,7 +48,7 @@ pub fn render(pipeline: &Pipeline, f: &FileReport) -> String {
     let _ = writeln!(
         out,
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "inspect.file",
             f_display = f.display,
             v = f.format.as_deref().unwrap_or("?"),
@@ -56,7 +56,7 @@ pub fn render(pipeline: &Pipeline, f: &FileReport) -> String {
         )
     );
     if let Some(e) = &f.error {
-        let _ = writeln!(out, "{}", crate::t!("inspect.error", e = e));
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.error", e = e));
         return out;
     }
     for sh in &f.sheets {
@@ -67,20 +67,20 @@ pub fn render(pipeline: &Pipeline, f: &FileReport) -> String {
 
 fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     let vis = match sh.visibility {
-        Visibility::Visible => crate::t!("inspect.visible"),
-        Visibility::Hidden => crate::t!("inspect.hidden"),
-        Visibility::VeryHidden => crate::t!("inspect.very_hidden"),
+        Visibility::Visible => crate::i18n::t!("inspect.visible"),
+        Visibility::Hidden => crate::i18n::t!("inspect.hidden"),
+        Visibility::VeryHidden => crate::i18n::t!("inspect.very_hidden"),
     };
     let _ = writeln!(
         out,
         "{}",
-        crate::t!("inspect.sheet", sh_name = sh.name, vis = vis)
+        crate::i18n::t!("inspect.sheet", sh_name = sh.name, vis = vis)
     );
     if sh.visibility != Visibility::Visible {
         let _ = writeln!(
             out,
             "{}",
-            crate::t!("inspect.ignored", rows_read = sh.rows_read)
+            crate::i18n::t!("inspect.ignored", rows_read = sh.rows_read)
         );
         return;
     }
@@ -89,7 +89,7 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
         let rows = if l.header_first == l.header_last {
             crate::i18n::row(l.header_first + 1)
         } else {
-            crate::t!(
+            crate::i18n::t!(
                 "common.rows",
                 first = l.header_first + 1,
                 last = l.header_last + 1
@@ -98,7 +98,7 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
         let _ = writeln!(
             out,
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "inspect.table",
                 name = ds.name,
                 title = ds.title,
@@ -106,18 +106,18 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
             )
         );
         for t in &l.title_lines {
-            let _ = writeln!(out, "{}", crate::t!("inspect.title", t = t));
+            let _ = writeln!(out, "{}", crate::i18n::t!("inspect.title", t = t));
         }
         for c in &l.columns {
             let f = &ds.fields[c.field];
             let unit = c
                 .unit
-                .map(|u| crate::t!("inspect.unit", u = u))
+                .map(|u| crate::i18n::t!("inspect.unit", u = u))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{}",
-                crate::t!(
+                crate::i18n::t!(
                     "inspect.column",
                     v = column_letter(c.col),
                     header = c.header,
@@ -131,27 +131,27 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
             let _ = writeln!(
                 out,
                 "{}",
-                crate::t!("inspect.year_col", v = column_letter(col))
+                crate::i18n::t!("inspect.year_col", v = column_letter(col))
             );
         }
         if let Some(col) = l.month_col {
             let _ = writeln!(
                 out,
                 "{}",
-                crate::t!("inspect.month_col", v = column_letter(col))
+                crate::i18n::t!("inspect.month_col", v = column_letter(col))
             );
         }
         if !l.unmatched.is_empty() {
             let _ = writeln!(
                 out,
                 "{}",
-                crate::t!("inspect.unmapped", v = l.unmatched.join(", "))
+                crate::i18n::t!("inspect.unmapped", v = l.unmatched.join(", "))
             );
         }
         let _ = writeln!(
             out,
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "inspect.money_unit",
                 v = l.unit.0,
                 src = crate::i18n::word(l.unit.1.as_str())
@@ -162,33 +162,33 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
                 let _ = writeln!(
                     out,
                     "{}",
-                    crate::t!("inspect.year", y = y, src = crate::i18n::word(src.as_str()))
+                    crate::i18n::t!("inspect.year", y = y, src = crate::i18n::word(src.as_str()))
                 );
             }
             None if l.year_col.is_some() => {
-                let _ = writeln!(out, "{}", crate::t!("inspect.year_per_row"));
+                let _ = writeln!(out, "{}", crate::i18n::t!("inspect.year_per_row"));
             }
             None => {
-                let _ = writeln!(out, "{}", crate::t!("inspect.year_none"));
+                let _ = writeln!(out, "{}", crate::i18n::t!("inspect.year_none"));
             }
         }
         let month = match (l.month, l.month_col) {
-            (_, Some(_)) => crate::t!("inspect.per_row"),
+            (_, Some(_)) => crate::i18n::t!("inspect.per_row"),
             (Some((m, s)), None) => {
-                crate::t!("inspect.from", v = m, src = crate::i18n::word(s.as_str()))
+                crate::i18n::t!("inspect.from", v = m, src = crate::i18n::word(s.as_str()))
             }
-            (None, None) => crate::t!("inspect.annual"),
+            (None, None) => crate::i18n::t!("inspect.annual"),
         };
         let _ = writeln!(
             out,
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "inspect.month",
                 month = month,
                 v = if l.cumulative {
-                    crate::t!("common.yes")
+                    crate::i18n::t!("common.yes")
                 } else {
-                    crate::t!("common.no")
+                    crate::i18n::t!("common.no")
                 }
             )
         );
@@ -200,7 +200,7 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
         let _ = writeln!(
             out,
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "inspect.meta",
                 series_meta_len = sh.series_meta.len(),
                 indicator = first.indicator
@@ -215,7 +215,7 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     let _ = writeln!(
         out,
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "inspect.rows",
             rows_read = sh.rows_read,
             rows_kept = sh.rows_kept,
@@ -225,13 +225,13 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
         )
     );
     for w in &sh.warnings {
-        let _ = writeln!(out, "{}", crate::t!("inspect.warning", w = w));
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.warning", w = w));
     }
     for r in &sh.rejected {
         let _ = writeln!(
             out,
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "inspect.rejected",
                 column = r.column,
                 row = r.row,
@@ -246,7 +246,7 @@ fn render_wide(out: &mut String, w: &WideTable) {
     let rows = if w.header_first == w.header_last {
         crate::i18n::row(w.header_first + 1)
     } else {
-        crate::t!(
+        crate::i18n::t!(
             "common.rows",
             first = w.header_first + 1,
             last = w.header_last + 1
@@ -255,7 +255,7 @@ fn render_wide(out: &mut String, w: &WideTable) {
     let _ = writeln!(
         out,
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "inspect.wide",
             orientation = crate::i18n::word(w.orientation.as_str()),
             rows = rows,
@@ -263,14 +263,14 @@ fn render_wide(out: &mut String, w: &WideTable) {
         )
     );
     for (k, v) in &w.metadata {
-        let _ = writeln!(out, "{}", crate::t!("inspect.metadata", k = k, v = v));
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.metadata", k = k, v = v));
     }
     let freq: BTreeSet<&str> = w.points.iter().map(|p| p.key.frequency.as_str()).collect();
     let (first, last) = (w.periods.first(), w.periods.last());
     let _ = writeln!(
         out,
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "inspect.periods",
             periods_len = w.periods.len(),
             v = freq.into_iter().collect::<Vec<_>>().join(", "),
@@ -283,7 +283,7 @@ fn render_wide(out: &mut String, w: &WideTable) {
     let _ = writeln!(
         out,
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "inspect.series",
             series = w.series,
             points_len = w.points.len(),
@@ -296,16 +296,16 @@ fn render_wide(out: &mut String, w: &WideTable) {
     let _ = writeln!(
         out,
         "{}",
-        crate::t!("inspect.first_series", v = first.join(" | "))
+        crate::i18n::t!("inspect.first_series", v = first.join(" | "))
     );
     for f in &w.footer {
-        let _ = writeln!(out, "{}", crate::t!("inspect.footer", f = f));
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.footer", f = f));
     }
     if !w.series_notes.is_empty() {
         let _ = writeln!(
             out,
             "{}",
-            crate::t!("inspect.notes", series_notes_len = w.series_notes.len())
+            crate::i18n::t!("inspect.notes", series_notes_len = w.series_notes.len())
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{exit, Error};
 use crate::model::Period;
-use crate::run::{run, RunOptions};
+use crate::run::{run, Built, RunOptions};
 use clap::Args;
 use std::path::PathBuf;
 use tracing::info;
@@ -25,6 +25,10 @@ pub struct RunArgs {
     /// last run's tables and clean data by the workbooks they came from).
     #[arg(long)]
     pub no_cache: bool,
+    /// Write every output file anew, instead of giving a file that has not changed a second
+    /// name (a hard link) of the one in the folder being replaced.
+    #[arg(long)]
+    pub no_links: bool,
     /// Aggregate the clean data that `yearbook ingest` wrote to this folder (possibly from
     /// several machines) instead of reading the workbooks.
     #[arg(long, value_name = "DIR")]
@@ -32,21 +36,23 @@ pub struct RunArgs {
 }
 
 pub fn parse_period(s: &str) -> Result<Period, String> {
-    Period::parse(s).ok_or_else(|| crate::t!("cli.bad_period", s = s))
+    Period::parse(s).ok_or_else(|| crate::i18n::t!("cli.bad_period", s = s))
 }
 
-/// Runs the pipeline; `json` gives the summary as fields for log collectors.
-pub fn execute(args: RunArgs, json: bool) -> Result<u8, Error> {
-    crate::emit::parquet::make_null_page_early();
+/// Runs the pipeline; `json` gives the summary as fields for log collectors. What the run
+/// built is handed back for the caller to drop.
+pub fn execute(args: RunArgs, json: bool) -> Result<(u8, Built), Error> {
     let pipeline = crate::config::load(&args.pipeline)?;
     let opts = RunOptions {
         period: args.period,
         out: args.out,
         strict: args.strict,
         no_cache: args.no_cache,
+        no_links: args.no_links,
         from_parquet: args.from_parquet,
     };
-    let s = run(&pipeline, &opts)?;
+    let finished = run(&pipeline, &opts)?;
+    let s = finished.summary;
     let a = s.accounting;
     if json {
         info!(
@@ -70,12 +76,13 @@ pub fn execute(args: RunArgs, json: bool) -> Result<u8, Error> {
         };
         info!(
             "{}",
-            crate::t!("cli.run_done", period = period, files = s.files, unreadable = s.unreadable, rows_read = a.rows_read, rows_kept = a.rows_kept, rows_rejected = a.rows_rejected, rows_skipped = a.rows_skipped, outputs = s.outputs, dir_display = s.dir.display(), seconds = s.seconds : {:.1})
+            crate::i18n::t!("cli.run_done", period = period, files = s.files, unreadable = s.unreadable, rows_read = a.rows_read, rows_kept = a.rows_kept, rows_rejected = a.rows_rejected, rows_skipped = a.rows_skipped, outputs = s.outputs, dir_display = s.dir.display(), seconds = s.seconds : {:.1})
         );
     }
-    Ok(if s.warnings > 0 {
+    let code = if s.warnings > 0 {
         exit::WARNINGS
     } else {
         exit::OK
-    })
+    };
+    Ok((code, finished.built))
 }

@@ -1,7 +1,7 @@
 //! `yearbook validate PIPELINE`: checks the pipeline and every input; writes nothing.
 
+use crate::batch::{aggregate_batch, read_batch, Stack};
 use crate::error::{exit, Error};
-use crate::run::{aggregate_batch, read_batch, Build};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -15,18 +15,18 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
     let pipeline = crate::config::load(&args.pipeline)?;
     println!(
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "cli.validate_head",
             pipeline_name = pipeline.name,
             datasets_len = pipeline.datasets.len(),
             tables_len = pipeline.tables.len()
         )
     );
-    let batch = read_batch(&pipeline, None, None, Build::All)?;
+    let batch = read_batch(&pipeline, None, None, Stack::All)?;
     let acc = batch.accounting();
     println!(
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "cli.validate_rows",
             files_len = batch.files.len(),
             unreadable = batch.unreadable(),
@@ -47,7 +47,7 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
         .map_err(Error::Data)?;
         println!(
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "cli.validate_ok",
                 period = match crate::i18n::zh() {
                     true => period.label(),
@@ -59,13 +59,13 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
     let mut warnings = batch.warnings();
     warnings.extend(series_warnings);
     for n in &batch.notes {
-        println!("{}{n}", crate::t!("cli.note"));
+        println!("{}{n}", crate::i18n::t!("cli.note"));
     }
     for w in &warnings {
-        println!("{}{w}", crate::t!("cli.warning"));
+        println!("{}{w}", crate::i18n::t!("cli.warning"));
     }
     for r in batch.rejections() {
-        println!("{}{r}", crate::t!("cli.rejected"));
+        println!("{}{r}", crate::i18n::t!("cli.rejected"));
     }
     Ok(if acc.rows_rejected > 0 || batch.unreadable() > 0 {
         exit::DATA

@@ -2,7 +2,7 @@
 //! `inspect` recognise when no pipeline is given.
 
 use super::raw::{RawDataset, RawField, RawInputs, RawOutput, RawPipeline};
-use crate::ingest::normalize::normalize_key;
+use crate::config::normalize::normalize_key;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,8 +1,10 @@
 //! Pipeline files: the raw serde model, parsing that reports every problem, and validation
 //! into a resolved [`Pipeline`] that later stages use without re-checking.
 
+pub mod chart;
 pub mod dictionary;
 pub mod names;
+pub mod normalize;
 mod parse;
 pub mod raw;
 mod resolve;
@@ -38,14 +40,14 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(line) = self.line {
-            write!(f, "{}", crate::t!("config.line", line = line))?;
+            write!(f, "{}", crate::i18n::t!("config.line", line = line))?;
         }
         if !self.path.is_empty() {
-            write!(f, "{}{}", self.path, crate::t!("config.path_sep"))?;
+            write!(f, "{}{}", self.path, crate::i18n::t!("config.path_sep"))?;
         }
         f.write_str(&self.message)?;
         if let Some(help) = &self.help {
-            write!(f, "{}", crate::t!("config.help", help = help))?;
+            write!(f, "{}", crate::i18n::t!("config.help", help = help))?;
         }
         Ok(())
     }
@@ -53,13 +55,13 @@ impl fmt::Display for Problem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{}", crate::t!("config.cannot_read", path = path.display()))]
+    #[error("{}", crate::i18n::t!("config.cannot_read", path = path.display()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}\n{}", match problems.len() { 1 => crate::t!("config.one_problem", path = path.display()), n => crate::t!("config.problems", path = path.display(), n = n) }, list(problems))]
+    #[error("{}\n{}", match problems.len() { 1 => crate::i18n::t!("config.one_problem", path = path.display()), n => crate::i18n::t!("config.problems", path = path.display(), n = n) }, list(problems))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
@@ -173,9 +175,9 @@ pub struct ChartDecl {
     /// Index into `tables`.
     pub table: usize,
     /// Drawing settings; `x` is settled against the table when drawn.
-    pub spec: crate::emit::chart::ChartSpec,
+    pub spec: chart::ChartSpec,
     /// The axis as declared (None: key when the table has dimensions, else period).
-    pub x: Option<crate::emit::chart::XAxis>,
+    pub x: Option<chart::XAxis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -349,7 +351,7 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
         problems,
     };
     let src = String::from_utf8(bytes)
-        .map_err(|_| invalid(vec![Problem::new("", crate::t!("config.not_utf8"))]))?;
+        .map_err(|_| invalid(vec![Problem::new("", crate::i18n::t!("config.not_utf8"))]))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let base_dir = if base_dir.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -362,7 +364,7 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
 /// Parses and validates pipeline text; `path` and `base_dir` locate it for relative paths.
 pub fn load_str(src: &str, path: &Path, base_dir: &Path) -> Result<Pipeline, Vec<Problem>> {
     let (raw, spans, mut problems) = parse::parse_pipeline(src)?;
-    let hash = crate::util::sha256_hex(src.as_bytes());
+    let hash = crate::files::sha256_hex(src.as_bytes());
     match resolve(raw, &spans, path, base_dir, hash) {
         Ok(p) if problems.is_empty() => Ok(p),
         Ok(_) => Err(problems),

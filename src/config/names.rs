@@ -24,37 +24,41 @@ const RESERVED: [&str; 22] = [
 pub fn problem(name: &str) -> Option<String> {
     let n = name.chars().count();
     if n == 0 {
-        return Some(crate::t!("config.empty"));
+        return Some(crate::i18n::t!("config.empty"));
     }
     if n > MAX_CHARS {
-        return Some(crate::t!("config.name.too_long", n = n, max = MAX_CHARS));
+        return Some(crate::i18n::t!(
+            "config.name.too_long",
+            n = n,
+            max = MAX_CHARS
+        ));
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
     {
-        return Some(crate::t!(
+        return Some(crate::i18n::t!(
             "config.name.bad_char",
             name = name.escape_debug(),
             what = describe(bad)
         ));
     }
     if name.starts_with('-') {
-        return Some(crate::t!("config.name.dash", name = name));
+        return Some(crate::i18n::t!("config.name.dash", name = name));
     }
     if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-        return Some(crate::t!("config.name.device", name = name));
+        return Some(crate::i18n::t!("config.name.device", name = name));
     }
     None
 }
 
 fn describe(c: char) -> String {
     match c {
-        '/' | '\\' => crate::t!("config.name.separator", c = c),
+        '/' | '\\' => crate::i18n::t!("config.name.separator", c = c),
         '.' => "`.`".into(),
-        ' ' | '\u{3000}' => crate::t!("config.name.space"),
+        ' ' | '\u{3000}' => crate::i18n::t!("config.name.space"),
         c if c.is_control() => {
-            crate::t!("config.name.control", code = format!("U+{:04X}", c as u32))
+            crate::i18n::t!("config.name.control", code = format!("U+{:04X}", c as u32))
         }
         c => format!("`{c}`"),
     }

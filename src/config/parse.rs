@@ -53,7 +53,7 @@ impl<'s> Spans<'s> {
         Problem {
             path: String::new(),
             line,
-            message: crate::t!("config.invalid_toml", message = message),
+            message: crate::i18n::t!("config.invalid_toml", message = message),
             help: None,
         }
     }
@@ -78,7 +78,7 @@ pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, Spans<'_>, Vec<Problem>
             Err(e) => {
                 problems.push(Problem::new(
                     "",
-                    crate::t!("config.invalid_toml", message = e.message()),
+                    crate::i18n::t!("config.invalid_toml", message = e.message()),
                 ));
                 return Err(problems);
             }
@@ -121,15 +121,15 @@ fn describe(segments: &mut Vec<Segment>, message: &str) -> (Problem, bool) {
             });
         }
         let help = did_you_mean(field, choices.iter().copied())
-            .map(|s| crate::t!("config.did_you_mean", name = s))
+            .map(|s| crate::i18n::t!("config.did_you_mean", name = s))
             .or_else(|| {
                 (!choices.is_empty())
-                    .then(|| crate::t!("config.one_of", names = choices.join(", ")))
+                    .then(|| crate::i18n::t!("config.one_of", names = choices.join(", ")))
             });
         let p = Problem {
             path: path_string(segments),
             line: None,
-            message: crate::t!("config.unknown_key", key = field),
+            message: crate::i18n::t!("config.unknown_key", key = field),
             help,
         };
         return (p, true);
@@ -139,7 +139,7 @@ fn describe(segments: &mut Vec<Segment>, message: &str) -> (Problem, bool) {
         let p = Problem {
             path: path_string(segments),
             line: None,
-            message: crate::t!("config.missing_key", key = field),
+            message: crate::i18n::t!("config.missing_key", key = field),
             help: None,
         };
         return (p, false);

@@ -5,7 +5,7 @@ use super::parse::{path_string, Spans};
 use super::raw::{RawDataset, RawFilter, RawGrowth, RawMeasure, RawPipeline, RawTable};
 use super::suggest::did_you_mean;
 use super::*;
-use crate::ingest::normalize::normalize_key;
+use crate::config::normalize::normalize_key;
 use serde_path_to_error::Segment;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,17 +64,17 @@ impl Check<'_> {
         known: impl IntoIterator<Item = &'k str> + Clone,
     ) {
         let help = did_you_mean(name, known.clone())
-            .map(|s| crate::t!("config.did_you_mean", name = s))
+            .map(|s| crate::i18n::t!("config.did_you_mean", name = s))
             .or_else(|| {
                 let all: Vec<&str> = known.into_iter().collect();
                 (!all.is_empty() && all.len() <= 12)
-                    .then(|| crate::t!("config.one_of", names = all.join(", ")))
+                    .then(|| crate::i18n::t!("config.one_of", names = all.join(", ")))
             });
         let key = format!("config.what.{}", what.replace(' ', "_"));
-        let what = crate::t!(key.as_str());
+        let what = crate::i18n::t!(key.as_str());
         self.err(
             at,
-            crate::t!(
+            crate::i18n::t!(
                 "config.unknown",
                 what = what,
                 name = name,
@@ -105,7 +105,7 @@ pub fn resolve(
     if raw.inputs.include.is_empty() {
         c.err(
             &root.k("inputs").k("include"),
-            crate::t!("config.needs_glob"),
+            crate::i18n::t!("config.needs_glob"),
             None,
         );
     }
@@ -117,7 +117,7 @@ pub fn resolve(
             if let Err(e) = globset::Glob::new(g) {
                 c.err(
                     &root.k("inputs").k(key).i(i),
-                    crate::t!("config.bad_glob", g = g, e_kind = e.kind()),
+                    crate::i18n::t!("config.bad_glob", g = g, e_kind = e.kind()),
                     None,
                 );
             }
@@ -147,27 +147,35 @@ pub fn resolve(
     if !(0.5..=8.0).contains(&raw.output.chart_scale) {
         c.err(
             &root.k("output").k("chart_scale"),
-            crate::t!("config.between_05_8"),
+            crate::i18n::t!("config.between_05_8"),
             None,
         );
     }
     if raw.output.dir.trim().is_empty() {
-        c.err(&root.k("output").k("dir"), crate::t!("config.empty"), None);
+        c.err(
+            &root.k("output").k("dir"),
+            crate::i18n::t!("config.empty"),
+            None,
+        );
     }
 
     if raw.datasets.is_empty() {
-        c.err(&root.k("datasets"), crate::t!("config.needs_dataset"), None);
+        c.err(
+            &root.k("datasets"),
+            crate::i18n::t!("config.needs_dataset"),
+            None,
+        );
     }
     let mut datasets = Vec::new();
     let mut folded = BTreeMap::new();
     for name in raw.datasets.keys() {
         let at = root.k("datasets").k(name);
         if let Some(m) = names::problem(name) {
-            c.err(&at, crate::t!("config.dataset_name", m = m), None);
+            c.err(&at, crate::i18n::t!("config.dataset_name", m = m), None);
         } else if name.eq_ignore_ascii_case(SERIES_FILE) {
             c.err(
                 &at,
-                crate::t!(
+                crate::i18n::t!(
                     "config.dataset_name_series",
                     name = name,
                     SERIES_FILE = SERIES_FILE
@@ -178,7 +186,7 @@ pub fn resolve(
         if let Some(prev) = folded.insert(names::fold(name), name) {
             c.err(
                 &at,
-                crate::t!("config.dataset_name_case", name = name, prev = prev),
+                crate::i18n::t!("config.dataset_name_case", name = name, prev = prev),
                 None,
             );
         }
@@ -203,7 +211,7 @@ pub fn resolve(
         if let Some(prev) = seen.insert(names::fold(&t.name), i) {
             c.err(
                 &at.k("name"),
-                crate::t!("config.table_name_taken", name = t.name, prev = prev),
+                crate::i18n::t!("config.table_name_taken", name = t.name, prev = prev),
                 None,
             );
         }
@@ -237,7 +245,7 @@ pub fn resolve(
         if !chart_names.insert(names::fold(&ch.name)) {
             c.err(
                 &at.k("name"),
-                crate::t!("config.chart_name_twice", name = ch.name),
+                crate::i18n::t!("config.chart_name_twice", name = ch.name),
                 None,
             );
         }
@@ -258,7 +266,7 @@ pub fn resolve(
             if owner != ti && !charts.iter().any(|d| d.table == ti) {
                 c.err(
                     &root.k("charts").i(i).k("name"),
-                    crate::t!("config.chart_name_default", name = ch.name),
+                    crate::i18n::t!("config.chart_name_default", name = ch.name),
                     None,
                 );
             }
@@ -308,7 +316,7 @@ fn resolve_chart(
     raw_tables: &[RawTable],
     tables: &[ChartTarget],
 ) -> Option<ChartDecl> {
-    use crate::emit::chart::{ChartKind, ChartSpec, XAxis};
+    use super::chart::{ChartKind, ChartSpec, XAxis};
     if let Some(m) = names::problem(&ch.name) {
         c.err(&at.k("name"), m, None);
     }
@@ -345,7 +353,7 @@ fn resolve_chart(
                     &at.k("measure"),
                     "measure",
                     m,
-                    &crate::t!("config.in_table", name = t.name),
+                    &crate::i18n::t!("config.in_table", name = t.name),
                     names.iter().copied(),
                 );
                 return None;
@@ -355,13 +363,13 @@ fn resolve_chart(
     if x == Some(XAxis::Key) && !t.has_by {
         c.err(
             &at.k("x"),
-            crate::t!("config.key_needs_by", name = t.name),
+            crate::i18n::t!("config.key_needs_by", name = t.name),
             None,
         );
         return None;
     }
     if ch.periods == Some(0) {
-        c.err(&at.k("periods"), crate::t!("config.at_least_1"), None);
+        c.err(&at.k("periods"), crate::i18n::t!("config.at_least_1"), None);
         return None;
     }
     let spec = ChartSpec {
@@ -384,7 +392,7 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
         }),
     };
     if ds.fields.is_empty() {
-        c.err(&at.k("fields"), crate::t!("config.needs_field"), None);
+        c.err(&at.k("fields"), crate::i18n::t!("config.needs_field"), None);
     }
     let mut fields: Vec<Field> = Vec::new();
     // Which field claimed each header key, to catch one header text mapped to two fields.
@@ -394,12 +402,12 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
     for (i, f) in ds.fields.iter().enumerate() {
         let fat = at.k("fields").i(i);
         if f.name.trim().is_empty() {
-            c.err(&fat.k("name"), crate::t!("config.empty"), None);
+            c.err(&fat.k("name"), crate::i18n::t!("config.empty"), None);
         }
         if !field_names.insert(f.name.as_str()) {
             c.err(
                 &fat.k("name"),
-                crate::t!("config.field_twice", name = f.name),
+                crate::i18n::t!("config.field_twice", name = f.name),
                 None,
             );
         }
@@ -424,7 +432,7 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
             if key.is_empty() {
                 c.err(
                     &fat.k("synonyms").i(j.saturating_sub(1)),
-                    crate::t!("config.synonym_empty", syn = syn),
+                    crate::i18n::t!("config.synonym_empty", syn = syn),
                     None,
                 );
                 continue;
@@ -434,7 +442,12 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
                     let owner = &ds.fields[owner].name;
                     c.err(
                         &fat.k("synonyms").i(j.saturating_sub(1)),
-                        crate::t!("config.synonym_taken", syn = syn, key = key, owner = owner),
+                        crate::i18n::t!(
+                            "config.synonym_taken",
+                            syn = syn,
+                            key = key,
+                            owner = owner
+                        ),
                         None,
                     );
                 }
@@ -456,7 +469,11 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
     }
     let mut identify = Vec::new();
     if ds.identify.is_empty() {
-        c.err(&at.k("identify"), crate::t!("config.needs_identify"), None);
+        c.err(
+            &at.k("identify"),
+            crate::i18n::t!("config.needs_identify"),
+            None,
+        );
     }
     for (i, id) in ds.identify.iter().enumerate() {
         match fields.iter().position(|f| &f.name == id) {
@@ -484,7 +501,7 @@ fn field_ref(c: &mut Check, at: &At, ds: &Dataset, name: &str) -> Option<usize> 
             at,
             "field",
             name,
-            &crate::t!("config.in_dataset", name = ds.name),
+            &crate::i18n::t!("config.in_dataset", name = ds.name),
             names.iter().copied(),
         );
     }
@@ -526,7 +543,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         if set {
             c.err(
                 &at.k(key),
-                crate::t!("config.not_for_series", key = key),
+                crate::i18n::t!("config.not_for_series", key = key),
                 None,
             );
             ok = false;
@@ -541,7 +558,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
     if t.indicators.is_empty() {
         c.err(
             &at.k("indicators"),
-            crate::t!("config.series_needs_indicator"),
+            crate::i18n::t!("config.series_needs_indicator"),
             None,
         );
         ok = false;
@@ -583,7 +600,11 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         Some(v) => {
             let p = series_period(v, end);
             if p.is_none() {
-                c.err(&at.k(key), crate::t!("config.bad_period", v = v), None);
+                c.err(
+                    &at.k(key),
+                    crate::i18n::t!("config.bad_period", v = v),
+                    None,
+                );
                 ok = false;
             }
             p
@@ -593,7 +614,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
     let to = period("to", &t.to, true);
     if let (Some(a), Some(b)) = (from, to) {
         if a > b {
-            c.err(&at.k("to"), crate::t!("config.before_from"), None);
+            c.err(&at.k("to"), crate::i18n::t!("config.before_from"), None);
             ok = false;
         }
     }
@@ -608,11 +629,19 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         }
     };
     if t.share && by.is_empty() {
-        c.err(&at.k("share"), crate::t!("config.needs_by_share"), None);
+        c.err(
+            &at.k("share"),
+            crate::i18n::t!("config.needs_by_share"),
+            None,
+        );
         ok = false;
     }
     if let RawGrowth::Some(_) = t.growth {
-        c.err(&at.k("growth"), crate::t!("config.series_one_value"), None);
+        c.err(
+            &at.k("growth"),
+            crate::i18n::t!("config.series_one_value"),
+            None,
+        );
         ok = false;
     }
     ok.then(|| SeriesTableSpec {
@@ -649,7 +678,7 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         if set {
             c.err(
                 &at.k(key),
-                crate::t!("config.only_for_series", key = key),
+                crate::i18n::t!("config.only_for_series", key = key),
                 None,
             );
         }
@@ -674,7 +703,11 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         }
     }
     if t.measures.is_empty() {
-        c.err(&at.k("measures"), crate::t!("config.needs_measure"), None);
+        c.err(
+            &at.k("measures"),
+            crate::i18n::t!("config.needs_measure"),
+            None,
+        );
         ok = false;
     }
     let mut measures = Vec::new();
@@ -684,7 +717,7 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         if !measure_names.insert(m.name.clone()) {
             c.err(
                 &mat.k("name"),
-                crate::t!("config.measure_twice", name = m.name),
+                crate::i18n::t!("config.measure_twice", name = m.name),
                 None,
             );
         }
@@ -736,17 +769,17 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
     if t.contribution && !t.growth.any() {
         c.err(
             &at.k("contribution"),
-            crate::t!("config.needs_growth"),
+            crate::i18n::t!("config.needs_growth"),
             None,
         );
         ok = false;
     }
     if t.top == Some(0) {
-        c.err(&at.k("top"), crate::t!("config.at_least_1"), None);
+        c.err(&at.k("top"), crate::i18n::t!("config.at_least_1"), None);
         ok = false;
     }
     if t.top.is_some() && by.is_empty() {
-        c.err(&at.k("top"), crate::t!("config.needs_by_rank"), None);
+        c.err(&at.k("top"), crate::i18n::t!("config.needs_by_rank"), None);
         ok = false;
     }
     ok.then(|| TableSpec {
@@ -782,9 +815,11 @@ fn resolve_growth(
         RawGrowth::Some(names) => {
             for (i, n) in names.iter().enumerate() {
                 match measures.iter().find(|m| &m.name == n) {
-                    Some(m) if !additive(m) => {
-                        c.err(&at.i(i), crate::t!("config.growth_not_sum", n = n), None)
-                    }
+                    Some(m) if !additive(m) => c.err(
+                        &at.i(i),
+                        crate::i18n::t!("config.growth_not_sum", n = n),
+                        None,
+                    ),
                     Some(_) => {}
                     // A measure that failed to resolve has had its own error.
                     None if !resolved && raws.iter().any(|r| &r.name == n) => {}
@@ -814,7 +849,7 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
         }
     };
     if m.name.trim().is_empty() {
-        c.err(&at.k("name"), crate::t!("config.empty"), None);
+        c.err(&at.k("name"), crate::i18n::t!("config.empty"), None);
         return None;
     }
     let field = match &m.field {
@@ -823,7 +858,11 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
     };
     let needs_field = !matches!(op, Op::Count);
     if needs_field && field.is_none() {
-        c.err(at, crate::t!("config.op_needs_field", op = m.op), None);
+        c.err(
+            at,
+            crate::i18n::t!("config.op_needs_field", op = m.op),
+            None,
+        );
         return None;
     }
     if let Some(fi) = field {
@@ -832,7 +871,7 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
         if numeric_op && !kind.is_numeric() {
             c.err(
                 &at.k("field"),
-                crate::t!(
+                crate::i18n::t!(
                     "config.op_needs_numeric",
                     op = m.op,
                     fi_name = ds.fields[fi].name,
@@ -848,29 +887,37 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
     {
         c.err(
             &at.k("field"),
-            crate::t!("config.rate_money", fi_name = ds.fields[fi].name),
+            crate::i18n::t!("config.rate_money", fi_name = ds.fields[fi].name),
             None,
         );
         return None;
     }
     if matches!(op, Op::Rate) && m.values.is_empty() {
-        c.err(at, crate::t!("config.rate_needs_values"), None);
+        c.err(at, crate::i18n::t!("config.rate_needs_values"), None);
         return None;
     }
     if !m.values.is_empty() && !matches!(op, Op::Rate | Op::Count) {
         c.err(
             &at.k("values"),
-            crate::t!("config.values_only", op = m.op),
+            crate::i18n::t!("config.values_only", op = m.op),
             None,
         );
         return None;
     }
     if !m.values.is_empty() && field.is_none() {
-        c.err(&at.k("values"), crate::t!("config.values_need_field"), None);
+        c.err(
+            &at.k("values"),
+            crate::i18n::t!("config.values_need_field"),
+            None,
+        );
         return None;
     }
     if m.decimals.is_some_and(|d| d > 6) {
-        c.err(&at.k("decimals"), crate::t!("config.between_0_6"), None);
+        c.err(
+            &at.k("decimals"),
+            crate::i18n::t!("config.between_0_6"),
+            None,
+        );
         return None;
     }
     Some(Measure {
@@ -908,20 +955,20 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
             for (i, v) in items.iter().enumerate() {
                 match v.as_str() {
                     Some(s) => out.push(s.to_string()),
-                    None => c.err(&vat.i(i), crate::t!("config.expected_string"), None),
+                    None => c.err(&vat.i(i), crate::i18n::t!("config.expected_string"), None),
                 }
             }
             FilterValue::TextList(out)
         }
         (_, _, true) => {
-            c.err(&vat, crate::t!("config.text_list", op = f.op), None);
+            c.err(&vat, crate::i18n::t!("config.text_list", op = f.op), None);
             return None;
         }
         (toml::Value::String(s), FieldKind::Text, false) => {
             if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
                 c.err(
                     &at.k("op"),
-                    crate::t!("config.compares_numbers", op = f.op),
+                    crate::i18n::t!("config.compares_numbers", op = f.op),
                     None,
                 );
                 return None;
@@ -930,19 +977,17 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
         }
         (v, FieldKind::Money, false) => {
             let Some(x) = number(v) else {
-                c.err(&vat, crate::t!("config.expected_money"), None);
+                c.err(&vat, crate::i18n::t!("config.expected_money"), None);
                 return None;
             };
             let text = match v {
                 toml::Value::Integer(i) => i.to_string(),
                 _ => x.to_string(),
             };
-            match crate::ingest::value::parse_decimal_scaled(&text, 6)
-                .and_then(|v| i64::try_from(v).ok())
-            {
+            match crate::model::parse_decimal_scaled(&text, 6).and_then(|v| i64::try_from(v).ok()) {
                 Some(fen) => FilterValue::Fen(fen),
                 None => {
-                    c.err(&vat, crate::t!("config.amount_out_of_range"), None);
+                    c.err(&vat, crate::i18n::t!("config.amount_out_of_range"), None);
                     return None;
                 }
             }
@@ -954,7 +999,7 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
         (_, k, false) => {
             c.err(
                 &vat,
-                crate::t!(
+                crate::i18n::t!(
                     "config.value_not_fit",
                     field_name = ds.fields[field].name,
                     k_as_str = k.as_str()

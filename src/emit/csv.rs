@@ -5,8 +5,8 @@
 //! without thousands separators. Every field of every CSV passes through [`line`], which
 //! guards text a spreadsheet would evaluate as a formula (see [`CsvStyle`]).
 
-use super::layout::{display, CellOut};
-use super::{EmitError, Sink, Written};
+use super::grid::{display, CellOut};
+use super::{EmitError, OutputWriter, Written};
 use crate::aggregate::TableResult;
 pub use crate::config::CsvStyle;
 use std::borrow::Cow;
@@ -90,7 +90,7 @@ pub fn write_csv(
     table: &TableResult,
     path: &Path,
     style: CsvStyle,
-    sink: &Sink,
+    sink: &OutputWriter,
 ) -> Result<Written, EmitError> {
     sink.put(path, csv_text(table, style))
         .map_err(EmitError::io(path))
@@ -102,7 +102,7 @@ pub fn write_records<I>(
     headers: &[&str],
     rows: I,
     style: CsvStyle,
-    sink: &Sink,
+    sink: &OutputWriter,
 ) -> Result<Written, EmitError>
 where
     I: IntoIterator<Item = Vec<String>>,
@@ -132,7 +132,7 @@ pub fn write_frame_csv(
     frame: &polars::prelude::DataFrame,
     path: &Path,
     style: CsvStyle,
-    sink: &Sink,
+    sink: &OutputWriter,
 ) -> Result<Written, EmitError> {
     let cols = frame.columns();
     let headers: Vec<&str> = cols.iter().map(|c| c.name().as_str()).collect();
@@ -147,7 +147,7 @@ pub fn write_frame_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::grid::tests::{annual_wide, totals_only, ytd_long};
 
     const NO_BOM: CsvStyle = CsvStyle {
         bom: false,
@@ -225,14 +225,14 @@ mod tests {
     fn bom_and_files() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
-        write_csv(&totals_only(), &p, BOM_ON, &Sink::default()).unwrap();
+        write_csv(&totals_only(), &p, BOM_ON, &OutputWriter::default()).unwrap();
         let bytes = std::fs::read(&p).unwrap();
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         assert_eq!(
             &bytes[3..],
             "项目,2022年项目数,2022年金额(亿元)\n合计,9,11.73\n".as_bytes()
         );
-        write_csv(&totals_only(), &p, NO_BOM, &Sink::default()).unwrap();
+        write_csv(&totals_only(), &p, NO_BOM, &OutputWriter::default()).unwrap();
         assert_eq!(std::fs::read(&p).unwrap()[0], "项".as_bytes()[0]);
 
         let r = dir.path().join("rejected.csv");
@@ -241,7 +241,7 @@ mod tests {
             &["file", "value"],
             vec![vec!["a.xlsx".to_string(), "1,2".to_string()]],
             NO_BOM,
-            &Sink::default(),
+            &OutputWriter::default(),
         )
         .unwrap();
         assert_eq!(
@@ -252,7 +252,7 @@ mod tests {
             &totals_only(),
             &dir.path().join("missing/t.csv"),
             BOM_ON,
-            &Sink::default(),
+            &OutputWriter::default(),
         )
         .unwrap_err();
         assert!(err.path().ends_with("missing/t.csv"));

@@ -7,8 +7,8 @@
 //! nothing when unknown. `month` is a whole number, empty on annual rows.
 
 use super::csv::{document, line, CsvStyle};
-use super::layout::{fixed, TOTAL};
-use super::{EmitError, Sink, Written};
+use super::grid::{fixed, TOTAL};
+use super::{EmitError, OutputWriter, Written};
 use crate::aggregate::{AggRow, MetricKind, MetricValue, TableResult};
 use crate::model::fen_to_wan_string;
 use std::path::Path;
@@ -32,7 +32,7 @@ pub fn value_text(kind: MetricKind, value: Option<MetricValue>) -> String {
 
 /// The unit of a value as facts.csv and Parquet write it (money in 万元).
 pub fn value_unit(def: &crate::aggregate::MetricDef) -> String {
-    super::layout::unit_of(def, crate::model::MoneyUnit::Wanyuan)
+    super::grid::unit_of(def, crate::model::MoneyUnit::Wanyuan)
 }
 
 /// `dimension` and `key` of a row: `total`/`合计` for the grand total, else joined with `|`.
@@ -109,7 +109,7 @@ pub fn write_facts(
     tables: &[TableResult],
     path: &Path,
     style: CsvStyle,
-    sink: &Sink,
+    sink: &OutputWriter,
 ) -> Result<Written, EmitError> {
     sink.put(path, document(facts_lines(tables, style), style))
         .map_err(EmitError::io(path))
@@ -118,7 +118,7 @@ pub fn write_facts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::grid::tests::{annual_wide, totals_only, ytd_long};
 
     #[test]
     fn facts_snapshot() {
@@ -179,7 +179,13 @@ year,month,table,dimension,key,metric,value,unit
     fn file_has_bom_and_newlines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("facts.csv");
-        write_facts(&[totals_only()], &p, CsvStyle::default(), &Sink::default()).unwrap();
+        write_facts(
+            &[totals_only()],
+            &p,
+            CsvStyle::default(),
+            &OutputWriter::default(),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(
             text,

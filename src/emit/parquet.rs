@@ -13,9 +13,10 @@
 //! saying what it holds (clean-data money is whole fen).
 
 use super::facts::{value_text, value_unit};
-use super::layout::TOTAL;
+use super::grid::TOTAL;
 use super::EmitError;
 use crate::aggregate::{MetricValue, TableResult};
+use crate::clean::encode::{portable, Metadata};
 use polars::prelude::*;
 use std::path::Path;
 
@@ -93,67 +94,11 @@ pub fn parquet_bytes(table: &TableResult) -> PolarsResult<Vec<u8>> {
     portable(buf, df.schema(), &[("value", value)])
 }
 
-/// Field metadata: key to value.
-pub type Metadata = std::collections::BTreeMap<PlSmallStr, PlSmallStr>;
-
-/// The metadata of a clean-data money column: whole fen, and how to get 元 and 万元.
-pub fn money_metadata() -> Metadata {
-    [
-        ("unit", "fen"),
-        ("scale", "0.01"),
-        (
-            "description",
-            "money in whole fen (分, 0.01 元): divide by 100 for 元, by 1000000 for 万元",
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (PlSmallStr::from(k), PlSmallStr::from(v)))
-    .collect()
-}
-
-/// A Parquet file as polars wrote it from a frame of `schema`, its footer's Arrow schema
-/// written again with plain strings instead of string views and with `notes` as the named
-/// columns' field metadata. The pages are untouched: both string types are stored alike.
-pub fn portable(
-    mut bytes: Vec<u8>,
-    schema: &Schema,
-    notes: &[(&str, Metadata)],
-) -> PolarsResult<Vec<u8>> {
-    let mut arrow = schema.to_arrow(CompatLevel::oldest());
-    for (name, meta) in notes {
-        if let Some(field) = arrow.get_mut(name) {
-            field.metadata = Some(std::sync::Arc::new(meta.clone()));
-        }
-    }
-    let key = polars_parquet::write::schema_to_metadata_key(&arrow);
-    let (mut meta, at) = super::clean::footer(&bytes)?;
-    let list = meta.key_value_metadata.get_or_insert_with(Vec::new);
-    list.retain(|kv| kv.key != key.key);
-    list.insert(
-        0,
-        polars_parquet_format::KeyValue {
-            key: key.key,
-            value: key.value,
-        },
-    );
-    bytes.truncate(at);
-    super::clean::write_footer(&mut bytes, &meta)?;
-    Ok(bytes)
-}
-
-/// Polars makes one shared 8 MiB page of zeroes the first time it needs a column of nulls,
-/// and a run always needs it (writing an all-null column to Parquet does). Touching its 2,048
-/// pages takes about 8 ms, so it is made on a thread of its own while the pipeline and the
-/// parse cache are read.
-pub fn make_null_page_early() {
-    std::thread::spawn(|| Series::full_null(PlSmallStr::EMPTY, 0, &DataType::Int32));
-}
-
 /// Writes a table in long form to Parquet.
 pub fn write_parquet(
     table: &TableResult,
     path: &Path,
-    sink: &super::Sink,
+    sink: &super::OutputWriter,
 ) -> Result<super::Written, EmitError> {
     let bytes = parquet_bytes(table).map_err(|source| EmitError::Parquet {
         path: path.to_path_buf(),
@@ -165,8 +110,8 @@ pub fn write_parquet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
-    use crate::emit::Sink;
+    use crate::emit::grid::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::OutputWriter;
 
     #[test]
     fn deterministic_and_readable() {
@@ -174,8 +119,8 @@ mod tests {
         for t in [annual_wide(), totals_only(), ytd_long()] {
             let a = dir.path().join(format!("{}-a.parquet", t.name));
             let b = dir.path().join(format!("{}-b.parquet", t.name));
-            write_parquet(&t, &a, &Sink::default()).unwrap();
-            write_parquet(&t, &b, &Sink::default()).unwrap();
+            write_parquet(&t, &a, &OutputWriter::default()).unwrap();
+            write_parquet(&t, &b, &OutputWriter::default()).unwrap();
             assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
             let df = ParquetReader::new(std::fs::File::open(&a).unwrap())
                 .finish()

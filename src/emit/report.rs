@@ -3,7 +3,7 @@
 //! two-level header, thousands separators, labels on one line), and links to every file.
 //! Printed, each table starts a page.
 
-use super::layout::{print, CellOut, Grid};
+use super::grid::{print, CellOut, Grid};
 use super::EmitError;
 use crate::aggregate::TableResult;
 use std::fmt::Write;
@@ -59,7 +59,7 @@ pub fn series_section(
     csv: Option<String>,
     parquet: Option<String>,
 ) -> Option<SeriesSection> {
-    use crate::aggregate::frame::{period_span, series_span_label, span_label};
+    use crate::clean::frame::{period_span, series_span_label, span_label};
     let span = series_span_label(files)?;
     let mut tables = Vec::new();
     for f in files {
@@ -170,7 +170,7 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             // C0 control characters are not allowed in HTML text.
-            _ => out.push(crate::util::xml_text_char(c)),
+            _ => out.push(crate::emit::xml_text_char(c)),
         }
     }
     out
@@ -417,7 +417,7 @@ pub fn write_report(
     tables: &[TableResult],
     meta: &ReportMeta,
     path: &Path,
-    sink: &super::Sink,
+    sink: &super::OutputWriter,
 ) -> Result<super::Written, EmitError> {
     sink.put(path, render(tables, meta))
         .map_err(EmitError::io(path))
@@ -425,13 +425,16 @@ pub fn write_report(
 
 /// Writes the font the page falls back to, with its licence, into the output folder `dir`.
 /// Returns the files written.
-pub fn write_fonts(dir: &Path, sink: &super::Sink) -> Result<Vec<super::Written>, EmitError> {
+pub fn write_fonts(
+    dir: &Path,
+    sink: &super::OutputWriter,
+) -> Result<Vec<super::Written>, EmitError> {
     let place = |rel: &str| super::output_path(dir, &rel.split('/').collect::<Vec<_>>());
     let (font, licence) = (place(FONT_FILE)?, place(FONT_LICENCE_FILE)?);
     if let Some(fonts) = font.parent() {
         std::fs::create_dir_all(fonts).map_err(EmitError::io(fonts))?;
     }
-    // The font's digest is known: hashing its 1.8 MB took a millisecond of every run.
+    // The font's digest is known in advance, so it is not hashed on every run.
     let font = sink
         .put_known(&font, super::chart::FONT, FONT_SHA256)
         .map_err(EmitError::io(&font))?;
@@ -448,7 +451,7 @@ mod tests {
     #[test]
     fn the_font_digest_is_the_fonts() {
         let dir = tempfile::tempdir().expect("temporary folder");
-        for w in write_fonts(dir.path(), &super::super::Sink::default()).expect("written") {
+        for w in write_fonts(dir.path(), &super::super::OutputWriter::default()).expect("written") {
             let bytes = std::fs::read(&w.path).expect("readable");
             assert_eq!(w, super::super::Written::of(&w.path, &bytes));
         }

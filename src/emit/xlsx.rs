@@ -1,5 +1,5 @@
 //! XLSX: one workbook, a sheet per table, laid out like a published statistical table (NBS
-//! style, see [`super::layout::print`]).
+//! style, see [`super::grid::print`]).
 //!
 //! Row 1 the title (bold, centred, merged across the table), row 2 `单位：万元` right-aligned
 //! when the table has money and no 单位 column, then the bold bordered header (two rows when
@@ -9,7 +9,7 @@
 //! printed on A4 landscape, one page wide, the header repeated on every page. The document's
 //! creation time is fixed, so the same tables give the same bytes on every run.
 
-use super::layout::{print, CellOut, Grid};
+use super::grid::{print, CellOut, Grid};
 use super::EmitError;
 use crate::aggregate::{MetricKind, TableResult};
 use rust_xlsxwriter::{
@@ -37,7 +37,7 @@ pub fn write_xlsx(
     tables: &[TableResult],
     meta: &TableMeta,
     path: &Path,
-    sink: &super::Sink,
+    sink: &super::OutputWriter,
 ) -> Result<super::Written, EmitError> {
     let bytes = xlsx_bytes(tables, meta).map_err(|source| EmitError::Xlsx {
         path: path.to_path_buf(),
@@ -160,7 +160,7 @@ pub fn overlong_cells(tables: &[TableResult]) -> Vec<String> {
         for (row, col, text) in title.chain(bands).chain(headers).chain(cells) {
             let units = text.encode_utf16().count();
             if units > MAX_CELL_TEXT {
-                out.push(crate::t!(
+                out.push(crate::i18n::t!(
                     "xlsx.overlong",
                     name = name,
                     v = crate::model::a1(row, col as u32),
@@ -365,8 +365,8 @@ fn write_sheet(
 /// The lines under a table: `注：…` (the period the data reaches; 1—N月 values are
 /// cumulative) and `资料来源：…` when the pipeline names a source.
 pub fn notes(table: &TableResult, meta: &TableMeta) -> Vec<String> {
-    let cumulative = match super::layout::MonthStyle::infer(table) {
-        super::layout::MonthStyle::Ytd if table.rows.iter().any(|r| r.month.is_some()) => {
+    let cumulative = match super::grid::MonthStyle::infer(table) {
+        super::grid::MonthStyle::Ytd if table.rows.iter().any(|r| r.month.is_some()) => {
             "1—N月数据为累计数；"
         }
         _ => "",
@@ -402,8 +402,8 @@ fn merged_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::layout::tests::{annual_wide, totals_only, ytd_long};
-    use crate::emit::Sink;
+    use crate::emit::grid::tests::{annual_wide, totals_only, ytd_long};
+    use crate::emit::OutputWriter;
     use calamine::{open_workbook, Data, Reader, Xlsx};
     use std::io::Read;
 
@@ -421,9 +421,9 @@ mod tests {
         let tables = [annual_wide(), totals_only(), ytd_long()];
         let a = dir.path().join("a.xlsx");
         let b = dir.path().join("b.xlsx");
-        write_xlsx(&tables, &meta(), &a, &Sink::default()).unwrap();
+        write_xlsx(&tables, &meta(), &a, &OutputWriter::default()).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        write_xlsx(&tables, &meta(), &b, &Sink::default()).unwrap();
+        write_xlsx(&tables, &meta(), &b, &OutputWriter::default()).unwrap();
         let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert_eq!(a, b);
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
@@ -443,7 +443,7 @@ mod tests {
             &[annual_wide(), totals_only(), ytd_long()],
             &meta(),
             &p,
-            &Sink::default(),
+            &OutputWriter::default(),
         )
         .unwrap();
         let mut wb: Xlsx<_> = open_workbook(&p).unwrap();
@@ -573,8 +573,8 @@ mod tests {
         );
         assert_eq!(names[2], "bonds");
         assert_eq!(display_width("合计a"), 5);
-        assert_eq!(crate::emit::layout::grouped("-1234567.50"), "-1,234,567.50");
-        assert_eq!(crate::emit::layout::grouped("123"), "123");
+        assert_eq!(crate::emit::grid::grouped("-1234567.50"), "-1,234,567.50");
+        assert_eq!(crate::emit::grid::grouped("123"), "123");
         assert_eq!(number_format(MetricKind::Count, 0), "#,##0");
         assert_eq!(number_format(MetricKind::Points, 1), "#,##0.0");
     }

@@ -141,7 +141,7 @@ fn check_cells(stream: &[u8]) -> Result<(), String> {
         }
         if let Some((row, first, last)) = cell_position(kind, data) {
             if first > 255 || last > 255 {
-                return Err(crate::t!(
+                return Err(crate::i18n::t!(
                     "cfb.column",
                     sheet = sheet,
                     v = first.max(last) as u32 + 1
@@ -150,7 +150,7 @@ fn check_cells(stream: &[u8]) -> Result<(), String> {
             rows = rows.max(row as u64 + 1);
             cols = cols.max(last as u64 + 1);
             if rows * cols > 20_000_000 {
-                return Err(crate::t!(
+                return Err(crate::i18n::t!(
                     "cfb.span",
                     sheet = sheet,
                     rows = rows,

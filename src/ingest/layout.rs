@@ -1,9 +1,9 @@
 //! Finding the table in a sheet: the header row (or two rows), which dataset it is, the
 //! column-to-field mapping, the money unit, and the table's year and month.
 
-use super::normalize::{nfkc, normalize_header, squeeze, HeaderText};
 use super::periods::{count_years, find_month, find_year, period_text};
 use super::value::cell_text;
+use crate::config::normalize::{nfkc, normalize_header, squeeze, HeaderText};
 use crate::config::{Dataset, Pipeline};
 use crate::model::{FieldKind, MoneyUnit};
 use calamine::{Data, Dimensions, Range};
@@ -245,7 +245,7 @@ fn match_columns(ds: &Dataset, headers: &[(u32, Vec<HeaderOption>)]) -> Matched 
                     format!("{} ({})", bo.shown, crate::model::column_letter(bcol)),
                 );
                 duplicates.push(if brank == *rank {
-                    crate::t!(
+                    crate::i18n::t!(
                         "layout.dup_earlier",
                         this = this,
                         taken = taken,
@@ -253,14 +253,14 @@ fn match_columns(ds: &Dataset, headers: &[(u32, Vec<HeaderOption>)]) -> Matched 
                     )
                 } else {
                     let why = match brank {
-                        Rank::Joined => crate::t!("layout.joined", key = bo.text.key),
-                        _ => crate::t!("layout.own_header"),
+                        Rank::Joined => crate::i18n::t!("layout.joined", key = bo.text.key),
+                        _ => crate::i18n::t!("layout.own_header"),
                     };
                     let how = match rank {
-                        Rank::Parent => crate::t!("layout.by_parent"),
-                        _ => crate::t!("layout.by_child"),
+                        Rank::Parent => crate::i18n::t!("layout.by_parent"),
+                        _ => crate::i18n::t!("layout.by_child"),
                     };
-                    crate::t!(
+                    crate::i18n::t!(
                         "layout.dup_rank",
                         this = this,
                         name = name,
@@ -512,7 +512,7 @@ fn describe(
         // A file name naming a span of years (`2018-2022年投资.xlsx`) contradicts no title.
         if let (Some(t), Some(n), Some((y, src))) = (from_title, from_name, chosen) {
             if t != n && count_years(&name) == 1 {
-                warnings.push(crate::t!(
+                warnings.push(crate::i18n::t!(
                     "layout.year_conflict",
                     t = t,
                     n = n,
@@ -557,7 +557,7 @@ fn describe(
             .filter_map(|c| {
                 let hy = header_year(&c.header)?;
                 (hy != y).then(|| {
-                    crate::t!(
+                    crate::i18n::t!(
                         "layout.header_year",
                         header = c.header,
                         v = crate::model::column_letter(c.col),

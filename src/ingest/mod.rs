@@ -1,15 +1,14 @@
 //! Reading workbooks into clean rows: cell values, header text, layout detection, and the
 //! accounting of every row read.
 
-pub mod cache;
 pub mod cfb_check;
 pub mod layout;
-pub mod normalize;
 pub mod periods;
 pub mod periods_wide;
 #[cfg(test)]
 mod properties;
 pub mod rows;
+pub mod stamp;
 pub mod value;
 pub mod wide;
 pub mod workbook;
@@ -91,9 +90,9 @@ impl std::fmt::Display for Rejection {
         let cell = format!("{}{}", self.column, self.row);
         let header = match self.header.is_empty() {
             true => String::new(),
-            false => crate::t!("rejection.header", header = self.header),
+            false => crate::i18n::t!("rejection.header", header = self.header),
         };
-        f.write_str(&crate::t!(
+        f.write_str(&crate::i18n::t!(
             "rejection.where",
             file = self.file,
             sheet = self.sheet,
@@ -228,6 +227,52 @@ impl FileReport {
     }
 }
 
+/// An input holding the same bytes as an earlier one (in the order of the names shown): the
+/// workbook is read once, under the earlier name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicate {
+    pub path: String,
+    pub same_as: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// What became of every row read: kept, rejected (in rejected.csv) or skipped. Read is the
+/// sum of the other three.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Accounting {
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: u64,
+}
+
+impl Accounting {
+    /// The sums over `files`.
+    pub fn of(files: &[FileReport]) -> Accounting {
+        let mut a = Accounting::default();
+        for f in files {
+            let (r, k, j, s) = f.rows();
+            a.rows_read += r;
+            a.rows_kept += k;
+            a.rows_rejected += j;
+            a.rows_skipped += s;
+        }
+        a
+    }
+}
+
+/// The rows skipped in `files`, by reason.
+pub fn skipped_by_reason(files: &[FileReport]) -> BTreeMap<SkipReason, u64> {
+    let mut m = BTreeMap::new();
+    for sh in files.iter().flat_map(|f| &f.sheets) {
+        for (r, n) in &sh.skipped {
+            *m.entry(*r).or_insert(0) += n;
+        }
+    }
+    m
+}
+
 /// Reads every file in parallel; one file's failure never stops the others. Output order is
 /// the input order.
 pub fn ingest_all(pipeline: &Pipeline, files: &[(PathBuf, String)]) -> Vec<FileReport> {
@@ -237,15 +282,44 @@ pub fn ingest_all(pipeline: &Pipeline, files: &[(PathBuf, String)]) -> Vec<FileR
         .collect()
 }
 
+pub use stamp::Stamp;
+
+/// What earlier runs kept of workbooks' readings, by the sha256 of their bytes: the parse
+/// cache (`crate::store::parse`). Reading asks it before parsing, and tells it what it hashed.
+pub trait Readings: Sync {
+    /// A kept reading's clean columns, still encoded.
+    type Columns: Send;
+    /// The sha256 of the file at `path` when its stamp is the one it had when last hashed.
+    fn known(&self, path: &Path, stamp: &Stamp) -> Option<&str>;
+    /// The kept reading of these bytes.
+    fn get(&self, sha256: &str) -> Option<(FileReport, Self::Columns)>;
+    /// Notes the sha256 of a file's bytes, hashed when it had this stamp.
+    fn saw(&self, path: &Path, stamp: Option<Stamp>, sha256: &str);
+}
+
+/// No readings kept: every workbook is parsed.
+pub struct NoReadings;
+
+impl Readings for NoReadings {
+    type Columns = ();
+    fn known(&self, _: &Path, _: &Stamp) -> Option<&str> {
+        None
+    }
+    fn get(&self, _: &str) -> Option<(FileReport, ())> {
+        None
+    }
+    fn saw(&self, _: &Path, _: Option<Stamp>, _: &str) {}
+}
+
 /// Reads one file, or takes its reading from the cache when one is given: then its clean
 /// columns (one frame per dataset, None where it has no rows) come with it. A fresh reading
 /// is not stored here; the caller stores it with its columns.
-pub fn ingest_cached(
+pub fn ingest_cached<R: Readings>(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
-    cache: Option<&cache::Cache>,
-) -> (FileReport, Option<cache::Columns>) {
+    cache: Option<&R>,
+) -> (FileReport, Option<R::Columns>) {
     match ingest_unless_large(pipeline, path, display, cache, false) {
         Some(read) => read,
         // Read alone, a workbook is never left for later.
@@ -257,7 +331,7 @@ pub fn ingest_cached(
 }
 
 /// Read beside others, a workbook whose bytes and parts come to more than this (as its zip
-/// declares them) is left to be read alone (see [`crate::run::read_list`]). Every sample
+/// declares them) is left to be read alone (see [`crate::batch::read_list`]). Every sample
 /// workbook inflates to less than a megabyte; a sheet of this size holds some 500,000 rows.
 pub const LARGE: u64 = 64 << 20;
 /// Read beside others, a workbook may hold this much in cells and grids; one that needs more
@@ -277,13 +351,13 @@ pub fn inflated(bytes: &[u8]) -> u64 {
 
 /// As [`ingest_cached`]; `beside` others, None when the workbook must be parsed afresh and
 /// inflates past [`LARGE`] or needs more than its [`SHARE`] of memory: it is to be read alone.
-pub fn ingest_unless_large(
+pub fn ingest_unless_large<R: Readings>(
     pipeline: &Pipeline,
     path: &Path,
     display: &str,
-    cache: Option<&cache::Cache>,
+    cache: Option<&R>,
     beside: bool,
-) -> Option<(FileReport, Option<cache::Columns>)> {
+) -> Option<(FileReport, Option<R::Columns>)> {
     let cached = |sha256: &str| {
         cache
             .and_then(|c| c.get(sha256))
@@ -295,7 +369,7 @@ pub fn ingest_unless_large(
         Some(_) => std::fs::metadata(path)
             .ok()
             .filter(std::fs::Metadata::is_file)
-            .and_then(|m| cache::Stamp::of(&m)),
+            .and_then(|m| Stamp::of(&m)),
         None => None,
     };
     let known = match (cache, &stamp) {
@@ -311,7 +385,7 @@ pub fn ingest_unless_large(
                 Ok(b) => b,
                 Err(e) => return Some((failed(path, display, 0, String::new(), e), None)),
             };
-            let sha256 = crate::util::sha256_hex(&bytes);
+            let sha256 = crate::files::sha256_hex(&bytes);
             let hit = cached(&sha256);
             (sha256, hit, bytes)
         }
@@ -344,7 +418,7 @@ pub fn ingest_unless_large(
 /// name, or its extension (which the format is checked against) changed.
 fn reading_fits_name(cached: &FileReport, path: &Path) -> bool {
     let before = Path::new(&cached.display);
-    let name = path.file_name().map(crate::util::name_text);
+    let name = path.file_name().map(crate::files::name_text);
     if before.file_name().and_then(|n| n.to_str()) == name.as_deref() {
         return true;
     }
@@ -468,7 +542,7 @@ fn failed(path: &Path, display: &str, size: u64, sha256: String, err: FileError)
 
 /// Reads one file from disk.
 pub fn ingest_file(pipeline: &Pipeline, path: &Path, display: &str) -> FileReport {
-    ingest_cached(pipeline, path, display, None).0
+    ingest_cached::<NoReadings>(pipeline, path, display, None).0
 }
 
 /// Reads one workbook held in memory. A panic inside a dependency becomes this file's error.
@@ -508,7 +582,7 @@ fn ingest_within(
     report.format = Some(format.to_string());
     let file_name = path
         .file_name()
-        .map(crate::util::name_text)
+        .map(crate::files::name_text)
         .unwrap_or_default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         read_sheets(pipeline, bytes, format, &file_name, display, spend)
@@ -517,7 +591,7 @@ fn ingest_within(
         Ok(Ok(sheets)) => report.sheets = sheets,
         Ok(Err(e)) => report.error = Some(e.to_string()),
         Err(panic) => {
-            let msg = crate::util::panic_message(panic.as_ref());
+            let msg = crate::error::panic_message(panic.as_ref());
             report.error = Some(FileError::Panic(msg).to_string());
         }
     }
@@ -545,7 +619,7 @@ fn read_sheets(
                     rows_rejected: 0,
                     skipped: BTreeMap::new(),
                     layout: None,
-                    warnings: vec![crate::t!("sheet.unreadable", err = err)],
+                    warnings: vec![crate::i18n::t!("sheet.unreadable", err = err)],
                     rejected: Vec::new(),
                     data: None,
                     wide: Vec::new(),
@@ -563,7 +637,9 @@ fn read_sheets(
             .iter()
             .all(|s| s.rows_read == 0 && s.warnings.is_empty())
     {
-        out[0].warnings.push(crate::t!("sheet.none_with_cells"));
+        out[0]
+            .warnings
+            .push(crate::i18n::t!("sheet.none_with_cells"));
     }
     Ok(out)
 }
@@ -605,7 +681,7 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(5)
         .map(|((r, c), f)| format!("{} (={f})", crate::model::a1(*r, *c)))
         .collect();
-    rep.warnings.push(crate::t!(
+    rep.warnings.push(crate::i18n::t!(
         "sheet.uncached",
         uncached_len = sheet.uncached.len(),
         v = listed(&shown, sheet.uncached.len())
@@ -616,9 +692,9 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
 fn listed(shown: &[String], total: usize) -> String {
     match total.saturating_sub(shown.len()) {
         0 => shown.join(", "),
-        more => crate::t!(
+        more => crate::i18n::t!(
             "common.and_more",
-            list = shown.join(&crate::t!("common.list_sep")),
+            list = shown.join(&crate::i18n::t!("common.list_sep")),
             n = more
         ),
     }
@@ -652,7 +728,7 @@ fn account_stray(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(10)
         .map(|(r, c, v)| format!("{} (\"{}\")", crate::model::a1(*r, *c), value::cell_text(v)))
         .collect();
-    rep.warnings.push(crate::t!(
+    rep.warnings.push(crate::i18n::t!(
         "sheet.stray",
         stray_len = sheet.stray.len(),
         v = listed(&shown, sheet.stray.len())
@@ -698,7 +774,7 @@ fn read_grid(
             return rep;
         }
         rep.skipped.insert(SkipReason::NoTable, rep.rows_read);
-        rep.warnings.push(crate::t!(
+        rep.warnings.push(crate::i18n::t!(
             "sheet.no_table",
             header_scan_rows = layout::HEADER_SCAN_ROWS
         ));
@@ -710,13 +786,13 @@ fn read_grid(
     rep.warnings.extend(lay.other_years.iter().cloned());
     if lay.year.is_none() && lay.year_col.is_none() {
         rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
-        rep.warnings.push(crate::t!("sheet.no_year"));
+        rep.warnings.push(crate::i18n::t!("sheet.no_year"));
         rep.layout = Some(lay);
         return rep;
     }
     let outcome = rows::extract(&grid, &lay, ds, display, &sheet.name);
     if outcome.kept.is_empty() && outcome.rejected.is_empty() {
-        rep.warnings.push(crate::t!("sheet.no_rows"));
+        rep.warnings.push(crate::i18n::t!("sheet.no_rows"));
     }
     rep.rows_kept = outcome.kept.len() as u64;
     rep.rows_rejected = outcome.rejected.len() as u64;

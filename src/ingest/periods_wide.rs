@@ -2,7 +2,7 @@
 //! `2023.0` stored as a number, `2023年10月`, `2023-10`, `2023年1-10月`, `2023年第三季度`,
 //! and real date cells.
 
-use super::normalize::squeeze;
+use crate::config::normalize::squeeze;
 use calamine::Data;
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,8 @@
 //! Property tests: exact money in every unit, and no text that makes a parser panic.
 
-use super::normalize::normalize_header;
 use super::periods_wide::parse_period_text;
 use super::value::{clean_number_text, exact_number, float_by_text, parse_cell};
+use crate::config::normalize::normalize_header;
 use crate::model::{fen_to_unit_string, DashPolicy, FieldKind, MoneyUnit, Value};
 use calamine::Data;
 use proptest::prelude::*;

@@ -1,10 +1,10 @@
 //! Sorting the rows under a header into data, rejected rows and skipped rows.
 
 use super::layout::{Grid, Layout};
-use super::normalize::squeeze;
 use super::periods::find_year;
 use super::value::{cell_text, parse_cell};
 use super::{Rejection, SkipReason};
+use crate::config::normalize::squeeze;
 use crate::config::Dataset;
 use crate::model::{column_letter, Value};
 use calamine::Data;
@@ -340,16 +340,16 @@ fn check_totals(
             };
             let (a, b) = spans[0];
             let covered = if (a, b) == (first, grid.last_row + 1) {
-                crate::t!("warn.rows_sum")
+                crate::i18n::t!("warn.rows_sum")
             } else {
-                crate::t!("warn.group_sum", first = a + 1, last = b)
+                crate::i18n::t!("warn.group_sum", first = a + 1, last = b)
             };
             let word = match kind {
                 TotalKind::Grand if label.contains("总计") => "总计".to_string(),
                 TotalKind::Grand if label.contains("合计") => "合计".to_string(),
-                _ => crate::t!("warn.total_label", label = label),
+                _ => crate::i18n::t!("warn.total_label", label = label),
             };
-            warnings.push(crate::t!(
+            warnings.push(crate::i18n::t!(
                 "warn.total_mismatch",
                 word = word,
                 row = row + 1,
@@ -440,11 +440,11 @@ fn read_row(
                     return Err(bad(
                         col,
                         "range_in_month_column",
-                        &crate::t!("reject.range_in_month"),
+                        &crate::i18n::t!("reject.range_in_month"),
                     ));
                 }
                 Some(m) => Some(m),
-                None => return Err(bad(col, "not_a_month", &crate::t!("reject.month"))),
+                None => return Err(bad(col, "not_a_month", &crate::i18n::t!("reject.month"))),
             }
         }
         None => None,
@@ -460,7 +460,7 @@ fn read_row(
             };
             match y {
                 Some(y) if (1900..=2099).contains(&y) => y,
-                _ => return Err(bad(col, "not_a_year", &crate::t!("reject.year"))),
+                _ => return Err(bad(col, "not_a_year", &crate::i18n::t!("reject.year"))),
             }
         }
         None => match layout.year {
@@ -473,7 +473,7 @@ fn read_row(
         let field = &ds.fields[cm.field];
         let cell = grid.get(row, cm.col);
         if let Some(formula) = grid.uncached(row, cm.col) {
-            let reason = crate::t!(
+            let reason = crate::i18n::t!(
                 "reject.uncached_formula",
                 kind = kind_phrase(field.kind),
                 field = field.name,
@@ -490,7 +490,7 @@ fn read_row(
         match parse_cell(cell, field.kind, unit, field.dash) {
             Ok(v) => values[cm.field] = v,
             Err(e) => {
-                let reason = crate::t!(
+                let reason = crate::i18n::t!(
                     "reject.cell",
                     kind = kind_phrase(field.kind),
                     field = field.name,
@@ -521,7 +521,7 @@ fn read_row(
                 String::new(),
                 (
                     "required_empty",
-                    crate::t!("reject.required", field = field.name),
+                    crate::i18n::t!("reject.required", field = field.name),
                 ),
             ));
         }
@@ -532,11 +532,11 @@ fn read_row(
 fn kind_phrase(kind: crate::model::FieldKind) -> String {
     use crate::model::FieldKind::*;
     match kind {
-        Text => crate::t!("kind.text"),
-        Count => crate::t!("kind.count"),
-        Money => crate::t!("kind.money"),
-        Percent => crate::t!("kind.percent"),
-        Date => crate::t!("kind.date"),
+        Text => crate::i18n::t!("kind.text"),
+        Count => crate::i18n::t!("kind.count"),
+        Money => crate::i18n::t!("kind.money"),
+        Percent => crate::i18n::t!("kind.percent"),
+        Date => crate::i18n::t!("kind.date"),
     }
 }
 

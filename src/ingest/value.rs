@@ -3,6 +3,7 @@
 //! Money is parsed from decimal text into integer fen without passing through float
 //! arithmetic, so that 11.73 亿元 is exactly 117,300,000,000 fen.
 
+use crate::model::parse_decimal_scaled;
 use crate::model::{DashPolicy, FieldKind, MoneyUnit, Value};
 use calamine::{CellErrorType, Data};
 use unicode_normalization::UnicodeNormalization;
@@ -10,23 +11,23 @@ use unicode_normalization::UnicodeNormalization;
 /// Why a cell could not be read as its field's kind; completes "expected <kind>, found …".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CellError {
-    #[error("{}", crate::t!("cell.text", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.text", v = .0))]
     Text(String),
-    #[error("{}", crate::t!("cell.error_value", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.error_value", v = .0))]
     ErrorValue(String),
-    #[error("{}", crate::t!("cell.bool", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.bool", v = .0))]
     Bool(bool),
-    #[error("{}", crate::t!("cell.date", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.date", v = .0))]
     Date(String),
-    #[error("{}", crate::t!("cell.duration", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.duration", v = .0))]
     Duration(String),
-    #[error("{}", crate::t!("cell.fraction", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.fraction", v = .0))]
     Fraction(String),
-    #[error("{}", crate::t!("cell.out_of_range", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.out_of_range", v = .0))]
     OutOfRange(String),
-    #[error("{}", crate::t!("cell.not_a_date", v = .0))]
+    #[error("{}", crate::i18n::t!("cell.not_a_date", v = .0))]
     NotADate(String),
-    #[error("{}", crate::t!("cell.implausible_date", first = DATE_YEARS.start(), last = DATE_YEARS.end(), v = .0))]
+    #[error("{}", crate::i18n::t!("cell.implausible_date", first = DATE_YEARS.start(), last = DATE_YEARS.end(), v = .0))]
     ImplausibleDate(String),
 }
 
@@ -278,37 +279,6 @@ pub fn clean_number_text(raw: &str) -> Result<Option<(String, Option<MoneyUnit>)
         },
         unit,
     )))
-}
-
-/// `value * 10^scale` of decimal text such as `-1234.5`, rounded half away from zero.
-pub fn parse_decimal_scaled(s: &str, scale: u32) -> Option<i128> {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    if !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let mut value: i128 = 0;
-    for c in int.chars() {
-        value = value
-            .checked_mul(10)?
-            .checked_add(c.to_digit(10)? as i128)?;
-    }
-    let digits: Vec<u32> = frac.chars().filter_map(|c| c.to_digit(10)).collect();
-    for i in 0..scale as usize {
-        value = value
-            .checked_mul(10)?
-            .checked_add(*digits.get(i).unwrap_or(&0) as i128)?;
-    }
-    if digits.get(scale as usize).is_some_and(|&d| d >= 5) {
-        value = value.checked_add(1)?;
-    }
-    Some(if neg { -value } else { value })
 }
 
 /// A float's value without going through text, where that gives exactly what the text would:

@@ -4,11 +4,11 @@
 //! (series, period).
 
 use super::layout::{Grid, HEADER_SCAN_ROWS};
-use super::normalize::squeeze;
 use super::periods_wide::{parse_period_cell, Frequency, PeriodKey};
 use super::rows::{is_note_label, is_total_label};
 use super::value::{cell_text, clean_number_text};
 use super::SkipReason;
+use crate::config::normalize::squeeze;
 use crate::model::column_letter;
 use calamine::Data;
 use serde::{Deserialize, Serialize};
@@ -257,7 +257,7 @@ pub fn read(grid: &Grid, sheet: &str) -> Option<WideOutcome> {
                 }
             }
             if lines > 0 {
-                out.warnings.push(crate::t!(
+                out.warnings.push(crate::i18n::t!(
                     "wide.footer",
                     v = next + 1,
                     v2 = grid.last_row + 1,
@@ -432,7 +432,7 @@ impl Collector {
             Cell::Odd(s) => {
                 self.odd += 1;
                 if self.odd <= MAX_CELL_WARNINGS {
-                    self.warnings.push(crate::t!(
+                    self.warnings.push(crate::i18n::t!(
                         "wide.odd_cell",
                         v = column_letter(col),
                         v2 = row + 1,
@@ -466,7 +466,7 @@ impl Collector {
 
     fn finish(&mut self) {
         if self.odd > MAX_CELL_WARNINGS {
-            self.warnings.push(crate::t!(
+            self.warnings.push(crate::i18n::t!(
                 "wide.more_odd",
                 max_cell_warnings = self.odd - MAX_CELL_WARNINGS
             ));
@@ -570,7 +570,7 @@ fn read_columns(grid: &Grid, sheet: &str) -> Option<One> {
     let named = match named {
         Some(n) => Some(n.to_string()),
         None if labels_are_regions => {
-            col.warnings.push(crate::t!(
+            col.warnings.push(crate::i18n::t!(
                 "wide.sheet_indicator",
                 label_head = label_head,
                 sheet = sheet
@@ -814,7 +814,7 @@ pub fn join_catalog(sheets: &mut [super::SheetReport]) {
                 let Some(m) = lookup(ind, reg.as_deref()) else {
                     continue;
                 };
-                let said = crate::t!("wide.meta_row", sheet = m.sheet, row = m.row + 1);
+                let said = crate::i18n::t!("wide.meta_row", sheet = m.sheet, row = m.row + 1);
                 let in_series =
                     |p: &Point| &p.indicator == ind && p.region.as_deref() == reg.as_deref();
                 if let Some(u) = &m.unit {
@@ -827,7 +827,7 @@ pub fn join_catalog(sheets: &mut [super::SheetReport]) {
                         }
                     }
                     if let Some(own) = other {
-                        warnings.push(crate::t!(
+                        warnings.push(crate::i18n::t!(
                             "wide.unit_conflict",
                             ind = ind,
                             own = own,
@@ -911,12 +911,12 @@ fn declare_frequency(
     if !odd.is_empty() {
         let n = odd.len();
         odd.truncate(5);
-        col.warnings.push(crate::t!(
+        col.warnings.push(crate::i18n::t!(
             "wide.declared_frequency",
             label = label,
             declared = match declared {
-                Frequency::Quarter => crate::t!("wide.quarterly"),
-                _ => crate::t!("wide.annual"),
+                Frequency::Quarter => crate::i18n::t!("wide.quarterly"),
+                _ => crate::i18n::t!("wide.annual"),
             },
             said_at = said_at,
             n = n,
@@ -1107,7 +1107,7 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
     }
     if !stray.is_empty() {
         col.warnings
-            .push(crate::t!("wide.stray_period", v = stray.join(", ")));
+            .push(crate::i18n::t!("wide.stray_period", v = stray.join(", ")));
     }
     col.finish();
     Some(One {

@@ -9,28 +9,28 @@ use std::path::Path;
 /// Why a file could not be read as a workbook at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error("{}", crate::t!("file.empty"))]
+    #[error("{}", crate::i18n::t!("file.empty"))]
     Empty,
-    #[error("{}", crate::t!("file.lock"))]
+    #[error("{}", crate::i18n::t!("file.lock"))]
     LockFile,
-    #[error("{}", crate::t!("file.not_workbook", looks = crate::i18n::word(.0), expected = crate::i18n::word(.1)))]
+    #[error("{}", crate::i18n::t!("file.not_workbook", looks = crate::i18n::word(.0), expected = crate::i18n::word(.1)))]
     NotAWorkbook(&'static str, &'static str),
-    #[error("{}", crate::t!("file.encrypted"))]
+    #[error("{}", crate::i18n::t!("file.encrypted"))]
     Encrypted,
-    #[error("{}", crate::t!("file.extension", ext = .0))]
+    #[error("{}", crate::i18n::t!("file.extension", ext = .0))]
     Extension(String),
-    #[error("{}", crate::t!("file.io", e = .0))]
+    #[error("{}", crate::i18n::t!("file.io", e = .0))]
     Io(String),
     // Named on the command line (`inspect`) or matched by a glob and gone before it was read.
-    #[error("{}", crate::t!("file.vanished"))]
+    #[error("{}", crate::i18n::t!("file.vanished"))]
     Vanished,
-    #[error("{}", crate::t!("file.not_regular", kind = crate::i18n::word(.0)))]
+    #[error("{}", crate::i18n::t!("file.not_regular", kind = crate::i18n::word(.0)))]
     NotRegular(&'static str),
-    #[error("{}", crate::t!("file.changed"))]
+    #[error("{}", crate::i18n::t!("file.changed"))]
     Changed,
-    #[error("{}", crate::t!("file.corrupt", e = .0))]
+    #[error("{}", crate::i18n::t!("file.corrupt", e = .0))]
     Corrupt(String),
-    #[error("{}", crate::t!("file.panic", e = .0))]
+    #[error("{}", crate::i18n::t!("file.panic", e = .0))]
     Panic(String),
 }
 
@@ -81,7 +81,7 @@ pub const FILE_BUDGET: u64 = 640 << 20;
 
 /// The memory a workbook's reading holds in cells and grids, against what it may hold. Read
 /// beside others, a workbook gets a share of [`FILE_BUDGET`]; one that needs more is read
-/// again alone with the whole of it (see [`crate::run::read_list`]), so what it may hold never
+/// again alone with the whole of it (see [`crate::batch::read_list`]), so what it may hold never
 /// depends on what runs beside it.
 pub struct Spend {
     limit: u64,
@@ -115,9 +115,13 @@ impl Spend {
         }
         if self.limit < FILE_BUDGET {
             self.short = true;
-            return Err(crate::t!("file.share").into());
+            return Err(crate::i18n::t!("file.share").into());
         }
-        Err(crate::t!("file.budget", v = FILE_BUDGET >> 20, what = what))
+        Err(crate::i18n::t!(
+            "file.budget",
+            v = FILE_BUDGET >> 20,
+            what = what
+        ))
     }
 
     fn give(&mut self, bytes: u64) {
@@ -135,8 +139,8 @@ pub fn cell_cost(value: &Data) -> u64 {
 }
 
 fn over_budget(last: Option<(u32, u32)>) -> String {
-    let at = last.map(|(r, c)| crate::t!("file.by_cell", cell = crate::model::a1(r, c)));
-    crate::t!(
+    let at = last.map(|(r, c)| crate::i18n::t!("file.by_cell", cell = crate::model::a1(r, c)));
+    crate::i18n::t!(
         "file.sheet_budget",
         v = CELL_BUDGET >> 20,
         unwrap_or_default = at.unwrap_or_default()
@@ -570,7 +574,7 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<OdsMerges, String
                         if let Some(s) = sheet.take() {
                             s.check()?;
                             let grid = s.span().saturating_mul(56).saturating_add(s.text);
-                            spend.take(grid, &crate::t!("file.by_sheet", name = s.name))?;
+                            spend.take(grid, &crate::i18n::t!("file.by_sheet", name = s.name))?;
                             merges.insert(s.name, s.merges);
                         }
                     }
@@ -651,7 +655,7 @@ pub(super) fn xlsx_cells(
             if spent > CELL_BUDGET {
                 return Err(over_budget(last));
             }
-            spend.take(cost, &crate::t!("file.by_sheet", name = name))?;
+            spend.take(cost, &crate::i18n::t!("file.by_sheet", name = name))?;
             cells.push(Cell::new(cell.pos, value));
             continue;
         }
@@ -672,7 +676,7 @@ pub(super) fn xlsx_cells(
         if spent > CELL_BUDGET {
             return Err(over_budget(last));
         }
-        spend.take(cost, &crate::t!("file.by_sheet", name = name))?;
+        spend.take(cost, &crate::i18n::t!("file.by_sheet", name = name))?;
         uncached.insert(cell.pos, text);
     }
     // Counted again by `grid`, as the cells it holds.
@@ -707,7 +711,7 @@ fn grid(core: Vec<Cell<Data>>, spend: &mut Spend) -> Result<Range<Data>, String>
     }
     // The grid, and the cells until it takes them.
     let cells = core.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64;
-    spend.take(area * 32 + cells, &crate::t!("file.for_grids"))?;
+    spend.take(area * 32 + cells, &crate::i18n::t!("file.for_grids"))?;
     let range = Range::from_sparse(core);
     spend.give(cells);
     Ok(range)

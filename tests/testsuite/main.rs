@@ -1,5 +1,6 @@
 //! Integration tests: one module per feature, each driving the binary on small fixtures.
 
+mod architecture;
 mod batch;
 mod common;
 mod config;
@@ -18,5 +19,6 @@ mod realworld;
 mod report;
 mod scale;
 mod seed;
+mod stores;
 mod trust;
 mod wide;

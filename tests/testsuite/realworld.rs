@@ -267,10 +267,10 @@ fn a_batch_of_the_real_exports_alone_has_the_latest_series_period() {
         return;
     };
     let files = [a, b];
-    let p = yearbook::aggregate::frame::latest_series_period(&files).expect("a period");
+    let p = yearbook::clean::frame::latest_series_period(&files).expect("a period");
     assert_eq!(p.to_string(), "2020-04");
     assert_eq!(
-        yearbook::aggregate::frame::series_span_label(&files).as_deref(),
+        yearbook::clean::frame::series_span_label(&files).as_deref(),
         Some("2015年—2020年4月")
     );
 }

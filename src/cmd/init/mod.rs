@@ -31,9 +31,10 @@ const FORMATS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 pub fn execute(args: InitArgs) -> Result<u8, Error> {
     let dict = crate::config::builtin()?;
-    let raw_dict = dictionary::raw().map_err(|e| Error::Usage(crate::t!("init.dict", e = e)))?;
+    let raw_dict =
+        dictionary::raw().map_err(|e| Error::Usage(crate::i18n::t!("init.dict", e = e)))?;
     if !args.folder.is_dir() {
-        return Err(Error::Usage(crate::t!(
+        return Err(Error::Usage(crate::i18n::t!(
             "init.not_folder",
             folder_display = args.folder.display()
         )));
@@ -43,7 +44,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         .clone()
         .unwrap_or_else(|| args.folder.join("pipeline.toml"));
     if out.exists() && !args.force {
-        return Err(Error::Usage(crate::t!(
+        return Err(Error::Usage(crate::i18n::t!(
             "init.exists",
             out_display = out.display()
         )));
@@ -53,7 +54,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         _ => PathBuf::from("."),
     };
     if !base.is_dir() {
-        return Err(Error::Usage(crate::t!(
+        return Err(Error::Usage(crate::i18n::t!(
             "init.not_out_folder",
             base_display = base.display()
         )));
@@ -65,7 +66,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
 
     let files = scan(&folder_abs, &out_abs);
     if files.is_empty() {
-        return Err(Error::Usage(crate::t!(
+        return Err(Error::Usage(crate::i18n::t!(
             "init.no_workbooks",
             folder_display = args.folder.display()
         )));
@@ -152,7 +153,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         }
     }
     if plans.is_empty() {
-        return Err(Error::Data(crate::t!(
+        return Err(Error::Data(crate::i18n::t!(
             "init.nothing",
             folder_display = args.folder.display()
         )));
@@ -212,7 +213,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
     };
     let text = render::pipeline(&doc);
     let pipeline = crate::config::load_str(&text, &out, &base).map_err(|problems| {
-        Error::Usage(crate::t!(
+        Error::Usage(crate::i18n::t!(
             "init.invalid",
             v = problems
                 .iter()
@@ -222,7 +223,7 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         ))
     })?;
     report.mismatched = verify(&pipeline, &files, &intended);
-    crate::util::write_atomic(&out, text.as_bytes()).map_err(Error::output(&out))?;
+    crate::files::write_atomic(&out, text.as_bytes()).map_err(Error::output(&out))?;
 
     print!("{}", render::summary(&doc, &report, &out));
     let unsure = !report.unreadable.is_empty()
@@ -259,7 +260,7 @@ fn verify(
                 Some(l) => {
                     let got = &pipeline.datasets[l.dataset].name;
                     if got != want {
-                        out.push(crate::t!(
+                        out.push(crate::i18n::t!(
                             "init.other_dataset",
                             f_display = f.display,
                             sh_name = sh.name,
@@ -267,7 +268,7 @@ fn verify(
                             want = want
                         ));
                     } else if !l.unmatched.is_empty() {
-                        out.push(crate::t!(
+                        out.push(crate::i18n::t!(
                             "init.unmapped",
                             f_display = f.display,
                             sh_name = sh.name,
@@ -275,7 +276,7 @@ fn verify(
                         ));
                     }
                 }
-                None => out.push(crate::t!(
+                None => out.push(crate::i18n::t!(
                     "init.no_table",
                     f_display = f.display,
                     sh_name = sh.name

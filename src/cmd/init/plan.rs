@@ -3,8 +3,8 @@
 use super::survey::{Column, Table};
 use crate::config::dictionary::NOT_TABULATED;
 use crate::config::names;
+use crate::config::normalize::normalize_key;
 use crate::config::raw::{RawField, RawPipeline};
-use crate::ingest::normalize::normalize_key;
 use crate::ingest::value::{clean_number_text, parse_cell};
 use crate::model::{DashPolicy, FieldKind, MoneyUnit};
 use std::collections::{BTreeMap, BTreeSet};
@@ -245,7 +245,7 @@ impl Plan {
                 continue;
             };
             if !used.insert(fi) {
-                self.notes.push(crate::t!(
+                self.notes.push(crate::i18n::t!(
                     "init.field_twice",
                     file = t.file,
                     sheet = t.sheet,
@@ -371,7 +371,7 @@ impl Plan {
             self.money_unit = Some("万元".into());
             if unitless {
                 self.notes
-                    .push(crate::t!("init.money_unit", name = self.name));
+                    .push(crate::i18n::t!("init.money_unit", name = self.name));
             }
         }
         for f in &self.fields {

@@ -51,20 +51,20 @@ fn years(p: &Plan) -> String {
     let ys: Vec<i32> = p.years.iter().copied().filter(|&y| y != i32::MIN).collect();
     let mut s = match (ys.first(), ys.last()) {
         (Some(a), Some(b)) if a == b => format!("{a}"),
-        (Some(a), Some(b)) => crate::t!("init.years", a = a, b = b),
+        (Some(a), Some(b)) => crate::i18n::t!("init.years", a = a, b = b),
         _ => String::new(),
     };
     if p.years.contains(&i32::MIN) {
         if !s.is_empty() {
-            s.push_str(&crate::t!("common.list_sep"));
+            s.push_str(&crate::i18n::t!("common.list_sep"));
         }
-        s.push_str(&crate::t!("init.year_column"));
+        s.push_str(&crate::i18n::t!("init.year_column"));
     }
     if p.months {
         s.push_str(&if p.cumulative {
-            crate::t!("init.cumulative")
+            crate::i18n::t!("init.cumulative")
         } else {
-            crate::t!("init.by_month")
+            crate::i18n::t!("init.by_month")
         });
     }
     s
@@ -239,7 +239,7 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
     let _ = writeln!(
         o,
         "{}",
-        crate::t!(
+        crate::i18n::t!(
             "init.wrote",
             out_display = out.display(),
             plans_len = d.plans.len(),
@@ -249,14 +249,14 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
     );
     for p in d.plans {
         let kind = if p.dict.is_some() {
-            crate::t!("init.dictionary")
+            crate::i18n::t!("init.dictionary")
         } else {
-            crate::t!("init.new")
+            crate::i18n::t!("init.new")
         };
         let _ = writeln!(
             o,
             "{}",
-            crate::t!(
+            crate::i18n::t!(
                 "init.dataset",
                 p_name = p.name,
                 title = p.title,
@@ -269,8 +269,8 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
         for f in &p.fields {
             let how = match &f.origin {
                 Origin::Dictionary => String::new(),
-                Origin::Known(ds) => crate::t!("init.as_in", ds = ds),
-                Origin::Inferred => crate::t!("init.inferred", why = f.why),
+                Origin::Known(ds) => crate::i18n::t!("init.as_in", ds = ds),
+                Origin::Inferred => crate::i18n::t!("init.inferred", why = f.why),
             };
             let _ = writeln!(
                 o,
@@ -287,29 +287,37 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
             .map(|t| t.name.as_str())
             .collect();
         if !tables.is_empty() {
-            let _ = writeln!(o, "{}", crate::t!("init.tables", v = tables.join(", ")));
+            let _ = writeln!(
+                o,
+                "{}",
+                crate::i18n::t!("init.tables", v = tables.join(", "))
+            );
         }
     }
     let _ = writeln!(
         o,
         "{}",
-        crate::t!("init.inputs", v = d.include.join(", "), out_dir = d.out_dir)
+        crate::i18n::t!("init.inputs", v = d.include.join(", "), out_dir = d.out_dir)
     );
     let mut section = |title: &str, items: &[String]| {
         if !items.is_empty() {
-            let _ = writeln!(o, "\n{title}{}", crate::t!("init.colon"));
+            let _ = writeln!(o, "\n{title}{}", crate::i18n::t!("init.colon"));
             for i in items {
                 let _ = writeln!(o, "  {i}");
             }
         }
     };
     let notes: Vec<String> = d.plans.iter().flat_map(|p| p.notes.clone()).collect();
-    section(&crate::t!("init.s_notes"), &notes);
-    section(&crate::t!("init.s_no_year"), &r.no_year);
-    section(&crate::t!("init.s_mismatched"), &r.mismatched);
-    section(&crate::t!("init.s_unreadable"), &r.unreadable);
-    section(&crate::t!("init.s_wide"), &r.wide);
-    section(&crate::t!("init.s_no_table"), &r.no_table);
-    let _ = writeln!(o, "{}", crate::t!("init.next", out_display = out.display()));
+    section(&crate::i18n::t!("init.s_notes"), &notes);
+    section(&crate::i18n::t!("init.s_no_year"), &r.no_year);
+    section(&crate::i18n::t!("init.s_mismatched"), &r.mismatched);
+    section(&crate::i18n::t!("init.s_unreadable"), &r.unreadable);
+    section(&crate::i18n::t!("init.s_wide"), &r.wide);
+    section(&crate::i18n::t!("init.s_no_table"), &r.no_table);
+    let _ = writeln!(
+        o,
+        "{}",
+        crate::i18n::t!("init.next", out_display = out.display())
+    );
     o
 }

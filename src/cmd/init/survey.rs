@@ -1,9 +1,9 @@
 //! Reading a folder's workbooks the way `run` will: each visible sheet's table, found by the
 //! ingest stage's header detection, with the text of every column's data cells.
 
+use crate::config::normalize::{normalize_header, HeaderText};
 use crate::config::{Dataset, Field, Pipeline};
 use crate::ingest::layout::{self, Grid, Layout, Source, YEAR_KEYS};
-use crate::ingest::normalize::{normalize_header, HeaderText};
 use crate::ingest::value::clean_number_text;
 use crate::ingest::workbook::{self, LoadedSheet, Visibility};
 use crate::ingest::{read_stable, rows};
@@ -87,7 +87,7 @@ pub fn read_file(dict: &Pipeline, path: &Path, display: &str) -> Result<Vec<Shee
         }
         Ok(out)
     }))
-    .unwrap_or_else(|p| Err(crate::util::panic_message(p.as_ref())))
+    .unwrap_or_else(|p| Err(crate::error::panic_message(p.as_ref())))
 }
 
 fn read_sheet(

@@ -11,7 +11,7 @@
 //! (`polars-parquet-format`), so that statistics and page indexes carry over as polars wrote
 //! them.
 
-use crate::aggregate::frame::FILE;
+use crate::clean::frame::FILE;
 use polars::prelude::*;
 use polars_parquet_format::thrift::protocol::{TCompactInputProtocol, TCompactOutputProtocol};
 use polars_parquet_format::{ColumnChunk, FileMetaData, OffsetIndex, RowGroup};

@@ -1,6 +1,8 @@
-//! Small helpers with no better home.
+//! Files as yearbook reads and writes them: hashes, names as text, atomic writes, and its own
+//! files and folders opened without following a link.
 
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 /// Lower-case hex sha256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -53,7 +55,7 @@ pub fn open_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     }
     let file = options.open(path).map_err(|e| not_followed(path, e))?;
     if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other(crate::t!(
+        return Err(std::io::Error::other(crate::i18n::t!(
             "util.not_plain",
             path_display = path.display()
         )));
@@ -79,7 +81,10 @@ pub fn create_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
     #[cfg(unix)]
     if e.raw_os_error() == Some(libc::ELOOP) {
-        return std::io::Error::other(crate::t!("util.symlink", path_display = path.display()));
+        return std::io::Error::other(crate::i18n::t!(
+            "util.symlink",
+            path_display = path.display()
+        ));
     }
     let _ = path;
     e
@@ -91,13 +96,17 @@ fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
 pub fn own_folder(path: &std::path::Path) -> Result<bool, String> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => Ok(true),
-        Ok(m) => Err(crate::t!(
+        Ok(m) => Err(crate::i18n::t!(
             "util.not_own",
             path_display = path.display(),
             v = crate::i18n::word(kind_of(&m))
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(crate::t!("util.cannot_look", path = path.display(), e = e)),
+        Err(e) => Err(crate::i18n::t!(
+            "util.cannot_look",
+            path = path.display(),
+            e = e
+        )),
     }
 }
 
@@ -130,7 +139,7 @@ pub fn kind_of(m: &std::fs::Metadata) -> &'static str {
     }
 }
 
-fn hex(digest: &[u8]) -> String {
+pub(crate) fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
         out.push_str(&format!("{b:02x}"));
@@ -145,7 +154,7 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
 }
 
 /// [`write_atomic`] of several pieces one after another, without joining them first.
-fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
+pub(crate) fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(dir)?;
@@ -155,122 +164,6 @@ fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Resul
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
-}
-
-/// The encoding of the cache files.
-pub fn bincode_config() -> bincode::config::Configuration {
-    bincode::config::standard()
-}
-
-/// Writes a cache file atomically, followed by a CRC-32 of its bytes, so that a damaged file
-/// is noticed before use.
-pub fn write_sealed(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_sealed_parts(path, &[bytes])
-}
-
-/// [`write_sealed`] of the pieces one after another, as if joined.
-pub fn write_sealed_parts(path: &std::path::Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let mut crc = crc32fast::Hasher::new();
-    parts.iter().for_each(|p| crc.update(p));
-    let seal = crc.finalize().to_le_bytes();
-    let all: Vec<&[u8]> = parts.iter().copied().chain([seal.as_slice()]).collect();
-    write_atomic_parts(path, &all)
-}
-
-/// The bytes [`write_sealed`] was given; None when the file is missing, unreadable (a link
-/// or not a plain file: see [`open_own`]) or damaged (its CRC-32 does not match).
-pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    open_own(path).ok()?.read_to_end(&mut bytes).ok()?;
-    let len = bytes.len().checked_sub(4)?;
-    let (body, crc) = bytes.split_at(len);
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    bytes.truncate(len);
-    Some(bytes)
-}
-
-/// A sealed file's body, mapped rather than read: a re-run reads the parse cache entry of
-/// every unchanged workbook, and copying them all into fresh memory took several
-/// milliseconds of page faults.
-pub struct SealedMap {
-    map: memmap2::Mmap,
-    len: usize,
-}
-
-impl std::ops::Deref for SealedMap {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.map[..self.len]
-    }
-}
-
-/// The body [`write_sealed`] was given, mapped; None as for [`read_sealed`].
-pub fn map_sealed(path: &std::path::Path) -> Option<SealedMap> {
-    let file = open_own(path).ok()?;
-    // SAFETY: sealed files are written beside their place and renamed over it (or removed),
-    // never changed where they are, so the mapped bytes cannot change under the map. Another
-    // program cutting an entry short while it is mapped would end the process (SIGBUS); on
-    // Windows a mapped entry cannot be replaced or removed until the map is dropped.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let len = map.len().checked_sub(4)?;
-    let (body, crc) = map.split_at(len);
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    Some(SealedMap { map, len })
-}
-
-/// Copies a sealed file's body to `to` through a small buffer, checking the seal and hashing
-/// the body on the way: its size and sha256, or None when the seal does not hold (`to` may
-/// then hold part of it). `to` is made as any other output is (`fs::copy` would carry over
-/// the store's owner-only permissions).
-pub fn copy_sealed(from: &std::path::Path, to: &std::path::Path) -> Option<(u64, String)> {
-    use std::io::{Read, Write};
-    let mut file = open_own(from).ok()?;
-    let len = file.metadata().ok()?.len().checked_sub(4)?;
-    let mut out = create_own(to).ok()?;
-    let mut crc = crc32fast::Hasher::new();
-    let mut sha = Sha256::new();
-    let mut buf = [0u8; 64 << 10];
-    let mut left = len;
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        file.read_exact(&mut buf[..want]).ok()?;
-        crc.update(&buf[..want]);
-        sha.update(&buf[..want]);
-        out.write_all(&buf[..want]).ok()?;
-        left -= want as u64;
-    }
-    let mut seal = [0u8; 4];
-    file.read_exact(&mut seal).ok()?;
-    // Nothing may follow the seal (the file grew while it was read).
-    if file.read(&mut buf[..1]).ok()? != 0 {
-        return None;
-    }
-    (crc.finalize().to_le_bytes() == seal).then(|| (len, hex(&sha.finalize())))
-}
-
-/// A character of cell text as XML and HTML text allow it: C0 control characters other than
-/// tab and line breaks become U+FFFD, the replacement character.
-pub fn xml_text_char(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        c if (c as u32) < 0x20 => '\u{FFFD}',
-        c => c,
-    }
-}
-
-/// The message a panic carried, for reporting it as an error.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// A file or folder name as text. Names that are not UTF-8 (as unzipped from an archive made
@@ -291,4 +184,74 @@ pub fn name_text(name: &std::ffi::OsStr) -> String {
         }
     }
     name.to_string_lossy().into_owned()
+}
+
+/// An output name refused by [`output_path`].
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+pub struct PathError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The path of an output below `dir`, the folder being written: `parts` are the folders and
+/// the file name in turn, each one plain name (not empty, `.` or `..`, without a separator,
+/// a drive or NUL, at most 255 bytes). Every output's path is made here, so that no name a
+/// pipeline gives (a table, dataset or chart, checked again here even after the pipeline's
+/// own checks) can lead a write out of `dir`.
+pub fn output_path(dir: &Path, parts: &[&str]) -> Result<PathBuf, PathError> {
+    let mut path = dir.to_path_buf();
+    for part in parts {
+        if let Err(why) = plain_name(part) {
+            return Err(PathError {
+                path: dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    crate::i18n::t!("emit.bad_name", part = part : {:?}, why = crate::i18n::word(why)),
+                ),
+            });
+        }
+        path.push(part);
+    }
+    Ok(path)
+}
+
+/// Whether `name` is one plain file name; why not otherwise.
+fn plain_name(name: &str) -> Result<(), &'static str> {
+    use std::path::Component;
+    if name.is_empty() {
+        return Err("is empty");
+    }
+    if name.contains('\0') {
+        return Err("holds NUL");
+    }
+    if name.len() > 255 {
+        return Err("is longer than 255 bytes");
+    }
+    let mut parts = Path::new(name).components();
+    match (parts.next(), parts.next()) {
+        (Some(Component::Normal(n)), None) if n == name => Ok(()),
+        _ => Err("is not one plain file name"),
+    }
+}
+
+/// A file a run wrote, with the size and sha256 the manifest lists: taken from the bytes as
+/// they are written, so that no output is read back to be hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Written {
+    /// What was written to `path`: these bytes.
+    pub fn of(path: &Path, bytes: &[u8]) -> Written {
+        Written {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            sha256: crate::files::sha256_hex(bytes),
+        }
+    }
 }

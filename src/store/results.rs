@@ -14,14 +14,14 @@
 
 use crate::aggregate::{Partials, TableResult};
 use crate::config::Pipeline;
+use crate::ingest::FileReport;
 use crate::model::Period;
-use crate::run::Batch;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tracing::{debug, warn};
 
-pub struct Reuse {
+pub struct Results {
     dir: PathBuf,
     /// The parse cache's hash of the yearbook version, its dependencies and the ingestion
     /// settings.
@@ -34,24 +34,31 @@ pub struct Reuse {
     used: Mutex<BTreeSet<String>>,
 }
 
-impl Reuse {
+impl Results {
     /// `settings` is the parse cache's hash of the yearbook version, its dependencies and the ingestion settings.
-    pub fn new(dir: &Path, settings: &str, pipeline: &Pipeline, batch: &Batch) -> Reuse {
+    /// `rows_in(file, dataset)` says whether a file has clean rows for a dataset.
+    pub fn new(
+        dir: &Path,
+        settings: &str,
+        pipeline: &Pipeline,
+        files: &[FileReport],
+        rows_in: impl Fn(usize, usize) -> bool,
+    ) -> Results {
         let datasets = (0..pipeline.datasets.len())
             .map(|d| {
                 let mut text = format!(
                     "yearbook {} dataset {d} {settings}\n",
                     env!("CARGO_PKG_VERSION")
                 );
-                for (i, f) in batch.files.iter().enumerate() {
-                    if batch.rows_in(i, d) {
+                for (i, f) in files.iter().enumerate() {
+                    if rows_in(i, d) {
                         text.push_str(&format!("{}\0{}\n", f.display, f.sha256));
                     }
                 }
-                crate::util::sha256_hex(text.as_bytes())
+                crate::files::sha256_hex(text.as_bytes())
             })
             .collect();
-        Reuse {
+        Results {
             dir: dir.to_path_buf(),
             settings: settings.to_string(),
             pipeline: pipeline.hash.clone(),
@@ -66,7 +73,7 @@ impl Reuse {
             "table {ti} {}\n{}\n{}\n{period}",
             spec.name, self.pipeline, self.datasets[spec.dataset]
         );
-        format!("{}.table", &crate::util::sha256_hex(text.as_bytes())[..32])
+        format!("{}.table", &crate::files::sha256_hex(text.as_bytes())[..32])
     }
 
     fn partials_entry(&self, pipeline: &Pipeline, ti: usize) -> String {
@@ -77,7 +84,7 @@ impl Reuse {
         );
         format!(
             "{}.partials",
-            &crate::util::sha256_hex(text.as_bytes())[..32]
+            &crate::files::sha256_hex(text.as_bytes())[..32]
         )
     }
 
@@ -100,7 +107,7 @@ impl Reuse {
 
     fn load(&self, name: String) -> Option<Vec<u8>> {
         let path = self.used_entry(name);
-        let bytes = crate::util::read_sealed(&path);
+        let bytes = crate::store::sealed::read_sealed(&path);
         if bytes.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
         }
@@ -109,10 +116,10 @@ impl Reuse {
 
     fn store(&self, name: String, bytes: &[u8]) {
         let path = self.used_entry(name);
-        if let Err(e) = crate::util::write_sealed(&path, bytes) {
+        if let Err(e) = crate::store::sealed::write_sealed(&path, bytes) {
             warn!(
                 "{}",
-                crate::t!("reuse.keep", path_display = path.display(), e = e)
+                crate::i18n::t!("reuse.keep", path_display = path.display(), e = e)
             );
         }
     }
@@ -130,27 +137,32 @@ impl Reuse {
     fn decoded<T: serde::de::DeserializeOwned>(&self, name: String) -> Option<T> {
         let bytes = self.load(name)?;
         let (value, read): (T, usize) =
-            bincode::serde::decode_from_slice(&bytes, crate::util::bincode_config()).ok()?;
+            bincode::serde::decode_from_slice(&bytes, crate::store::sealed::bincode_config())
+                .ok()?;
         (read == bytes.len()).then_some(value)
     }
 
     /// Stores an entry; a failure only costs the next run the work, so it is a warning.
     fn encoded<T: serde::Serialize>(&self, name: String, value: &T, table: &str) {
-        match bincode::serde::encode_to_vec(value, crate::util::bincode_config()) {
+        match bincode::serde::encode_to_vec(value, crate::store::sealed::bincode_config()) {
             Ok(bytes) => self.store(name, &bytes),
-            Err(e) => warn!("{}", crate::t!("reuse.keep_table", table = table, e = e)),
+            Err(e) => warn!(
+                "{}",
+                crate::i18n::t!("reuse.keep_table", table = table, e = e)
+            ),
         }
     }
 
     /// A table's partials per workbook from the last run (see
-    /// [`crate::aggregate::made_of_partials`]), keyed by [`Reuse::source`].
+    /// [`crate::aggregate::made_of_partials`]), keyed by
+    /// [`crate::aggregate::incremental::source_key`].
     pub fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
         self.decoded(self.partials_entry(pipeline, ti))
     }
 
     /// Keeps a table's partials from the last run for the next, unread: the table itself
     /// was reused, so its workbooks are the same.
-    pub fn hold_partials(&self, pipeline: &Pipeline, ti: usize) {
+    pub fn keep_partials_unread(&self, pipeline: &Pipeline, ti: usize) {
         if let Ok(mut used) = self.used.lock() {
             used.insert(self.partials_entry(pipeline, ti));
         }
@@ -159,12 +171,6 @@ impl Reuse {
     pub fn keep_partials(&self, pipeline: &Pipeline, ti: usize, p: &BTreeMap<String, Partials>) {
         let name = &pipeline.tables[ti].name;
         self.encoded(self.partials_entry(pipeline, ti), p, name);
-    }
-
-    /// The key of a workbook's partials: its name (a year or month may come from it) and the
-    /// sha256 of its bytes.
-    pub fn source(file: &crate::ingest::FileReport) -> String {
-        format!("{}\0{}", file.display, file.sha256)
     }
 
     /// Puts an unchanged dataset's kept clean-data file at `to`; None (and `to` left to be
@@ -176,16 +182,16 @@ impl Reuse {
         &self,
         dataset: usize,
         to: &Path,
-        sink: &crate::emit::Sink,
-    ) -> Option<crate::emit::Written> {
+        sink: &super::links::OutputWriter,
+    ) -> Option<crate::files::Written> {
         let path = self.used_entry(self.data_entry(dataset));
         let digest = self.load(self.data_digest_entry(dataset));
         let digest = digest.as_deref().and_then(|d| std::str::from_utf8(d).ok());
-        let before = sink.before(to).filter(|b| crate::emit::linkable(b, None));
+        let before = sink.before(to).filter(|b| super::links::linkable(b, None));
         if let (Some(before), Some(digest)) = (before, digest) {
-            if let Ok((size, sha256)) = crate::util::file_sha256_hex(&before) {
+            if let Ok((size, sha256)) = crate::files::file_sha256_hex(&before) {
                 if sha256 == digest && std::fs::hard_link(&before, to).is_ok() {
-                    return Some(crate::emit::Written {
+                    return Some(crate::files::Written {
                         path: to.to_path_buf(),
                         size,
                         sha256,
@@ -194,7 +200,7 @@ impl Reuse {
             }
         }
         sink.make_room(to);
-        let copied = crate::util::copy_sealed(&path, to);
+        let copied = crate::store::sealed::copy_sealed(&path, to);
         if copied.is_none() && path.exists() {
             debug!("ignoring damaged result {}", path.display());
         }
@@ -202,7 +208,7 @@ impl Reuse {
         if digest != Some(sha256.as_str()) {
             self.store(self.data_digest_entry(dataset), sha256.as_bytes());
         }
-        Some(crate::emit::Written {
+        Some(crate::files::Written {
             path: to.to_path_buf(),
             size,
             sha256,
@@ -230,5 +236,23 @@ impl Reuse {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+    }
+}
+
+impl crate::aggregate::incremental::Kept for Results {
+    fn table(&self, pipeline: &Pipeline, ti: usize, period: Period) -> Option<TableResult> {
+        Results::table(self, pipeline, ti, period)
+    }
+    fn keep_table(&self, pipeline: &Pipeline, ti: usize, period: Period, table: &TableResult) {
+        Results::keep_table(self, pipeline, ti, period, table)
+    }
+    fn partials(&self, pipeline: &Pipeline, ti: usize) -> Option<BTreeMap<String, Partials>> {
+        Results::partials(self, pipeline, ti)
+    }
+    fn keep_partials_unread(&self, pipeline: &Pipeline, ti: usize) {
+        Results::keep_partials_unread(self, pipeline, ti)
+    }
+    fn keep_partials(&self, pipeline: &Pipeline, ti: usize, partials: &BTreeMap<String, Partials>) {
+        Results::keep_partials(self, pipeline, ti, partials)
     }
 }

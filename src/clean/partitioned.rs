@@ -11,7 +11,7 @@
 //! replaces them. `year` and `month` live in the directory names only, as Hive layout has it;
 //! polars, DataFusion and Spark read them back as columns.
 
-use crate::aggregate::frame::{MONTH, YEAR};
+use crate::clean::frame::{MONTH, YEAR};
 use crate::config::Pipeline;
 use crate::error::Error;
 use crate::ingest::FileReport;
@@ -24,7 +24,13 @@ const REPORTS: &str = "_ingest";
 
 /// A clean-data part that cannot be read: the folder is damaged, not the output disk.
 fn unreadable<E: std::fmt::Display>(path: &Path) -> impl FnOnce(E) -> Error + '_ {
-    move |e| Error::Usage(crate::t!("cli.cannot_read", path = path.display(), e = e))
+    move |e| {
+        Error::Usage(crate::i18n::t!(
+            "cli.cannot_read",
+            path = path.display(),
+            e = e
+        ))
+    }
 }
 
 fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
@@ -38,14 +44,14 @@ fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
 fn part_id(files: &[FileReport]) -> String {
     let mut names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
     names.sort_unstable();
-    let id = crate::util::sha256_hex(names.join("\n").as_bytes());
+    let id = crate::files::sha256_hex(names.join("\n").as_bytes());
     format!("part-{}", &id[..16])
 }
 
 /// A dataset's folder below `root`, made as every output path is (see
-/// [`crate::emit::output_path`]), so that no dataset name leads out of `root`.
+/// [`crate::files::output_path`]), so that no dataset name leads out of `root`.
 fn dataset_dir(root: &Path, dataset: &str) -> Result<PathBuf, Error> {
-    crate::emit::output_path(root, &[dataset]).map_err(|e| Error::Emit(Box::new(e)))
+    crate::files::output_path(root, &[dataset]).map_err(|e| Error::Emit(Box::new(e)))
 }
 
 fn partition_dir(dataset_dir: &Path, year: i32, month: Option<i32>) -> PathBuf {
@@ -120,7 +126,13 @@ pub fn write(
                 .filter(|f| f.kind == crate::model::FieldKind::Money)
                 .map(|f| f.name.as_str())
                 .collect();
-            crate::output::write_frame_parquet(&data, &money, &tmp, &crate::emit::Sink::default())?;
+            let bytes = super::encode::frame_parquet(&data, &money).map_err(|e| Error::Output {
+                path: tmp.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            crate::files::create_own(&tmp)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
+                .map_err(Error::output(&tmp))?;
             let path = dir.join(&file_name);
             std::fs::rename(&tmp, &path).map_err(Error::output(&path))?;
             written.push(path);
@@ -157,7 +169,7 @@ pub fn write(
 pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<DataFrame>), Error> {
     let reports_dir = root.join(REPORTS);
     if !reports_dir.is_dir() {
-        return Err(Error::Usage(crate::t!(
+        return Err(Error::Usage(crate::i18n::t!(
             "part.not_folder",
             root_display = root.display(),
             REPORTS = REPORTS
@@ -166,7 +178,7 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
     let mut files: Vec<FileReport> = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&reports_dir)
         .map_err(|e| {
-            Error::Usage(crate::t!(
+            Error::Usage(crate::i18n::t!(
                 "cli.cannot_read",
                 path = reports_dir.display(),
                 e = e
@@ -177,15 +189,25 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
         .collect();
     entries.sort();
     for p in entries {
-        let text = std::fs::read(&p)
-            .map_err(|e| Error::Usage(crate::t!("cli.cannot_read", path = p.display(), e = e)))?;
-        let part: Vec<FileReport> = serde_json::from_slice(&text)
-            .map_err(|e| Error::Usage(crate::t!("part.not_report", path = p.display(), e = e)))?;
+        let text = std::fs::read(&p).map_err(|e| {
+            Error::Usage(crate::i18n::t!(
+                "cli.cannot_read",
+                path = p.display(),
+                e = e
+            ))
+        })?;
+        let part: Vec<FileReport> = serde_json::from_slice(&text).map_err(|e| {
+            Error::Usage(crate::i18n::t!(
+                "part.not_report",
+                path = p.display(),
+                e = e
+            ))
+        })?;
         files.extend(part);
     }
     files.sort_by(|a, b| a.display.cmp(&b.display));
     // Empty frames with the right columns and types, for datasets with no parts.
-    let empty = crate::aggregate::clean_frames(pipeline, &[]).map_err(polars_err(root))?;
+    let empty = crate::clean::clean_frames(pipeline, &[]).map_err(polars_err(root))?;
     let mut frames = Vec::new();
     for (ds, template) in pipeline.datasets.iter().zip(empty) {
         let mut parts = Vec::new();
@@ -193,8 +215,9 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
         collect_parquet(&dir, &mut parts).map_err(unreadable(&dir))?;
         let mut frame: Option<DataFrame> = None;
         for p in parts {
-            let (year, month) = partition_values(&p)
-                .ok_or_else(|| Error::Usage(crate::t!("part.not_in_folder", path = p.display())))?;
+            let (year, month) = partition_values(&p).ok_or_else(|| {
+                Error::Usage(crate::i18n::t!("part.not_in_folder", path = p.display()))
+            })?;
             let file = std::fs::File::open(&p).map_err(unreadable(&p))?;
             let mut part = ParquetReader::new(file).finish().map_err(unreadable(&p))?;
             let h = part.height();
@@ -204,7 +227,7 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
                 .map_err(polars_err(&p))?;
             let names: Vec<PlSmallStr> = template.get_column_names_owned();
             let part = part.select(names).map_err(|e| {
-                Error::Usage(crate::t!(
+                Error::Usage(crate::i18n::t!(
                     "part.columns",
                     p_display = p.display(),
                     name = ds.name,

@@ -11,18 +11,18 @@
 //! is treated as a miss.
 //!
 //! An entry is the workbook's report without its rows (bincode), followed by its clean
-//! columns, one Parquet image per dataset it has rows for. Columns load several times faster
-//! than typed rows rebuilt into columns, and they are decoded only for the datasets a run
-//! aggregates again (see [`crate::reuse`]); the clean-data files are joined from the images
-//! without decoding them (see [`crate::emit::clean`]).
+//! columns, one Parquet image per dataset it has rows for. Columns load faster than typed rows
+//! rebuilt into columns, and they are decoded only for the datasets a run aggregates again
+//! (see [`crate::store::results`]); the clean-data files are joined from the images without
+//! decoding them (see [`crate::clean::image`]).
 
-use super::FileReport;
-use crate::aggregate::frame::FILE;
+use crate::clean::frame::FILE;
 use crate::config::Pipeline;
+use crate::ingest::{FileReport, Readings, Stamp};
 use crate::model::Period;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tracing::{debug, warn};
@@ -37,51 +37,8 @@ pub struct Cache {
     stamps: BTreeMap<PathBuf, (Stamp, String)>,
     /// The same for this run's inputs, saved for the next by [`Cache::save_stamps`].
     seen: Mutex<BTreeMap<PathBuf, (Stamp, String)>>,
-}
-
-/// What a file's metadata says of its bytes: an unchanged stamp means unchanged bytes, as
-/// in git's index. The change time moves with every write and cannot be set back, so a
-/// rewrite that keeps the size and the modification time still shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    len: u64,
-    modified_ns: i128,
-    changed_ns: i128,
-    inode: u64,
-    device: u64,
-}
-
-impl Stamp {
-    #[cfg(unix)]
-    pub fn of(m: &std::fs::Metadata) -> Option<Stamp> {
-        use std::os::unix::fs::MetadataExt;
-        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-        Some(Stamp {
-            len: m.size(),
-            modified_ns: ns(m.mtime(), m.mtime_nsec()),
-            changed_ns: ns(m.ctime(), m.ctime_nsec()),
-            inode: m.ino(),
-            device: m.dev(),
-        })
-    }
-
-    /// Elsewhere every input is hashed on every run.
-    #[cfg(not(unix))]
-    pub fn of(_: &std::fs::Metadata) -> Option<Stamp> {
-        None
-    }
-
-    /// Whether the file was last written well before now. A file written again within the
-    /// clock's granularity of its last write could keep its stamp, so a stamp is trusted
-    /// only once the file has been left alone for a while.
-    fn settled(&self) -> bool {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(0);
-        let margin = 2_000_000_000;
-        self.modified_ns < now - margin && self.changed_ns < now - margin
-    }
+    /// Entry file names this run read or wrote (see [`Cache::prune`]).
+    used: Mutex<BTreeSet<String>>,
 }
 
 impl Cache {
@@ -90,18 +47,20 @@ impl Cache {
     pub fn new(dir: &Path, pipeline: &Pipeline) -> Result<Cache, String> {
         let settings = serde_json::to_string(&pipeline.datasets).unwrap_or_default();
         // The lock file stands for the exact dependencies (polars' Parquet among them).
-        let lock = crate::util::sha256_hex(include_bytes!("../../Cargo.lock"));
+        let lock = crate::files::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
             "yearbook {} {lock} cache 10 wide {} lang {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
             pipeline.wide_tables,
             crate::i18n::lang().code()
         );
-        let settings = crate::util::sha256_hex(key.as_bytes())[..16].to_string();
-        crate::util::own_folder(dir)?;
-        crate::util::own_folder(&dir.join(&settings))?;
-        let stamps = crate::util::read_sealed(&dir.join(STAMPS))
-            .and_then(|b| bincode::serde::decode_from_slice(&b, crate::util::bincode_config()).ok())
+        let settings = crate::files::sha256_hex(key.as_bytes())[..16].to_string();
+        crate::files::own_folder(dir)?;
+        crate::files::own_folder(&dir.join(&settings))?;
+        let stamps = crate::store::sealed::read_sealed(&dir.join(STAMPS))
+            .and_then(|b| {
+                bincode::serde::decode_from_slice(&b, crate::store::sealed::bincode_config()).ok()
+            })
             .map(|(stamps, _)| stamps)
             .unwrap_or_default();
         Ok(Cache {
@@ -109,6 +68,7 @@ impl Cache {
             settings,
             stamps,
             seen: Mutex::new(BTreeMap::new()),
+            used: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -137,13 +97,13 @@ impl Cache {
             return;
         }
         let path = self.dir.join(STAMPS);
-        let saved = bincode::serde::encode_to_vec(&*seen, crate::util::bincode_config())
+        let saved = bincode::serde::encode_to_vec(&*seen, crate::store::sealed::bincode_config())
             .map_err(std::io::Error::other)
-            .and_then(|bytes| crate::util::write_sealed(&path, &bytes));
+            .and_then(|bytes| crate::store::sealed::write_sealed(&path, &bytes));
         if let Err(e) = saved {
             warn!(
                 "{}",
-                crate::t!("cache.write", path_display = path.display(), e = e)
+                crate::i18n::t!("cache.write", path_display = path.display(), e = e)
             );
         }
     }
@@ -154,20 +114,38 @@ impl Cache {
     }
 
     fn entry(&self, sha256: &str) -> PathBuf {
-        self.dir.join(&self.settings).join(format!("{sha256}.bin"))
+        let name = format!("{sha256}.bin");
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name.clone());
+        }
+        self.dir.join(&self.settings).join(name)
+    }
+
+    /// Removes entries no run has used for a while, and the folders of other settings (an
+    /// earlier yearbook or other datasets) once unused as long (see [`super::prune`]).
+    pub fn prune(&self) {
+        let keep = super::prune::KEEP_UNUSED;
+        if let Ok(used) = self.used.lock() {
+            super::prune::unused(&self.dir.join(&self.settings), &used, keep);
+        }
+        let mine: BTreeSet<String> = [self.settings.clone(), STAMPS.to_string()].into();
+        super::prune::unused(&self.dir, &only_settings(&self.dir, mine), keep);
     }
 
     /// The cached reading of a workbook, its columns still encoded.
     pub fn get(&self, sha256: &str) -> Option<(FileReport, Columns)> {
         let path = self.entry(sha256);
-        let bytes = crate::util::map_sealed(&path);
+        // SAFETY: an entry of this store, written by `write_sealed_parts` and only replaced
+        // by a rename (see `map_sealed`).
+        let bytes = unsafe { crate::store::sealed::map_sealed(&path) };
         if bytes.is_none() && !path.exists() {
             return None;
         }
         let load = || -> Option<(Head, Vec<Option<std::ops::Range<usize>>>)> {
             let body = bytes.as_deref()?;
             let (head, mut at): (Head, usize) =
-                bincode::serde::decode_from_slice(body, crate::util::bincode_config()).ok()?;
+                bincode::serde::decode_from_slice(body, crate::store::sealed::bincode_config())
+                    .ok()?;
             if head.report.sha256 != sha256 {
                 return None;
             }
@@ -204,7 +182,7 @@ impl Cache {
     }
 
     /// Stores a fresh reading (its rows already dropped) with its clean columns, one Parquet
-    /// image per dataset (see [`crate::emit::clean::image`]).
+    /// image per dataset (see [`crate::clean::image::image`]).
     pub fn put(&self, report: &FileReport, images: &[Option<Vec<u8>>], latest: Option<Period>) {
         if report.sha256.is_empty() {
             return;
@@ -219,19 +197,48 @@ impl Cache {
                     .map(|i| i.as_ref().map(|i| i.len() as u64))
                     .collect(),
             };
-            let head = bincode::serde::encode_to_vec(&head, crate::util::bincode_config())
+            let head = bincode::serde::encode_to_vec(&head, crate::store::sealed::bincode_config())
                 .map_err(std::io::Error::other)?;
             let parts: Vec<&[u8]> = std::iter::once(head.as_slice())
                 .chain(images.iter().flatten().map(Vec::as_slice))
                 .collect();
-            crate::util::write_sealed_parts(&path, &parts)
+            crate::store::sealed::write_sealed_parts(&path, &parts)
         };
         if let Err(e) = write() {
             warn!(
                 "{}",
-                crate::t!("cache.entry", path_display = path.display(), e = e)
+                crate::i18n::t!("cache.entry", path_display = path.display(), e = e)
             );
         }
+    }
+}
+
+/// `mine` and every name in `dir` that is not a settings folder (16 hex digits): what pruning
+/// `dir` must leave alone (the other stores live beside the settings folders).
+fn only_settings(dir: &Path, mut mine: BTreeSet<String>) -> BTreeSet<String> {
+    let settings = |n: &str| n.len() == 16 && n.bytes().all(|b| b.is_ascii_hexdigit());
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !settings(&name) {
+            mine.insert(name);
+        }
+    }
+    mine
+}
+
+impl Readings for Cache {
+    type Columns = Columns;
+
+    fn known(&self, path: &Path, stamp: &Stamp) -> Option<&str> {
+        Cache::known(self, path, stamp)
+    }
+
+    fn get(&self, sha256: &str) -> Option<(FileReport, Columns)> {
+        Cache::get(self, sha256)
+    }
+
+    fn saw(&self, path: &Path, stamp: Option<Stamp>, sha256: &str) {
+        Cache::saw(self, path, stamp, sha256)
     }
 }
 
@@ -242,7 +249,7 @@ pub struct Columns {
     pub file: String,
     pub latest: Option<Period>,
     /// The whole entry; the images are ranges of it, decoded only when asked for.
-    bytes: crate::util::SealedMap,
+    bytes: crate::store::sealed::SealedMap,
     images: Vec<Option<std::ops::Range<usize>>>,
 }
 

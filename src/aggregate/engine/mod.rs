@@ -5,8 +5,8 @@
 //! batches and grouped by polars, a batch at a time. Growth, shares and contributions are
 //! then computed on the small result.
 
-use super::frame::{CUMULATIVE, FILE, MONTH, YEAR};
 use super::result::*;
+use crate::clean::frame::{CUMULATIVE, FILE, MONTH, YEAR};
 use crate::config::{
     CmpOp, Dataset, Filter, FilterValue, Measure, Op, PeriodMode, Pipeline, TableSpec,
 };
@@ -14,13 +14,20 @@ use crate::model::FieldKind;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod partials;
+mod query;
+
+use partials::*;
+pub use partials::{file_partials, made_of_partials, table_of_partials, Partials};
+use query::*;
+
 /// Dimension value shown for an empty cell.
 pub const BLANK_KEY: &str = "未填报";
 /// Key of the groups folded together by `top`.
 pub const OTHER_KEY: &str = "其他";
 
 #[derive(Debug, thiserror::Error)]
-#[error("{}", crate::t!("engine.table", table = table))]
+#[error("{}", crate::i18n::t!("engine.table", table = table))]
 pub struct AggregateError {
     pub table: String,
     #[source]
@@ -45,277 +52,24 @@ struct Slice {
     snapshot: bool,
 }
 
-/// A table's rows split once by (year, month, cumulative), so that each slice reads only its
-/// own rows instead of filtering the whole frame again.
-struct Parts {
-    frame: DataFrame,
-    rows: BTreeMap<Combo, Vec<IdxSize>>,
+/// How the engine works through a table where either way gives the same figures; the tests
+/// run both ways to show that.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    /// The fewest rows a batch of slices may gather (see `Query::run`).
+    pub batch_rows: usize,
+    /// Whether accumulable measures are added up by combination (see `Query::added`) rather
+    /// than gathered from every slice's rows.
+    pub by_combo: bool,
 }
 
-impl Parts {
-    /// Indexes the rows of `frame` where `keep` holds (the reporting period and the
-    /// table's filters), without copying them; only the `used` columns are kept.
-    fn new(frame: &DataFrame, used: &[&str], keep: Expr) -> PolarsResult<Parts> {
-        let mask = mask_of(frame, keep)?;
-        let frame = frame.select(used.iter().copied())?;
-        let year = frame.column(YEAR)?.i32()?.clone();
-        let month = frame.column(MONTH)?.i32()?.clone();
-        let cumulative = frame.column(CUMULATIVE)?.bool()?.clone();
-        let mut rows: BTreeMap<Combo, Vec<IdxSize>> = BTreeMap::new();
-        let flags = year.iter().zip(month.iter()).zip(cumulative.iter());
-        for (i, (((y, m), c), k)) in flags.zip(mask.iter()).enumerate() {
-            if k == Some(true) {
-                let combo = (y.unwrap_or(0), m.map(|m| m as u32), c.unwrap_or(false));
-                rows.entry(combo).or_default().push(i as IdxSize);
-            }
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            batch_rows: 1 << 16,
+            by_combo: true,
         }
-        Ok(Parts { frame, rows })
     }
-
-    fn combos(&self) -> Vec<Combo> {
-        self.rows.keys().copied().collect()
-    }
-}
-
-/// The fewest rows a batch of slices may gather (see `Query::run`); lowered by a test to show
-/// that batching does not change results.
-pub(super) static BATCH_ROWS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(1 << 16);
-
-/// Whether accumulable measures are added up by combination (see `Query::added`); cleared
-/// by a test to compare with gathering every slice's rows.
-pub(super) static BY_COMBO: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(true);
-
-/// Column of the slice number, while several slices are aggregated together.
-const SLICE: &str = "__slice";
-
-/// What a table aggregates: its rows split by period, or the partials of its combinations
-/// when every measure adds up exactly; its dimensions and measures.
-struct Query<'a> {
-    rows: Rows<'a>,
-    /// A frame of the table's dataset, for the figures of a slice without rows.
-    schema: &'a DataFrame,
-    dims: &'a [String],
-    aggs: &'a [Expr],
-    kinds: &'a [MetricKind],
-    measures: &'a [Measure],
-}
-
-enum Rows<'a> {
-    Gathered(&'a Parts),
-    Partials(&'a Partials),
-}
-
-/// Groups left out of a selection (those kept by `top`): the filter over rows, and their keys
-/// for partials.
-struct Except<'a> {
-    rows: &'a Expr,
-    keys: &'a BTreeSet<Vec<String>>,
-}
-
-impl Query<'_> {
-    /// The grand total and, when `grouped`, every group of each slice, with additive
-    /// measures differenced against the slice's `minus` rows. All slices are aggregated in
-    /// one pass: their rows (a row can be in several) tagged with the slice's number.
-    fn slices(
-        &self,
-        slices: &[Slice],
-        except: Option<&Except>,
-        grouped: bool,
-    ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
-        let rows: Vec<&[Combo]> = slices.iter().map(|s| s.rows.as_slice()).collect();
-        let mut out = self.run(&rows, except, grouped)?;
-        let minus: Vec<(usize, &[Combo])> = slices
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.minus.as_deref().map(|m| (i, m)))
-            .collect();
-        let sels: Vec<&[Combo]> = minus.iter().map(|m| m.1).collect();
-        let before = self.run(&sels, except, grouped)?;
-        for ((i, _), before) in minus.iter().zip(before) {
-            for (key, v) in out[*i].iter_mut() {
-                for (j, m) in self.measures.iter().enumerate() {
-                    if additive(m) {
-                        v[j] = match before.get(key) {
-                            // The month before had the group but not the figure (its cells
-                            // were empty): the single month is unknown, not the whole 1—N月.
-                            Some(b) if b[j].is_none() => None,
-                            b => sub(v[j], b.and_then(|b| b[j])),
-                        };
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn run(
-        &self,
-        sels: &[&[Combo]],
-        except: Option<&Except>,
-        grouped: bool,
-    ) -> PolarsResult<Vec<BTreeMap<Key, Values>>> {
-        let parts = match self.rows {
-            Rows::Partials(p) => self.added(p, sels, except.map(|e| e.keys), grouped),
-            Rows::Gathered(parts) => self.gathered(parts, sels, except.map(|e| e.rows), grouped)?,
-        };
-        let mut out: Vec<BTreeMap<Key, Values>> = parts
-            .into_iter()
-            .map(|groups| {
-                let finish = |p: Vec<Partial>| finish(&p, self.measures);
-                groups.into_iter().map(|(k, p)| (k, finish(p))).collect()
-            })
-            .collect();
-        // A slice without rows has the totals of an empty frame (sums 0, means null).
-        if out.iter().any(|o| o.is_empty()) {
-            let empty = self.schema.clear().lazy().select(self.aggs).collect()?;
-            let values = finish(
-                &read_partials(&empty, 0, self.kinds, self.measures)?,
-                self.measures,
-            );
-            for o in out.iter_mut().filter(|o| o.is_empty()) {
-                o.insert(None, values.clone());
-            }
-        }
-        Ok(out)
-    }
-
-    /// Each selection's combinations added up from their partials, groups in `except` left
-    /// out. A 1—N月 sum over single months would otherwise read every month so far again.
-    fn added(
-        &self,
-        partials: &Partials,
-        sels: &[&[Combo]],
-        except: Option<&BTreeSet<Vec<String>>>,
-        grouped: bool,
-    ) -> Vec<BTreeMap<Key, Vec<Partial>>> {
-        sels.iter()
-            .map(|sel| {
-                let mut acc: BTreeMap<Key, Vec<Partial>> = BTreeMap::new();
-                let mut put = |key: Key, p: &[Partial]| match acc.get_mut(&key) {
-                    Some(a) => combine(a, p, self.measures),
-                    None => {
-                        acc.insert(key, p.to_vec());
-                    }
-                };
-                for groups in sel.iter().filter_map(|c| partials.0.get(c)) {
-                    for (key, p) in groups {
-                        if let (Some(k), Some(except)) = (key, except) {
-                            if except.contains(k) {
-                                continue;
-                            }
-                        }
-                        if grouped && key.is_some() {
-                            put(key.clone(), p);
-                        }
-                        put(None, p);
-                    }
-                }
-                acc
-            })
-            .collect()
-    }
-
-    /// Each selection's rows gathered (a row can be in several) and aggregated.
-    fn gathered(
-        &self,
-        parts: &Parts,
-        sels: &[&[Combo]],
-        keep: Option<&Expr>,
-        grouped: bool,
-    ) -> PolarsResult<Vec<BTreeMap<Key, Vec<Partial>>>> {
-        let mut out = vec![BTreeMap::new(); sels.len()];
-        // Slices share rows (a 1—N月 sum reads every month so far), so they are aggregated
-        // in batches of about the table's own height: a few queries, and memory bounded.
-        let min = BATCH_ROWS.load(std::sync::atomic::Ordering::Relaxed);
-        let budget = parts.frame.height().max(min);
-        let mut batch: Vec<(usize, &[Combo])> = Vec::new();
-        let mut rows = 0;
-        for (i, sel) in sels.iter().enumerate() {
-            let n: usize = sel
-                .iter()
-                .filter_map(|c| parts.rows.get(c))
-                .map(Vec::len)
-                .sum();
-            if !batch.is_empty() && rows + n > budget {
-                self.run_batch(parts, &batch, keep, grouped, &mut out)?;
-                batch.clear();
-                rows = 0;
-            }
-            batch.push((i, sel));
-            rows += n;
-        }
-        if !batch.is_empty() {
-            self.run_batch(parts, &batch, keep, grouped, &mut out)?;
-        }
-        Ok(out)
-    }
-
-    /// Aggregates a batch of slices, each given with its number, into `out`.
-    fn run_batch(
-        &self,
-        parts: &Parts,
-        batch: &[(usize, &[Combo])],
-        keep: Option<&Expr>,
-        grouped: bool,
-        out: &mut [BTreeMap<Key, Vec<Partial>>],
-    ) -> PolarsResult<()> {
-        let mut idx: Vec<IdxSize> = Vec::new();
-        let mut ids: Vec<u32> = Vec::new();
-        for &(i, sel) in batch {
-            let start = idx.len();
-            idx.extend(sel.iter().filter_map(|c| parts.rows.get(c)).flatten());
-            // Input order within a slice, as when it was aggregated alone.
-            idx[start..].sort_unstable();
-            ids.resize(idx.len(), i as u32);
-        }
-        let idx = IdxCa::from_vec(PlSmallStr::EMPTY, idx);
-        let mut frame = parts.frame.take(&idx)?;
-        frame.with_column(Column::new(SLICE.into(), ids))?;
-        let mut lf = no_cse(frame.lazy());
-        if let Some(keep) = keep {
-            lf = lf.filter(keep.clone());
-        }
-        let totals = lf.clone().group_by([col(SLICE)]).agg(self.aggs).collect()?;
-        let slice_of = |df: &DataFrame, row: usize| -> PolarsResult<usize> {
-            Ok(any_i64(df.column(SLICE)?.get(row)?).unwrap_or(0) as usize)
-        };
-        for row in 0..totals.height() {
-            let values = read_partials(&totals, row, self.kinds, self.measures)?;
-            out[slice_of(&totals, row)?].insert(None, values);
-        }
-        if !grouped || self.dims.is_empty() {
-            return Ok(());
-        }
-        let dims = self.dims;
-        let keyed = lf
-            .with_columns(dims.iter().map(|d| key_of(d)).collect::<Vec<_>>())
-            .group_by(
-                std::iter::once(col(SLICE))
-                    .chain(dims.iter().map(|d| col(d.as_str())))
-                    .collect::<Vec<_>>(),
-            )
-            .agg(self.aggs)
-            .collect()?;
-        for row in 0..keyed.height() {
-            let mut key = Vec::with_capacity(dims.len());
-            for d in dims {
-                key.push(any_text(keyed.column(d)?.get(row)?));
-            }
-            let values = read_partials(&keyed, row, self.kinds, self.measures)?;
-            out[slice_of(&keyed, row)?].insert(Some(key), values);
-        }
-        Ok(())
-    }
-}
-
-/// Where `keep` holds over the rows of `frame`.
-fn mask_of(frame: &DataFrame, keep: Expr) -> PolarsResult<BooleanChunked> {
-    let mask = no_cse(frame.clone().lazy())
-        .select([keep.alias("keep")])
-        .collect()?;
-    Ok(mask.column("keep")?.bool()?.clone())
 }
 
 /// The columns a table reads: the combination's, then its dimensions' and measures' fields.
@@ -371,6 +125,17 @@ pub fn aggregate_only(
     period: (i32, u32),
     wanted: &(dyn Fn(usize) -> bool + Sync),
 ) -> Result<Vec<Option<TableResult>>, AggregateError> {
+    aggregate_tuned(pipeline, frames, period, wanted, Tuning::default())
+}
+
+/// [`aggregate_only`], worked through as `tuning` says.
+pub(crate) fn aggregate_tuned(
+    pipeline: &Pipeline,
+    frames: &[DataFrame],
+    period: (i32, u32),
+    wanted: &(dyn Fn(usize) -> bool + Sync),
+    tuning: Tuning,
+) -> Result<Vec<Option<TableResult>>, AggregateError> {
     use rayon::prelude::*;
     // Tables are independent and each runs a few queries, so they run side by side. The
     // results (and the first error, if any) keep pipeline order.
@@ -383,7 +148,7 @@ pub fn aggregate_only(
                 return Ok(None);
             }
             let frame = &frames[spec.dataset];
-            in_table(spec, table(pipeline, spec, frame, period, None)).map(Some)
+            in_table(spec, table(pipeline, spec, frame, period, None, tuning)).map(Some)
         })
         .collect();
     results.into_iter().collect()
@@ -552,231 +317,6 @@ fn any_text(v: AnyValue) -> String {
     }
 }
 
-/// One measure over some rows, in a form that adds up: a rate keeps its hits (`value`) and
-/// its row count apart until [`finish`].
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-struct Partial {
-    value: Option<MetricValue>,
-    rows: i64,
-}
-
-/// Reads one aggregated row into typed partial values.
-fn read_partials(
-    df: &DataFrame,
-    row: usize,
-    kinds: &[MetricKind],
-    measures: &[Measure],
-) -> PolarsResult<Vec<Partial>> {
-    let mut out = Vec::with_capacity(measures.len());
-    for (i, m) in measures.iter().enumerate() {
-        let a = df.column(&format!("a{i}"))?.get(row)?;
-        out.push(if m.op == Op::Rate {
-            let n = df.column(&format!("n{i}"))?.get(row)?;
-            Partial {
-                value: Some(MetricValue::Int(any_i64(a).unwrap_or(0))),
-                rows: any_i64(n).unwrap_or(0),
-            }
-        } else {
-            let value = match kinds[i] {
-                MetricKind::Money => any_i64(a).map(MetricValue::Fen),
-                MetricKind::Count => any_i64(a).map(MetricValue::Int),
-                _ => any_f64(a).map(MetricValue::Float),
-            };
-            Partial { value, rows: 0 }
-        });
-    }
-    Ok(out)
-}
-
-/// The metric values of partials: a rate becomes its percentage.
-fn finish(parts: &[Partial], measures: &[Measure]) -> Values {
-    parts
-        .iter()
-        .zip(measures)
-        .map(|(p, m)| {
-            if m.op == Op::Rate {
-                let hits = as_f64(p.value).unwrap_or(0.0);
-                (p.rows > 0).then(|| MetricValue::Float(hits / p.rows as f64 * 100.0))
-            } else {
-                p.value
-            }
-        })
-        .collect()
-}
-
-/// Measures whose partials over disjoint rows combine exactly into the value over all of
-/// them: counts, rates, and sums, minima and maxima of whole numbers (fen or counts).
-/// Float sums are left out: their last bits depend on the order of addition.
-fn accumulable(ds: &Dataset, measures: &[Measure]) -> bool {
-    measures.iter().all(|m| {
-        let whole = m
-            .field
-            .is_some_and(|f| matches!(ds.fields[f].kind, FieldKind::Money | FieldKind::Count));
-        match m.op {
-            Op::Count | Op::Rate => true,
-            Op::Sum | Op::Min | Op::Max => whole,
-            Op::Mean | Op::CountDistinct => false,
-        }
-    })
-}
-
-/// Adds the partials `b` of other rows into `a` (only for [`accumulable`] measures).
-fn combine(a: &mut [Partial], b: &[Partial], measures: &[Measure]) {
-    use MetricValue::{Fen, Int};
-    for ((a, b), m) in a.iter_mut().zip(b).zip(measures) {
-        let pick = |x: i64, y: i64| match m.op {
-            Op::Min => x.min(y),
-            Op::Max => x.max(y),
-            _ => x + y,
-        };
-        a.value = match (a.value, b.value) {
-            (Some(Fen(x)), Some(Fen(y))) => Some(Fen(pick(x, y))),
-            (Some(Int(x)), Some(Int(y))) => Some(Int(pick(x, y))),
-            (None, v) => v,
-            // `b` had no value (a minimum over nulls); floats never reach here.
-            (v, _) => v,
-        };
-        a.rows += b.rows;
-    }
-}
-
-/// Whether a table with these measures is made from the partials of its combinations.
-fn by_combo(ds: &Dataset, measures: &[Measure]) -> bool {
-    accumulable(ds, measures) && BY_COMBO.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Whether the table of pipeline table `ti` is made from partials, which a re-run can keep
-/// per workbook (see [`table_partials`]).
-pub fn made_of_partials(pipeline: &Pipeline, ti: usize) -> bool {
-    let spec = &pipeline.tables[ti];
-    by_combo(&pipeline.datasets[spec.dataset], &spec.measures)
-}
-
-/// Per (year, month, 1—N月) combination and group (None when the table has no dimensions),
-/// the partials of some rows of a table whose measures all add up exactly. Such a table is
-/// made of these alone, so partials of disjoint rows (one workbook's, another's) add up to
-/// the partials of all of them.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Partials(BTreeMap<Combo, BTreeMap<Key, Vec<Partial>>>);
-
-impl Partials {
-    /// Adds the partials of other rows of table `ti` into these.
-    pub fn add(&mut self, other: &Partials, pipeline: &Pipeline, ti: usize) {
-        let measures = &pipeline.tables[ti].measures;
-        for (combo, groups) in &other.0 {
-            let mine = self.0.entry(*combo).or_default();
-            for (key, p) in groups {
-                match mine.get_mut(key) {
-                    Some(a) => combine(a, p, measures),
-                    None => {
-                        mine.insert(key.clone(), p.clone());
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Whether a combination is in the reporting period (see [`period_expr`]).
-fn in_period(c: &Combo, period: (i32, u32)) -> bool {
-    c.0 < period.0 || (c.0 == period.0 && c.1.is_none_or(|m| m <= period.1))
-}
-
-/// The partials of a table over the rows of `frame` that pass its filters, every period
-/// included; per file (keyed by the frame's file column) when `by_file`, else under "".
-fn table_partials(
-    pipeline: &Pipeline,
-    spec: &TableSpec,
-    frame: &DataFrame,
-    by_file: bool,
-) -> PolarsResult<BTreeMap<String, Partials>> {
-    let ds = &pipeline.datasets[spec.dataset];
-    let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
-    let measures = &spec.measures;
-    let kinds: Vec<MetricKind> = measures.iter().map(|m| metric_kind(ds, m)).collect();
-    // A row without a year is in no period (the period filter drops it).
-    let keep = spec
-        .filters
-        .iter()
-        .fold(col(YEAR).is_not_null(), |e, f| e.and(filter_expr(ds, f)));
-    let mut keys: Vec<Expr> = Vec::new();
-    if by_file {
-        keys.push(col(FILE));
-    }
-    keys.extend([col(YEAR), col(MONTH), col(CUMULATIVE)]);
-    keys.extend(dims.iter().map(|d| col(d.as_str())));
-    // The kept rows of the columns read, in one chunk: grouping the frame's many chunks
-    // (one per workbook) directly held about 90 MiB more on the large benchmark corpus.
-    let mut used = used_columns(ds, &dims, measures);
-    if by_file {
-        used.push(FILE);
-    }
-    let mask = mask_of(frame, keep)?;
-    let mut rows = frame.select(used.iter().copied())?.filter(&mask)?;
-    rows.rechunk_mut_par();
-    let grouped = no_cse(rows.lazy())
-        .with_columns(dims.iter().map(|d| key_of(d)).collect::<Vec<_>>())
-        .group_by(keys)
-        .agg(measure_aggs(ds, measures))
-        .collect()?;
-    let mut out: BTreeMap<String, Partials> = BTreeMap::new();
-    let (year, month, cumulative) = (
-        grouped.column(YEAR)?,
-        grouped.column(MONTH)?,
-        grouped.column(CUMULATIVE)?,
-    );
-    for row in 0..grouped.height() {
-        let file = match by_file {
-            true => any_text(grouped.column(FILE)?.get(row)?),
-            false => String::new(),
-        };
-        let combo = (
-            any_i64(year.get(row)?).unwrap_or(0) as i32,
-            any_i64(month.get(row)?).map(|m| m as u32),
-            matches!(cumulative.get(row)?, AnyValue::Boolean(true)),
-        );
-        let key = match dims.is_empty() {
-            true => None,
-            false => Some(
-                dims.iter()
-                    .map(|d| Ok(any_text(grouped.column(d)?.get(row)?)))
-                    .collect::<PolarsResult<Vec<_>>>()?,
-            ),
-        };
-        let values = read_partials(&grouped, row, &kinds, measures)?;
-        out.entry(file)
-            .or_default()
-            .0
-            .entry(combo)
-            .or_default()
-            .insert(key, values);
-    }
-    Ok(out)
-}
-
-/// Per file (by its name in the frame's file column), the partials of pipeline table `ti`
-/// over the rows of `frame` (see [`made_of_partials`]).
-pub fn file_partials(
-    pipeline: &Pipeline,
-    ti: usize,
-    frame: &DataFrame,
-) -> Result<BTreeMap<String, Partials>, AggregateError> {
-    let spec = &pipeline.tables[ti];
-    in_table(spec, table_partials(pipeline, spec, frame, true))
-}
-
-/// Pipeline table `ti` from the partials of all its rows; `schema` is a frame of its dataset.
-pub fn table_of_partials(
-    pipeline: &Pipeline,
-    ti: usize,
-    schema: &DataFrame,
-    partials: Partials,
-    period: (i32, u32),
-) -> Result<TableResult, AggregateError> {
-    let spec = &pipeline.tables[ti];
-    in_table(spec, table(pipeline, spec, schema, period, Some(partials)))
-}
-
 /// Whether a combination's rows are read as 1—N月 values. January's figure is both its
 /// month and its 1—1月 figure, so it is read as the year's later months are: cumulative when
 /// they all are, single when they all are, as flagged when they mix (which is warned about).
@@ -926,6 +466,7 @@ fn table(
     frame: &DataFrame,
     period: (i32, u32),
     partials: Option<Partials>,
+    tuning: Tuning,
 ) -> PolarsResult<TableResult> {
     let ds = &pipeline.datasets[spec.dataset];
     let dims: Vec<String> = spec.by.iter().map(|&f| ds.fields[f].name.clone()).collect();
@@ -934,7 +475,7 @@ fn table(
     let aggs = measure_aggs(ds, measures);
     let partials = match partials {
         Some(p) => Some(p),
-        None if by_combo(ds, measures) => {
+        None if by_combo(ds, measures, tuning) => {
             let mut all = table_partials(pipeline, spec, frame, false)?;
             Some(all.remove("").unwrap_or_default())
         }
@@ -969,6 +510,7 @@ fn table(
         aggs: &aggs,
         kinds: &kinds,
         measures,
+        batch_rows: tuning.batch_rows,
     };
     // (year, month) -> key -> base values
     let mut data: BTreeMap<(i32, Option<u32>), BTreeMap<Key, Values>> = slices
@@ -1201,7 +743,7 @@ fn falling_groups(
                             continue;
                         };
                         if now < was {
-                            out.push(crate::t!(
+                            out.push(crate::i18n::t!(
                                 "warn.ytd_falls_table",
                                 spec_name = spec.name,
                                 v = key_text(key),
@@ -1214,7 +756,7 @@ fn falling_groups(
                             ));
                         }
                     }
-                    (PeriodMode::Monthly, _) if now < 0.0 => out.push(crate::t!(
+                    (PeriodMode::Monthly, _) if now < 0.0 => out.push(crate::i18n::t!(
                         "warn.month_negative",
                         spec_name = spec.name,
                         v = key_text(key),

@@ -1,12 +1,9 @@
 //! manifest.json: what a run read, what it made of every row, and what it wrote.
 
-use crate::config::Pipeline;
 use crate::ingest::SkipReason;
-use crate::model::Period;
-use crate::run::{Accounting, Batch};
+use crate::ingest::{Accounting, Duplicate};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -17,7 +14,7 @@ struct Manifest<'a> {
     skipped_by_reason: BTreeMap<&'static str, u64>,
     inputs: Vec<Input<'a>>,
     /// Inputs holding the same bytes as one in `inputs`: read once, their rows counted there.
-    duplicates: &'a [crate::run::Duplicate],
+    duplicates: &'a [Duplicate],
     outputs: Vec<Output>,
     warnings: Vec<String>,
     errors: Vec<String>,
@@ -105,16 +102,22 @@ fn reasons(m: &BTreeMap<SkipReason, u64>) -> BTreeMap<&'static str, u64> {
 
 /// Renders the manifest; output paths are listed relative to `dir`.
 pub fn build(
-    pipeline: &Pipeline,
-    batch: &Batch,
-    warnings: &[String],
-    period: Period,
-    dir: &Path,
+    ctx: &super::PeriodContext,
     written: &[crate::emit::Written],
+    timings: &[(&'static str, f64)],
     total: f64,
 ) -> String {
-    let inputs = batch
-        .files
+    let super::PeriodContext {
+        pipeline,
+        warnings,
+        period,
+        dir,
+        files,
+        duplicates,
+        notes,
+        ..
+    } = *ctx;
+    let inputs = files
         .iter()
         .map(|f| {
             let (r, k, j, s) = f.rows();
@@ -154,8 +157,8 @@ pub fn build(
                             .map(|w| WideInfo {
                                 header_row: w.header_first + 1,
                                 variant: &w.variant,
-                                periods: crate::aggregate::frame::span_label(
-                                    crate::aggregate::frame::period_span(w.points.iter()),
+                                periods: crate::clean::frame::span_label(
+                                    crate::clean::frame::period_span(w.points.iter()),
                                 ),
                                 metadata: &w.metadata,
                                 footer: &w.footer,
@@ -184,7 +187,7 @@ pub fn build(
         })
         .collect();
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut timings: BTreeMap<&'static str, f64> = batch.timings.iter().copied().collect();
+    let mut timings: BTreeMap<&'static str, f64> = timings.iter().copied().collect();
     timings.insert("total", total);
     let m = Manifest {
         tool: Tool {
@@ -197,20 +200,19 @@ pub fn build(
             sha256: &pipeline.hash,
         },
         period: period.to_string(),
-        accounting: batch.accounting(),
-        skipped_by_reason: reasons(&batch.skipped_by_reason()),
+        accounting: Accounting::of(files),
+        skipped_by_reason: reasons(&crate::ingest::skipped_by_reason(files)),
         inputs,
-        duplicates: &batch.duplicates,
+        duplicates,
         outputs,
         warnings: warnings.to_vec(),
-        notes: &batch.notes,
-        errors: batch
-            .files
+        notes,
+        errors: files
             .iter()
             .filter_map(|f| {
                 f.error
                     .as_ref()
-                    .map(|e| crate::t!("warn.file", file = f.display, e = e))
+                    .map(|e| crate::i18n::t!("warn.file", file = f.display, e = e))
             })
             .collect(),
         timings_seconds: timings,

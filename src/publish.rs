@@ -2,30 +2,10 @@
 //! the `latest` pointer.
 
 use crate::error::Error;
+use crate::store::trash::Trash;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use tracing::warn;
-
-/// Test-only failure injection: `YEARBOOK_FAIL_AT=<stage>` makes that stage fail.
-pub fn fail_point(stage: &str) -> Result<(), Error> {
-    match std::env::var("YEARBOOK_FAIL_AT") {
-        Ok(s) if s == stage => Err(Error::Output {
-            path: PathBuf::from(format!("<{stage}>")),
-            source: std::io::Error::other(format!("injected failure at stage `{stage}`")),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Test-only: `YEARBOOK_FAIL_AT=delete-output` deletes the pipeline's output folder (the
-/// staging folder's parent) as another process might, then lets the run go on.
-pub fn delete_point(staging: &Path) {
-    if std::env::var("YEARBOOK_FAIL_AT").is_ok_and(|s| s == "delete-output") {
-        if let Some(root) = staging.parent() {
-            let _ = std::fs::remove_dir_all(root);
-        }
-    }
-}
 
 /// A lock file in the pipeline's output folder; removed on drop.
 pub struct Lock {
@@ -53,7 +33,7 @@ impl Lock {
                     }
                     // Read without following a link, and only as far as a process id goes.
                     let mut holder = String::new();
-                    match crate::util::open_own(&path) {
+                    match crate::files::open_own(&path) {
                         Ok(f) => {
                             let _ = std::io::Read::read_to_string(&mut f.take(64), &mut holder);
                         }
@@ -62,7 +42,7 @@ impl Lock {
                     }
                     let pid: Option<u32> = holder.trim().parse().ok();
                     if pid.is_some_and(process_alive) {
-                        return Err(Error::Usage(crate::t!(
+                        return Err(Error::Usage(crate::i18n::t!(
                             "out.locked",
                             pid = holder.trim(),
                             dir_display = dir.display()
@@ -70,7 +50,7 @@ impl Lock {
                     }
                     warn!(
                         "{}",
-                        crate::t!(
+                        crate::i18n::t!(
                             "out.stale_lock",
                             path_display = path.display(),
                             pid = holder.trim()
@@ -81,7 +61,7 @@ impl Lock {
                 Err(e) => return Err(Error::Output { path, source: e }),
             }
         }
-        Err(Error::Usage(crate::t!(
+        Err(Error::Usage(crate::i18n::t!(
             "out.lock",
             path_display = path.display()
         )))
@@ -248,10 +228,10 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
 fn planted(path: &Path, m: &std::fs::Metadata, ours: &str) -> Error {
     Error::Output {
         path: path.to_path_buf(),
-        source: std::io::Error::other(crate::t!(
+        source: std::io::Error::other(crate::i18n::t!(
             "out.planted",
             path_display = path.display(),
-            v = crate::i18n::word(crate::util::kind_of(m)),
+            v = crate::i18n::word(crate::files::kind_of(m)),
             ours = crate::i18n::word(ours)
         )),
     }
@@ -309,7 +289,7 @@ fn clear_leftovers(root: &Path) -> Result<(), Error> {
                 std::fs::rename(&path, &folder).map_err(Error::output(&folder))?;
                 warn!(
                     "{}",
-                    crate::t!(
+                    crate::i18n::t!(
                         "out.restored",
                         folder_display = folder.display(),
                         name = name
@@ -323,58 +303,6 @@ fn clear_leftovers(root: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// A folder in the pipeline's `.cache` for the period folders runs replaced. Each run empties it
-/// on a thread of its own while it reads, and puts there the folder it replaces, so that
-/// removing a period's files is not on the path of a short re-run.
-pub struct Trash {
-    dir: PathBuf,
-    emptying: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Trash {
-    /// Starts removing what earlier runs left in `dir`. An error (saying what is there) when
-    /// `dir` or its parent is not a folder of yearbook's: a link there is not followed.
-    pub fn open(dir: PathBuf) -> Result<Trash, String> {
-        if let Some(parent) = dir.parent() {
-            crate::util::own_folder(parent)?;
-        }
-        crate::util::own_folder(&dir)?;
-        let left = dir.clone();
-        let emptying = std::thread::spawn(move || {
-            for e in std::fs::read_dir(&left).into_iter().flatten().flatten() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        });
-        Ok(Trash {
-            dir,
-            emptying: Some(emptying),
-        })
-    }
-
-    /// Waits until what earlier runs left is removed: then no file of the folder being
-    /// replaced still has a second name in the trash (see [`crate::emit::Sink`]).
-    pub fn wait(&mut self) {
-        if let Some(t) = self.emptying.take() {
-            let _ = t.join();
-        }
-    }
-
-    /// Moves a replaced folder in under `name`; false if it could not be moved.
-    fn take(&self, old: &Path, name: &str) -> bool {
-        let made = |p: &Path| crate::util::make_own_folder(p).is_ok();
-        self.dir.parent().is_some_and(made)
-            && made(&self.dir)
-            && std::fs::rename(old, self.dir.join(name)).is_ok()
-    }
-}
-
-impl Drop for Trash {
-    /// A run ends only after what earlier runs left has been removed.
-    fn drop(&mut self) {
-        self.wait();
-    }
-}
-
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
@@ -386,7 +314,7 @@ impl Drop for Staging {
 /// Points `latest` at the period just written (a small file, portable to every file system).
 /// The temporary file is made anew, never opened through what is at its place.
 pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
-    fail_point("latest")?;
+    crate::faults::fail_point("latest").map_err(Error::output("<latest>"))?;
     let tmp = root.join(".latest.tmp");
     let path = root.join("latest");
     let mut options = std::fs::OpenOptions::new();
@@ -406,41 +334,6 @@ pub fn write_latest(root: &Path, period: &str) -> Result<(), Error> {
         let _ = std::fs::remove_file(&tmp);
     }
     done
-}
-
-/// Writes a clean-data frame as Parquet; `money` names its columns of fen.
-pub fn write_frame_parquet(
-    frame: &polars::prelude::DataFrame,
-    money: &[&str],
-    path: &Path,
-    sink: &crate::emit::Sink,
-) -> Result<crate::emit::Written, Error> {
-    let bytes = frame_parquet(frame, money).map_err(|e| Error::Output {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    sink.put(path, bytes).map_err(Error::output(path))
-}
-
-/// A clean-data frame as a Parquet file's bytes, readable by older Arrow readers, its `money`
-/// columns described as fen (see [`crate::emit::parquet::portable`]).
-pub fn frame_parquet(
-    frame: &polars::prelude::DataFrame,
-    money: &[&str],
-) -> polars::prelude::PolarsResult<Vec<u8>> {
-    use polars::prelude::ParquetWriter;
-    // One chunk per column, so the file's layout does not depend on how the rows arrived.
-    let mut df = frame.clone();
-    df.rechunk_mut();
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes).finish(&mut df)?;
-    crate::emit::parquet::portable(bytes, df.schema(), &money_notes(money))
-}
-
-/// Field metadata saying that each of `money` holds fen.
-pub fn money_notes<'a>(money: &[&'a str]) -> Vec<(&'a str, crate::emit::parquet::Metadata)> {
-    let meta = crate::emit::parquet::money_metadata();
-    money.iter().map(|m| (*m, meta.clone())).collect()
 }
 
 #[cfg(all(test, target_os = "linux"))]
