@@ -188,7 +188,7 @@ pub fn name_text(name: &std::ffi::OsStr) -> String {
 
 /// An output name refused by [`output_path`].
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}", path.display())]
+#[error("{}", crate::i18n::t!("error.cannot_write", path = path.display()))]
 pub struct PathError {
     pub path: PathBuf,
     #[source]
