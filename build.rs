@@ -9,6 +9,8 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // The message catalogues are compiled into the library.
+    println!("cargo:rerun-if-changed=locales");
     let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
     let gnu = std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "gnu");
     if linux && gnu {

@@ -2,6 +2,7 @@
 
 use crate::cmd;
 use crate::error::{exit, report, report_json};
+use crate::i18n::{self, Lang};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -32,6 +33,9 @@ pub struct LogArgs {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Language of messages: errors, warnings, rejection reasons [default: zh, or $YEARBOOK_LANG].
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -70,6 +74,22 @@ pub fn run() -> u8 {
             };
         }
     };
+    match cli.log.lang {
+        Some(l) => i18n::set(l),
+        None => match std::env::var(i18n::ENV) {
+            Ok(v) if !v.is_empty() => match Lang::parse(&v) {
+                Some(l) => i18n::set(l),
+                None => {
+                    eprintln!(
+                        "{}",
+                        crate::i18n::t!("cli.bad_lang_env", env = i18n::ENV, value = v)
+                    );
+                    return exit::USAGE;
+                }
+            },
+            _ => i18n::set(Lang::Zh),
+        },
+    }
     init_logging(&cli.log);
     let json = matches!(cli.log.log_format, LogFormat::Json);
     // In polars' own pool: a worker of another pool waiting on polars takes up unrelated work

@@ -25,15 +25,15 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Data(String),
-    #[error("cannot write {}", path.display())]
+    #[error("{}", crate::i18n::t!("error.cannot_write", path = path.display()))]
     Output {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write outputs")]
+    #[error("{}", crate::i18n::t!("error.cannot_write_outputs"))]
     Emit(#[source] Box<dyn std::error::Error + Send + Sync>),
-    #[error("aggregation failed")]
+    #[error("{}", crate::i18n::t!("error.aggregation_failed"))]
     Aggregate(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
@@ -77,12 +77,12 @@ pub fn report_json(err: &dyn std::error::Error, exit_code: u8) -> String {
 }
 
 pub fn report(err: &dyn std::error::Error) -> String {
-    let mut out = format!("error: {err}");
+    let mut out = format!("{}{err}", crate::i18n::t!("error.prefix"));
     let mut source = err.source();
     let mut first = true;
     while let Some(s) = source {
         if first {
-            out.push_str("\n\nCaused by:");
+            out.push_str(&format!("\n\n{}", crate::i18n::t!("error.caused_by")));
             first = false;
         }
         out.push_str(&format!("\n    {s}"));

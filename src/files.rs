@@ -55,9 +55,9 @@ pub fn open_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     }
     let file = options.open(path).map_err(|e| not_followed(path, e))?;
     if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other(format!(
-            "{} is not a plain file",
-            path.display()
+        return Err(std::io::Error::other(crate::i18n::t!(
+            "util.not_plain",
+            path_display = path.display()
         )));
     }
     Ok(file)
@@ -81,9 +81,9 @@ pub fn create_own(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
     #[cfg(unix)]
     if e.raw_os_error() == Some(libc::ELOOP) {
-        return std::io::Error::other(format!(
-            "{} is a symbolic link, which yearbook does not follow here",
-            path.display()
+        return std::io::Error::other(crate::i18n::t!(
+            "util.symlink",
+            path_display = path.display()
         ));
     }
     let _ = path;
@@ -96,13 +96,17 @@ fn not_followed(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
 pub fn own_folder(path: &std::path::Path) -> Result<bool, String> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => Ok(true),
-        Ok(m) => Err(format!(
-            "{} is {}, not a folder of yearbook's",
-            path.display(),
-            kind_of(&m)
+        Ok(m) => Err(crate::i18n::t!(
+            "util.not_own",
+            path_display = path.display(),
+            v = crate::i18n::word(kind_of(&m))
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(format!("cannot look at {}: {e}", path.display())),
+        Err(e) => Err(crate::i18n::t!(
+            "util.cannot_look",
+            path = path.display(),
+            e = e
+        )),
     }
 }
 
@@ -184,7 +188,7 @@ pub fn name_text(name: &std::ffi::OsStr) -> String {
 
 /// An output name refused by [`output_path`].
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}", path.display())]
+#[error("{}", crate::i18n::t!("error.cannot_write", path = path.display()))]
 pub struct PathError {
     pub path: PathBuf,
     #[source]
@@ -204,7 +208,7 @@ pub fn output_path(dir: &Path, parts: &[&str]) -> Result<PathBuf, PathError> {
                 path: dir.to_path_buf(),
                 source: std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
-                    format!("the output name {part:?} {why}, so it could leave the output folder"),
+                    crate::i18n::t!("emit.bad_name", part = part : {:?}, why = crate::i18n::word(why)),
                 ),
             });
         }

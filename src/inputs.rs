@@ -117,7 +117,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                     if let Some(p) = e.path().filter(|p| *p != root.as_path()) {
                         notes.push(InputNote {
                             display: p.to_string_lossy().to_string(),
-                            message: format!("cannot be listed: {e}"),
+                            message: crate::i18n::t!("inputs.unlisted", e = e),
                         });
                     }
                     continue;
@@ -154,7 +154,7 @@ pub fn resolve(pipeline: &Pipeline) -> Result<Inputs, globset::Error> {
                 let display = names[names.len() - depth..].join("/");
                 notes.push(InputNote {
                     display,
-                    message: "is a folder, not a workbook; skipped".into(),
+                    message: crate::i18n::t!("inputs.folder").into(),
                 });
                 continue;
             }

@@ -17,9 +17,13 @@ pub mod emit;
 pub mod error;
 pub(crate) mod faults;
 pub(crate) mod files;
+pub mod i18n;
 pub mod ingest;
 pub(crate) mod inputs;
 pub mod model;
 pub(crate) mod publish;
 pub mod run;
 pub(crate) mod store;
+
+// The message catalogues, compiled in; English stands in for a text missing in Chinese.
+rust_i18n::i18n!("locales", fallback = "en");

@@ -42,25 +42,28 @@ impl Lock {
                     }
                     let pid: Option<u32> = holder.trim().parse().ok();
                     if pid.is_some_and(process_alive) {
-                        return Err(Error::Usage(format!(
-                            "another run (process {}) is writing to {}; wait for it to finish",
-                            holder.trim(),
-                            dir.display()
+                        return Err(Error::Usage(crate::i18n::t!(
+                            "out.locked",
+                            pid = holder.trim(),
+                            dir_display = dir.display()
                         )));
                     }
                     warn!(
-                        "removing stale lock {} left by process {} that is no longer running",
-                        path.display(),
-                        holder.trim()
+                        "{}",
+                        crate::i18n::t!(
+                            "out.stale_lock",
+                            path_display = path.display(),
+                            pid = holder.trim()
+                        )
                     );
                     std::fs::remove_file(&path).map_err(Error::output(&path))?;
                 }
                 Err(e) => return Err(Error::Output { path, source: e }),
             }
         }
-        Err(Error::Usage(format!(
-            "cannot take the lock {}",
-            path.display()
+        Err(Error::Usage(crate::i18n::t!(
+            "out.lock",
+            path_display = path.display()
         )))
     }
 }
@@ -225,11 +228,11 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
 fn planted(path: &Path, m: &std::fs::Metadata, ours: &str) -> Error {
     Error::Output {
         path: path.to_path_buf(),
-        source: std::io::Error::other(format!(
-            "{} is {}, where yearbook keeps {ours} of its own; it is not followed or \
-             replaced: remove it and run again",
-            path.display(),
-            crate::files::kind_of(m)
+        source: std::io::Error::other(crate::i18n::t!(
+            "out.planted",
+            path_display = path.display(),
+            v = crate::i18n::word(crate::files::kind_of(m)),
+            ours = crate::i18n::word(ours)
         )),
     }
 }
@@ -285,8 +288,12 @@ fn clear_leftovers(root: &Path) -> Result<(), Error> {
             if std::fs::symlink_metadata(&folder).is_err() {
                 std::fs::rename(&path, &folder).map_err(Error::output(&folder))?;
                 warn!(
-                    "restored {} from {name}, which a run stopped while replacing it left",
-                    folder.display()
+                    "{}",
+                    crate::i18n::t!(
+                        "out.restored",
+                        folder_display = folder.display(),
+                        name = name
+                    )
                 );
                 continue;
             }

@@ -71,33 +71,37 @@ impl Stores {
         let dir = out_root.join(".cache");
         let mut warnings = Vec::new();
         let mut not_used = |what: &str, why: String| {
-            warnings.push(format!("{why}; the {what} is not used"));
+            warnings.push(crate::i18n::t!(
+                "run.not_used",
+                why = why,
+                what = crate::i18n::t!(what)
+            ));
         };
         let caches = !opts.no_cache
             && crate::files::own_folder(&dir)
-                .map_err(|why| not_used("cache", why))
+                .map_err(|why| not_used("run.what.cache", why))
                 .is_ok();
         let parse = match caches && opts.from_parquet.is_none() {
             true => Cache::new(&dir, pipeline)
-                .map_err(|why| not_used("parse cache", why))
+                .map_err(|why| not_used("run.what.parse_cache", why))
                 .ok(),
             false => None,
         };
         let trash = match caches {
             true => Trash::open(dir.join("trash"))
-                .map_err(|why| not_used("trash (a replaced folder is removed at once)", why))
+                .map_err(|why| not_used("run.what.trash", why))
                 .ok(),
             false => None,
         };
         let charts = match caches {
             true => PngCache::new(&dir.join("charts"))
-                .map_err(|why| not_used("chart cache", why))
+                .map_err(|why| not_used("run.what.chart_cache", why))
                 .ok(),
             false => None,
         };
         let results_usable = parse.is_some()
             && crate::files::own_folder(&dir.join("results"))
-                .map_err(|why| not_used("store of the last run's results", why))
+                .map_err(|why| not_used("run.what.results", why))
                 .is_ok();
         Stores {
             dir,
@@ -135,8 +139,8 @@ fn read(pipeline: &Pipeline, opts: &RunOptions, cache: Option<&Cache>) -> Result
         .or_else(|| crate::clean::frame::latest_series_period(&files));
     info!(
         files = files.len(),
-        "clean data read from {}",
-        dir.display()
+        "{}",
+        crate::i18n::t!("log.clean_read", dir = dir.display())
     );
     Ok(Batch::of_clean_data(
         pipeline,
@@ -166,13 +170,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
         }
     }
     let Some(period) = batch.period else {
-        return stop(
-            &batch,
-            Error::Data(
-                "no data rows were read, so there is no period to report; see the warnings above"
-                    .into(),
-            ),
-        );
+        return stop(&batch, Error::Data(crate::i18n::t!("run.no_rows")));
     };
     let mut warnings = batch.run_warnings();
     for w in &warnings {
@@ -180,10 +178,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
     }
     let acc = batch.accounting();
     if opts.strict && (acc.rows_rejected > 0 || batch.unreadable() > 0) {
-        let e = Error::Data(format!(
-            "--strict: {} rejected rows and {} unreadable files; nothing written",
-            acc.rows_rejected,
-            batch.unreadable()
+        let e = Error::Data(crate::i18n::t!(
+            "run.strict",
+            rows_rejected = acc.rows_rejected,
+            unreadable = batch.unreadable()
         ));
         return stop(&batch, e);
     }
@@ -207,11 +205,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
     let mut later = Vec::new();
     later.extend(tables.iter().flat_map(|t| t.warnings.iter().cloned()));
     if pipeline.output.formats.contains(&Format::Xlsx) {
-        later.extend(
-            emit::xlsx::overlong_cells(&tables)
-                .into_iter()
-                .map(|w| format!("tables/{}.xlsx: {w}", pipeline.name)),
-        );
+        later.extend(emit::xlsx::overlong_cells(&tables).into_iter().map(|w| {
+            crate::i18n::t!(
+                "warn.file",
+                file = format!("tables/{}.xlsx", pipeline.name),
+                e = w
+            )
+        }));
     }
     later.extend(series_warnings);
     for w in later {
@@ -265,10 +265,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
     // The new output is published from here on: what fails now is a warning, not a failed run.
     if let Err(e) = crate::publish::write_latest(&out_root, &period.to_string()) {
         let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
-        let w = format!(
-            "the output is published in {}, but `latest` was not updated ({e}{})",
-            target.display(),
-            cause.unwrap_or_default()
+        let w = crate::i18n::t!(
+            "run.latest",
+            target_display = target.display(),
+            e = e,
+            cause = cause.unwrap_or_default()
         );
         warn!("{w}");
         warnings.push(w);

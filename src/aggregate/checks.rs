@@ -50,13 +50,12 @@ pub fn cross_file(pipeline: &Pipeline, files: &[FileReport]) -> Vec<String> {
             .filter(|e| !e.cumulative)
             .collect();
         if !cum.is_empty() && !single.is_empty() {
-            out.push(format!(
-                "dataset `{}`, {year}: the files mix 1—N月 values ({}) with single-month or \
-                 annual values ({}); a 1—N月 figure already holds the months before it, so the \
-                 year's totals cannot be trusted",
-                ds.name,
-                names(&cum),
-                names(&single)
+            out.push(crate::i18n::t!(
+                "warn.mixed_cumulative",
+                name = ds.name,
+                year = year,
+                v = names(&cum),
+                v2 = names(&single)
             ));
             continue;
         }
@@ -81,14 +80,15 @@ pub fn cross_file(pipeline: &Pipeline, files: &[FileReport]) -> Vec<String> {
                 }
                 let (x, y) = (months[a][fi], months[b][fi]);
                 if y < x {
-                    out.push(format!(
-                        "dataset `{}`, field `{}`: the 1—N月 figure falls from {} in {year}年1-{a}月 \
-                         to {} in {year}年1-{b}月; a year-to-date figure cannot fall (a month \
-                         read as 1—N月 may hold single-month values)",
-                        ds.name,
-                        field.name,
-                        show(x, field.kind),
-                        show(y, field.kind)
+                    out.push(crate::i18n::t!(
+                        "warn.ytd_falls_files",
+                        name = ds.name,
+                        field_name = field.name,
+                        v = show(x, field.kind),
+                        year = year,
+                        a = a,
+                        v2 = show(y, field.kind),
+                        b = b
                     ));
                 }
             }
@@ -99,6 +99,7 @@ pub fn cross_file(pipeline: &Pipeline, files: &[FileReport]) -> Vec<String> {
 
 fn show(x: i64, kind: FieldKind) -> String {
     match kind {
+        FieldKind::Money if crate::i18n::zh() => crate::i18n::wan(x),
         FieldKind::Money => format!(
             "{}万元",
             crate::model::fen_to_unit_string(x, MoneyUnit::Wanyuan, 4)
@@ -115,15 +116,24 @@ fn names(entries: &[&Entry]) -> String {
             Some(m) => format!(" {m}月"),
             None => String::new(),
         };
-        let n = format!("{} sheet `{}`{month}", e.file, e.sheet);
+        let n = crate::i18n::t!(
+            "warn.file_sheet",
+            file = e.file,
+            sheet = e.sheet,
+            month = month
+        );
         if !seen.contains(&n) {
             seen.push(n);
         }
     }
     let more = seen.len().saturating_sub(3);
-    let mut s = seen.into_iter().take(3).collect::<Vec<_>>().join(", ");
+    let mut s = seen
+        .into_iter()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(&crate::i18n::t!("common.list_sep"));
     if more > 0 {
-        s.push_str(&format!(" and {more} more"));
+        s.push_str(&crate::i18n::t!("warn.and_more", n = more));
     }
     s
 }

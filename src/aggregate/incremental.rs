@@ -164,7 +164,12 @@ pub fn finish(
             tables.push(t);
         }
     }
-    info!(reused, aggregated = tables.len() - reused, "tables ready");
+    info!(
+        reused,
+        aggregated = tables.len() - reused,
+        "{}",
+        crate::i18n::t!("log.tables")
+    );
     Ok(tables)
 }
 

@@ -20,12 +20,11 @@ struct Cell<'a> {
 
 impl Cell<'_> {
     fn at(&self) -> String {
-        format!(
-            "{} `{}` {}{}",
-            self.file,
-            self.sheet,
-            column_letter(self.point.col),
-            self.point.row + 1
+        crate::i18n::t!(
+            "series.at",
+            file = self.file,
+            sheet = self.sheet,
+            cell = format!("{}{}", column_letter(self.point.col), self.point.row + 1)
         )
     }
 }
@@ -98,12 +97,24 @@ pub fn series_table(
         }
     }
     if cells.is_empty() {
-        return Err(format!(
-            "table `{name}`: no series value has indicator {}{}{}{}; data/series.csv lists the indicators read",
-            spec.indicators.join(" / "),
-            if regions.is_empty() { String::new() } else { format!(", region {}", spec.regions.join(" / ")) },
-            spec.variant.as_ref().map(|v| format!(", variant {v}")).unwrap_or_default(),
-            spec.frequency.map(|f| format!(", frequency {}", f.name())).unwrap_or_default(),
+        return Err(crate::i18n::t!(
+            "series.none",
+            name = name,
+            indicators = spec.indicators.join(" / "),
+            region = if regions.is_empty() {
+                String::new()
+            } else {
+                crate::i18n::t!("series.region", v = spec.regions.join(" / "))
+            },
+            variant = spec
+                .variant
+                .as_ref()
+                .map(|v| crate::i18n::t!("series.variant", v = v))
+                .unwrap_or_default(),
+            frequency = spec
+                .frequency
+                .map(|f| crate::i18n::t!("series.frequency", v = f.name()))
+                .unwrap_or_default()
         ));
     }
     let freqs: BTreeSet<SeriesFrequency> = cells
@@ -114,16 +125,15 @@ pub fn series_table(
         [one] => **one,
         several => {
             let names: Vec<&str> = several.iter().map(|f| f.name()).collect();
-            return Err(format!(
-                "table `{name}`: the series selected hold several frequencies ({}); choose one with `frequency`",
-                names.join(", ")
+            return Err(crate::i18n::t!(
+                "series.frequencies",
+                name = name,
+                v = names.join(", ")
             ));
         }
     };
     if freq == SeriesFrequency::Quarter {
-        return Err(format!(
-            "table `{name}`: quarterly series cannot be laid out as a table yet; choose `frequency = \"year\"` or `\"month\"`"
-        ));
+        return Err(crate::i18n::t!("series.quarterly", name = name));
     }
     // Values after the run's period, or after `to`, are not shown.
     let last = spec.to.map_or(period, |t| t.min(period));
@@ -137,9 +147,10 @@ pub fn series_table(
         .flatten();
     if units.len() > 1 && !spec.by.contains(&SeriesDim::Indicator) {
         let shown: Vec<&str> = units.iter().map(|u| u.unwrap_or("(none)")).collect();
-        return Err(format!(
-            "table `{name}`: the series selected have different units ({}); add `by = [\"indicator\"]` or select fewer",
-            shown.join(", ")
+        return Err(crate::i18n::t!(
+            "series.units",
+            name = name,
+            v = shown.join(", ")
         ));
     }
     // Keys in order of appearance: the portal's own order of regions and indicators.
@@ -177,14 +188,15 @@ pub fn series_table(
             }
             Some(prev) => {
                 if c.value.is_some() && c.value != prev.value {
-                    return Err(format!(
-                        "table `{name}`: {} {} is {} in {} but {} in {}; choose a `variant` or fewer `regions`",
-                        c.point.indicator,
-                        c.point.period,
-                        prev.value.unwrap_or_default(),
-                        prev.at(),
-                        c.value.unwrap_or_default(),
-                        c.at()
+                    return Err(crate::i18n::t!(
+                        "series.conflict",
+                        name = name,
+                        indicator = c.point.indicator,
+                        period = c.point.period,
+                        was = prev.value.unwrap_or_default(),
+                        at = prev.at(),
+                        now = c.value.unwrap_or_default(),
+                        at2 = c.at()
                     ));
                 }
             }
@@ -199,9 +211,10 @@ pub fn series_table(
 
     if spec.growth && !breaks.is_empty() {
         let shown: Vec<String> = breaks.into_iter().collect();
-        warnings.push(format!(
-            "table `{name}`: 同比 is computed from the values as published, and the notes of {} say figures were revised or their coverage changed; growth across such a break is not the official growth rate",
-            shown.join(", ")
+        warnings.push(crate::i18n::t!(
+            "series.break",
+            name = name,
+            v = shown.join(", ")
         ));
     }
     let mut base = crate::config::series_measure_name(spec);
@@ -346,22 +359,22 @@ fn single_months(
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<(i32, Option<u32>, usize), Option<f64>>, String> {
     if freq != SeriesFrequency::Month {
-        return Err(format!(
-            "table `{name}`: `single_months` differences monthly 1—N月 series, but the series selected are {}",
-            freq.name()
+        return Err(crate::i18n::t!(
+            "series.single_months_freq",
+            name = name,
+            freq_name = freq.name()
         ));
     }
     if percent {
-        return Err(format!(
-            "table `{name}`: `single_months` cannot difference rates (%): a 1—N月 growth rate less the month before's is not the month's rate"
-        ));
+        return Err(crate::i18n::t!("series.single_months_rate", name = name));
     }
     if let Some(c) = values.values().find(|c| !c.point.key.cumulative) {
-        return Err(format!(
-            "table `{name}`: `single_months` needs 1—N月 values, but {} {} in {} is a single month's; choose the 累计 variant",
-            c.point.indicator,
-            c.point.period,
-            c.at()
+        return Err(crate::i18n::t!(
+            "series.single_months_single",
+            name = name,
+            indicator = c.point.indicator,
+            period = c.point.period,
+            at = c.at()
         ));
     }
     let label = |y: i32, m: u32, k: usize| {
@@ -386,10 +399,15 @@ fn single_months(
                 let scale = 10f64.powi(places);
                 let d = ((v - b) * scale).round() / scale;
                 if d < 0.0 {
-                    warnings.push(format!(
-                        "table `{name}`: {} falls from {b} in 1—{}月 to {v} in 1—{month}月, so its single month is {d}; a 1—N月 figure should not fall",
-                        label(y, month, k),
-                        month - 1
+                    warnings.push(crate::i18n::t!(
+                        "series.falls",
+                        name = name,
+                        label = label(y, month, k),
+                        b = b,
+                        before = month - 1,
+                        v = v,
+                        month = month,
+                        d = d
                     ));
                 }
                 Some(d)
@@ -403,9 +421,10 @@ fn single_months(
         out.insert((y, m, k), single);
     }
     if !gaps.is_empty() {
-        warnings.push(format!(
-            "table `{name}`: no 1—N月 value of the month before to subtract for {}; those months are left empty",
-            gaps.join(", ")
+        warnings.push(crate::i18n::t!(
+            "series.gaps",
+            name = name,
+            v = gaps.join(", ")
         ));
     }
     Ok(out)

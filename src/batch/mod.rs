@@ -166,18 +166,25 @@ impl Batch {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = self.input_warnings.clone();
         for d in &self.duplicates {
-            out.push(format!(
-                "{}: the same bytes as {} (sha256 {}); read once, as {}, and its rows counted once",
-                d.path, d.same_as, d.sha256, d.same_as
+            out.push(crate::i18n::t!(
+                "warn.duplicate",
+                path = d.path,
+                same_as = d.same_as,
+                sha256 = d.sha256
             ));
         }
         for f in &self.files {
             if let Some(e) = &f.error {
-                out.push(format!("{}: {e}", f.display));
+                out.push(crate::i18n::t!("warn.file", file = f.display, e = e));
             }
             for sh in &f.sheets {
                 for w in &sh.warnings {
-                    out.push(format!("{}: sheet `{}`: {w}", f.display, sh.name));
+                    out.push(crate::i18n::t!(
+                        "warn.sheet",
+                        file = f.display,
+                        sheet = sh.name,
+                        w = w
+                    ));
                 }
             }
         }
@@ -191,7 +198,7 @@ impl Batch {
         let mut out = self.warnings();
         let rejected = self.accounting().rows_rejected;
         if rejected > 0 {
-            out.push(format!("{rejected} rows rejected; see rejected.csv"));
+            out.push(crate::i18n::t!("warn.rejected", n = rejected));
         }
         out
     }
@@ -238,11 +245,7 @@ impl Batch {
                     FileColumns::Built { frames, .. } => Ok(frames.get(d).cloned()),
                     // The entry passed its CRC check, so this is not damage on disk.
                     FileColumns::Cached(c) => c.frame(d, &f.display).map_err(|e| {
-                        Error::Data(format!(
-                            "{}: the parse cache entry for this workbook cannot be decoded ({e}); \
-                             delete the pipeline's .cache folder and run again",
-                            f.display
-                        ))
+                        Error::Data(crate::i18n::t!("run.cache_decode", f_display = f.display, e = e))
                     }),
                 })
                 .collect::<Result<_, _>>()?;
@@ -375,11 +378,12 @@ impl Batch {
             .chain(after)
             .map(|p| format!("{p}"))
             .collect();
-        Err(Error::Data(format!(
-            "--period {asked}: no workbook has rows for {}年{}月; the nearest months with data are {}",
-            asked.year,
-            asked.month,
-            nearest.join(" and ")
+        Err(Error::Data(crate::i18n::t!(
+            "run.no_period",
+            asked = asked,
+            year = asked.year,
+            month = asked.month,
+            v = nearest.join(&crate::i18n::t!("common.and"))
         )))
     }
 }
@@ -468,7 +472,7 @@ impl Batch {
     pub fn keep_readings(&self, cache: Option<&Cache>) {
         if let Some(c) = cache {
             if let Err(e) = store_images(self.unstored(), c) {
-                warn!("cannot keep the readings in the parse cache: {e}");
+                warn!("{}", crate::i18n::t!("run.cache_keep", e = e));
             }
         }
     }
@@ -531,7 +535,9 @@ pub(crate) fn guarded<T>(
         Ok(r) => r.map_err(|e| Error::Aggregate(Box::new(e))),
         Err(panic) => {
             let msg = crate::error::panic_message(panic.as_ref());
-            Err(Error::Aggregate(format!("internal error: {msg}").into()))
+            Err(Error::Aggregate(
+                crate::i18n::t!("run.internal", msg = msg).into(),
+            ))
         }
     }
 }

@@ -24,12 +24,12 @@ pub fn read_batch(
     build: Stack,
 ) -> Result<Batch, Error> {
     let t0 = Instant::now();
-    let found =
-        inputs::resolve(pipeline).map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;
+    let found = inputs::resolve(pipeline)
+        .map_err(|e| Error::Usage(crate::i18n::t!("run.bad_glob", e = e)))?;
     let notes: Vec<String> = found
         .unmatched
         .iter()
-        .map(|&i| format!("input glob `{}` matched no file", pipeline.include[i]))
+        .map(|&i| crate::i18n::t!("run.glob_unmatched", glob = pipeline.include[i]))
         .collect();
     for n in &notes {
         info!("{n}");
@@ -37,13 +37,13 @@ pub fn read_batch(
     let input_warnings = found
         .notes
         .iter()
-        .map(|n| format!("{}: {}", n.display, n.message))
+        .map(|n| crate::i18n::t!("warn.file", file = n.display, e = n.message))
         .collect();
     if found.files.is_empty() {
-        return Err(Error::Usage(format!(
-            "no input files: the globs in {} match nothing (looked from {})",
-            pipeline.file.display(),
-            pipeline.base_dir.display()
+        return Err(Error::Usage(crate::i18n::t!(
+            "run.no_inputs",
+            file_display = pipeline.file.display(),
+            base_dir_display = pipeline.base_dir.display()
         )));
     }
     let list: Vec<(PathBuf, String)> = found
@@ -68,7 +68,7 @@ pub fn read_list(
     build: Stack,
 ) -> Result<Batch, Error> {
     let t0 = Instant::now();
-    info!(files = list.len(), "reading workbooks");
+    info!(files = list.len(), "{}", crate::i18n::t!("log.reading"));
     // A progress bar only for a person watching a terminal, never in logs.
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr())
         && tracing::enabled!(tracing::Level::INFO)
@@ -164,7 +164,12 @@ pub fn read_list(
     // Portal exports alone: the period is the latest one with a value in the series.
     let latest = latest.or_else(|| crate::clean::frame::latest_series_period(&files));
     let parsed = files.iter().filter(|f| !f.cached).count();
-    info!(parsed, cached = files.len() - parsed, "workbooks read");
+    info!(
+        parsed,
+        cached = files.len() - parsed,
+        "{}",
+        crate::i18n::t!("log.read")
+    );
     let mut batch = Batch {
         files,
         notes: Vec::new(),
@@ -202,7 +207,7 @@ fn read_group(
         .collect();
     let large = first.iter().filter(|r| r.is_none()).count();
     if large > 0 {
-        info!(large, "reading the large workbooks one at a time");
+        info!(large, "{}", crate::i18n::t!("log.reading_large"));
     }
     first
         .into_iter()

@@ -24,7 +24,13 @@ const REPORTS: &str = "_ingest";
 
 /// A clean-data part that cannot be read: the folder is damaged, not the output disk.
 fn unreadable<E: std::fmt::Display>(path: &Path) -> impl FnOnce(E) -> Error + '_ {
-    move |e| Error::Usage(format!("cannot read {}: {e}", path.display()))
+    move |e| {
+        Error::Usage(crate::i18n::t!(
+            "cli.cannot_read",
+            path = path.display(),
+            e = e
+        ))
+    }
 }
 
 fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> Error + '_ {
@@ -165,23 +171,40 @@ pub fn write(
 pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<DataFrame>), Error> {
     let reports_dir = root.join(REPORTS);
     if !reports_dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "{} is not a clean-data folder written by `yearbook ingest` (no {REPORTS}/ in it)",
-            root.display()
+        return Err(Error::Usage(crate::i18n::t!(
+            "part.not_folder",
+            root_display = root.display(),
+            REPORTS = REPORTS
         )));
     }
     let mut files: Vec<FileReport> = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&reports_dir)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", reports_dir.display())))?
+        .map_err(|e| {
+            Error::Usage(crate::i18n::t!(
+                "cli.cannot_read",
+                path = reports_dir.display(),
+                e = e
+            ))
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     entries.sort();
     for p in entries {
-        let text = std::fs::read(&p)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?;
-        let part: Vec<FileReport> = serde_json::from_slice(&text)
-            .map_err(|e| Error::Usage(format!("{}: not an ingest report: {e}", p.display())))?;
+        let text = std::fs::read(&p).map_err(|e| {
+            Error::Usage(crate::i18n::t!(
+                "cli.cannot_read",
+                path = p.display(),
+                e = e
+            ))
+        })?;
+        let part: Vec<FileReport> = serde_json::from_slice(&text).map_err(|e| {
+            Error::Usage(crate::i18n::t!(
+                "part.not_report",
+                path = p.display(),
+                e = e
+            ))
+        })?;
         files.extend(part);
     }
     files.sort_by(|a, b| a.display.cmp(&b.display));
@@ -195,7 +218,7 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
         let mut frame: Option<DataFrame> = None;
         for p in parts {
             let (year, month) = partition_values(&p).ok_or_else(|| {
-                Error::Usage(format!("{}: not in a year=/month= folder", p.display()))
+                Error::Usage(crate::i18n::t!("part.not_in_folder", path = p.display()))
             })?;
             let file = std::fs::File::open(&p).map_err(unreadable(&p))?;
             let mut part = ParquetReader::new(file).finish().map_err(unreadable(&p))?;
@@ -206,10 +229,11 @@ pub fn read(pipeline: &Pipeline, root: &Path) -> Result<(Vec<FileReport>, Vec<Da
                 .map_err(polars_err(&p))?;
             let names: Vec<PlSmallStr> = template.get_column_names_owned();
             let part = part.select(names).map_err(|e| {
-                Error::Usage(format!(
-                    "{}: its columns do not match dataset `{}` of the pipeline: {e}",
-                    p.display(),
-                    ds.name
+                Error::Usage(crate::i18n::t!(
+                    "part.columns",
+                    p_display = p.display(),
+                    name = ds.name,
+                    e = e
                 ))
             })?;
             match frame.as_mut() {

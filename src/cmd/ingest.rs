@@ -30,11 +30,16 @@ fn canonical(p: &Path) -> PathBuf {
 pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     let pipeline = crate::config::load(&args.pipeline)?;
     let found = crate::inputs::resolve(&pipeline)
-        .map_err(|e| Error::Usage(format!("invalid input glob: {e}")))?;
+        .map_err(|e| Error::Usage(crate::i18n::t!("run.bad_glob", e = e)))?;
     let mut wanted = args.workbooks.clone();
     if let Some(list) = &args.files_from {
-        let text = std::fs::read_to_string(list)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", list.display())))?;
+        let text = std::fs::read_to_string(list).map_err(|e| {
+            Error::Usage(crate::i18n::t!(
+                "cli.cannot_read",
+                path = list.display(),
+                e = e
+            ))
+        })?;
         wanted.extend(
             text.lines()
                 .map(str::trim)
@@ -61,17 +66,17 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
             }
         }
         if !strangers.is_empty() {
-            return Err(Error::Usage(format!(
-                "not inputs of {}: {}",
-                args.pipeline.display(),
-                strangers.join(", ")
+            return Err(Error::Usage(crate::i18n::t!(
+                "cli.strangers",
+                pipeline_display = args.pipeline.display(),
+                v = strangers.join(", ")
             )));
         }
         list.sort_by(|a, b| a.1.cmp(&b.1));
         list
     };
     if list.is_empty() {
-        return Err(Error::Usage("no workbooks to ingest".into()));
+        return Err(Error::Usage(crate::i18n::t!("cli.nothing_to_ingest")));
     }
     // As in `run`: each file's rows become polars columns as soon as it is read.
     let batch = crate::batch::read_list(&pipeline, &list, None, crate::batch::Stack::All)?;
@@ -83,14 +88,18 @@ pub fn execute(args: IngestArgs) -> Result<u8, Error> {
     }
     let acc = batch.accounting();
     info!(
-        "done: {} files as {part} | rows read {}, kept {}, rejected {}, skipped {} | {} files in {}",
-        batch.files.len(),
-        acc.rows_read,
-        acc.rows_kept,
-        acc.rows_rejected,
-        acc.rows_skipped,
-        written.len(),
-        args.out.display()
+        "{}",
+        crate::i18n::t!(
+            "cli.ingest_done",
+            files_len = batch.files.len(),
+            part = part,
+            rows_read = acc.rows_read,
+            rows_kept = acc.rows_kept,
+            rows_rejected = acc.rows_rejected,
+            rows_skipped = acc.rows_skipped,
+            written_len = written.len(),
+            out_display = args.out.display()
+        )
     );
     Ok(if !warnings.is_empty() || acc.rows_rejected > 0 {
         exit::WARNINGS

@@ -47,13 +47,16 @@ pub fn render(pipeline: &Pipeline, f: &FileReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}, {} bytes)",
-        f.display,
-        f.format.as_deref().unwrap_or("?"),
-        f.size
+        "{}",
+        crate::i18n::t!(
+            "inspect.file",
+            f_display = f.display,
+            v = f.format.as_deref().unwrap_or("?"),
+            size = f.size
+        )
     );
     if let Some(e) = &f.error {
-        let _ = writeln!(out, "  error: {e}");
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.error", e = e));
         return out;
     }
     for sh in &f.sheets {
@@ -64,81 +67,130 @@ pub fn render(pipeline: &Pipeline, f: &FileReport) -> String {
 
 fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     let vis = match sh.visibility {
-        Visibility::Visible => "visible",
-        Visibility::Hidden => "hidden",
-        Visibility::VeryHidden => "very hidden",
+        Visibility::Visible => crate::i18n::t!("inspect.visible"),
+        Visibility::Hidden => crate::i18n::t!("inspect.hidden"),
+        Visibility::VeryHidden => crate::i18n::t!("inspect.very_hidden"),
     };
-    let _ = writeln!(out, "  sheet `{}` ({vis})", sh.name);
+    let _ = writeln!(
+        out,
+        "{}",
+        crate::i18n::t!("inspect.sheet", sh_name = sh.name, vis = vis)
+    );
     if sh.visibility != Visibility::Visible {
         let _ = writeln!(
             out,
-            "    ignored: hidden sheets are not read ({} rows)",
-            sh.rows_read
+            "{}",
+            crate::i18n::t!("inspect.ignored", rows_read = sh.rows_read)
         );
         return;
     }
     if let Some(l) = &sh.layout {
         let ds = &pipeline.datasets[l.dataset];
         let rows = if l.header_first == l.header_last {
-            format!("row {}", l.header_first + 1)
+            crate::i18n::row(l.header_first + 1)
         } else {
-            format!("rows {}-{}", l.header_first + 1, l.header_last + 1)
+            crate::i18n::t!(
+                "common.rows",
+                first = l.header_first + 1,
+                last = l.header_last + 1
+            )
         };
-        let _ = writeln!(out, "    table: {} ({}), header {rows}", ds.name, ds.title);
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::i18n::t!(
+                "inspect.table",
+                name = ds.name,
+                title = ds.title,
+                rows = rows
+            )
+        );
         for t in &l.title_lines {
-            let _ = writeln!(out, "    title: {t}");
+            let _ = writeln!(out, "{}", crate::i18n::t!("inspect.title", t = t));
         }
         for c in &l.columns {
             let f = &ds.fields[c.field];
-            let unit = c.unit.map(|u| format!(", unit {u}")).unwrap_or_default();
+            let unit = c
+                .unit
+                .map(|u| crate::i18n::t!("inspect.unit", u = u))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "    column {} `{}` -> {} ({}{unit})",
-                column_letter(c.col),
-                c.header,
-                f.name,
-                f.kind.as_str()
+                "{}",
+                crate::i18n::t!(
+                    "inspect.column",
+                    v = column_letter(c.col),
+                    header = c.header,
+                    name = f.name,
+                    kind_as_str = f.kind.as_str(),
+                    unit = unit
+                )
             );
         }
         if let Some(col) = l.year_col {
-            let _ = writeln!(out, "    column {} -> year of each row", column_letter(col));
+            let _ = writeln!(
+                out,
+                "{}",
+                crate::i18n::t!("inspect.year_col", v = column_letter(col))
+            );
         }
         if let Some(col) = l.month_col {
             let _ = writeln!(
                 out,
-                "    column {} -> month of each row",
-                column_letter(col)
+                "{}",
+                crate::i18n::t!("inspect.month_col", v = column_letter(col))
             );
         }
         if !l.unmatched.is_empty() {
-            let _ = writeln!(out, "    not mapped: {}", l.unmatched.join(", "));
+            let _ = writeln!(
+                out,
+                "{}",
+                crate::i18n::t!("inspect.unmapped", v = l.unmatched.join(", "))
+            );
         }
         let _ = writeln!(
             out,
-            "    money unit: {} (from {})",
-            l.unit.0,
-            l.unit.1.as_str()
+            "{}",
+            crate::i18n::t!(
+                "inspect.money_unit",
+                v = l.unit.0,
+                src = crate::i18n::word(l.unit.1.as_str())
+            )
         );
         match l.year {
             Some((y, src)) => {
-                let _ = writeln!(out, "    year: {y} (from {})", src.as_str());
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    crate::i18n::t!("inspect.year", y = y, src = crate::i18n::word(src.as_str()))
+                );
             }
             None if l.year_col.is_some() => {
-                let _ = writeln!(out, "    year: per row");
+                let _ = writeln!(out, "{}", crate::i18n::t!("inspect.year_per_row"));
             }
             None => {
-                let _ = writeln!(out, "    year: not found");
+                let _ = writeln!(out, "{}", crate::i18n::t!("inspect.year_none"));
             }
         }
         let month = match (l.month, l.month_col) {
-            (_, Some(_)) => "per row".to_string(),
-            (Some((m, s)), None) => format!("{m} (from {})", s.as_str()),
-            (None, None) => "none (annual)".into(),
+            (_, Some(_)) => crate::i18n::t!("inspect.per_row"),
+            (Some((m, s)), None) => {
+                crate::i18n::t!("inspect.from", v = m, src = crate::i18n::word(s.as_str()))
+            }
+            (None, None) => crate::i18n::t!("inspect.annual"),
         };
         let _ = writeln!(
             out,
-            "    month: {month}; cumulative 1-N月: {}",
-            if l.cumulative { "yes" } else { "no" }
+            "{}",
+            crate::i18n::t!(
+                "inspect.month",
+                month = month,
+                v = if l.cumulative {
+                    crate::i18n::t!("common.yes")
+                } else {
+                    crate::i18n::t!("common.no")
+                }
+            )
         );
     }
     for w in &sh.wide {
@@ -147,9 +199,12 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     if let Some(first) = sh.series_meta.first() {
         let _ = writeln!(
             out,
-            "    metadata sheet: {} series listed (first: {}), joined to the wide tables of this workbook",
-            sh.series_meta.len(),
-            first.indicator
+            "{}",
+            crate::i18n::t!(
+                "inspect.meta",
+                series_meta_len = sh.series_meta.len(),
+                indicator = first.indicator
+            )
         );
     }
     let skipped: Vec<String> = sh
@@ -159,71 +214,98 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
         .collect();
     let _ = writeln!(
         out,
-        "    rows: {} read = {} kept + {} rejected + {} skipped ({})",
-        sh.rows_read,
-        sh.rows_kept,
-        sh.rows_rejected,
-        sh.rows_skipped(),
-        skipped.join(", ")
+        "{}",
+        crate::i18n::t!(
+            "inspect.rows",
+            rows_read = sh.rows_read,
+            rows_kept = sh.rows_kept,
+            rows_rejected = sh.rows_rejected,
+            rows_skipped = sh.rows_skipped(),
+            v = skipped.join(", ")
+        )
     );
     for w in &sh.warnings {
-        let _ = writeln!(out, "    warning: {w}");
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.warning", w = w));
     }
     for r in &sh.rejected {
         let _ = writeln!(
             out,
-            "    rejected: cell {}{}: {} (value `{}`)",
-            r.column, r.row, r.reason, r.value
+            "{}",
+            crate::i18n::t!(
+                "inspect.rejected",
+                column = r.column,
+                row = r.row,
+                reason = r.reason,
+                value = r.value
+            )
         );
     }
 }
 
 fn render_wide(out: &mut String, w: &WideTable) {
     let rows = if w.header_first == w.header_last {
-        format!("row {}", w.header_first + 1)
+        crate::i18n::row(w.header_first + 1)
     } else {
-        format!("rows {}-{}", w.header_first + 1, w.header_last + 1)
+        crate::i18n::t!(
+            "common.rows",
+            first = w.header_first + 1,
+            last = w.header_last + 1
+        )
     };
     let _ = writeln!(
         out,
-        "    wide table ({}), header {rows}; variant {}",
-        w.orientation.as_str(),
-        w.variant
+        "{}",
+        crate::i18n::t!(
+            "inspect.wide",
+            orientation = crate::i18n::word(w.orientation.as_str()),
+            rows = rows,
+            variant = w.variant
+        )
     );
     for (k, v) in &w.metadata {
-        let _ = writeln!(out, "    metadata {k}: {v}");
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.metadata", k = k, v = v));
     }
     let freq: BTreeSet<&str> = w.points.iter().map(|p| p.key.frequency.as_str()).collect();
     let (first, last) = (w.periods.first(), w.periods.last());
     let _ = writeln!(
         out,
-        "    periods: {} ({}), {} .. {}",
-        w.periods.len(),
-        freq.into_iter().collect::<Vec<_>>().join(", "),
-        first.map(String::as_str).unwrap_or(""),
-        last.map(String::as_str).unwrap_or("")
+        "{}",
+        crate::i18n::t!(
+            "inspect.periods",
+            periods_len = w.periods.len(),
+            v = freq.into_iter().collect::<Vec<_>>().join(", "),
+            v2 = first.map(String::as_str).unwrap_or(""),
+            v3 = last.map(String::as_str).unwrap_or("")
+        )
     );
     let missing = w.points.iter().filter(|p| p.value.is_none()).count();
     let roles = |r: Role| w.points.iter().filter(|p| p.role == r).count();
     let _ = writeln!(
         out,
-        "    series: {}; values: {} ({} missing; {} in 合计 rows, {} in # 其中 rows)",
-        w.series,
-        w.points.len(),
-        missing,
-        roles(Role::Total),
-        roles(Role::Breakdown)
+        "{}",
+        crate::i18n::t!(
+            "inspect.series",
+            series = w.series,
+            points_len = w.points.len(),
+            missing = missing,
+            v = roles(Role::Total),
+            v2 = roles(Role::Breakdown)
+        )
     );
     let first: Vec<&str> = w.labels.iter().take(3).map(String::as_str).collect();
-    let _ = writeln!(out, "    first series: {}", first.join(" | "));
+    let _ = writeln!(
+        out,
+        "{}",
+        crate::i18n::t!("inspect.first_series", v = first.join(" | "))
+    );
     for f in &w.footer {
-        let _ = writeln!(out, "    footer: {f}");
+        let _ = writeln!(out, "{}", crate::i18n::t!("inspect.footer", f = f));
     }
     if !w.series_notes.is_empty() {
         let _ = writeln!(
             out,
-            "    notes or source from the metadata sheet for {} series",
-            w.series_notes.len()
+            "{}",
+            crate::i18n::t!("inspect.notes", series_notes_len = w.series_notes.len())
         );
     }
 }

@@ -36,7 +36,7 @@ pub struct RunArgs {
 }
 
 pub fn parse_period(s: &str) -> Result<Period, String> {
-    Period::parse(s).ok_or_else(|| format!("`{s}` is not a month as YYYY-MM (e.g. 2022-12)"))
+    Period::parse(s).ok_or_else(|| crate::i18n::t!("cli.bad_period", s = s))
 }
 
 /// Runs the pipeline; `json` gives the summary as fields for log collectors. What the run
@@ -70,19 +70,14 @@ pub fn execute(args: RunArgs, json: bool) -> Result<(u8, Built), Error> {
             "done"
         );
     } else {
+        let period = match crate::i18n::zh() {
+            true => s.period.label(),
+            false => s.period.to_string(),
+        };
         info!(
-        "done: period {} | {} files ({} unreadable) | rows read {}, kept {}, rejected {}, skipped {} | {} outputs in {} | {:.1}s",
-        s.period,
-        s.files,
-        s.unreadable,
-        a.rows_read,
-        a.rows_kept,
-        a.rows_rejected,
-        a.rows_skipped,
-        s.outputs,
-        s.dir.display(),
-        s.seconds
-    );
+            "{}",
+            crate::i18n::t!("cli.run_done", period = period, files = s.files, unreadable = s.unreadable, rows_read = a.rows_read, rows_kept = a.rows_kept, rows_rejected = a.rows_rejected, rows_skipped = a.rows_skipped, outputs = s.outputs, dir_display = s.dir.display(), seconds = s.seconds : {:.1})
+        );
     }
     let code = if s.warnings > 0 {
         exit::WARNINGS

@@ -14,21 +14,27 @@ pub struct ValidateArgs {
 pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
     let pipeline = crate::config::load(&args.pipeline)?;
     println!(
-        "pipeline `{}`: {} datasets, {} tables",
-        pipeline.name,
-        pipeline.datasets.len(),
-        pipeline.tables.len()
+        "{}",
+        crate::i18n::t!(
+            "cli.validate_head",
+            pipeline_name = pipeline.name,
+            datasets_len = pipeline.datasets.len(),
+            tables_len = pipeline.tables.len()
+        )
     );
     let batch = read_batch(&pipeline, None, None, Stack::All)?;
     let acc = batch.accounting();
     println!(
-        "{} input files ({} unreadable); rows read {} = kept {} + rejected {} + skipped {}",
-        batch.files.len(),
-        batch.unreadable(),
-        acc.rows_read,
-        acc.rows_kept,
-        acc.rows_rejected,
-        acc.rows_skipped
+        "{}",
+        crate::i18n::t!(
+            "cli.validate_rows",
+            files_len = batch.files.len(),
+            unreadable = batch.unreadable(),
+            rows_read = acc.rows_read,
+            rows_kept = acc.rows_kept,
+            rows_rejected = acc.rows_rejected,
+            rows_skipped = acc.rows_skipped
+        )
     );
     let mut series_warnings = Vec::new();
     if let Some(period) = batch.period {
@@ -39,18 +45,27 @@ pub fn execute(args: ValidateArgs) -> Result<u8, Error> {
             (period.year, period.month),
         )
         .map_err(Error::Data)?;
-        println!("period {period}: every table aggregates");
+        println!(
+            "{}",
+            crate::i18n::t!(
+                "cli.validate_ok",
+                period = match crate::i18n::zh() {
+                    true => period.label(),
+                    false => period.to_string(),
+                }
+            )
+        );
     }
     let mut warnings = batch.warnings();
     warnings.extend(series_warnings);
     for n in &batch.notes {
-        println!("note: {n}");
+        println!("{}{n}", crate::i18n::t!("cli.note"));
     }
     for w in &warnings {
-        println!("warning: {w}");
+        println!("{}{w}", crate::i18n::t!("cli.warning"));
     }
     for r in batch.rejections() {
-        println!("rejected: {r}");
+        println!("{}{r}", crate::i18n::t!("cli.rejected"));
     }
     Ok(if acc.rows_rejected > 0 || batch.unreadable() > 0 {
         exit::DATA

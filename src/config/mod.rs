@@ -40,14 +40,14 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
+            write!(f, "{}", crate::i18n::t!("config.line", line = line))?;
         }
         if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write!(f, "{}{}", self.path, crate::i18n::t!("config.path_sep"))?;
         }
         f.write_str(&self.message)?;
         if let Some(help) = &self.help {
-            write!(f, " ({help})")?;
+            write!(f, "{}", crate::i18n::t!("config.help", help = help))?;
         }
         Ok(())
     }
@@ -55,13 +55,13 @@ impl fmt::Display for Problem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read pipeline file {}", path.display())]
+    #[error("{}", crate::i18n::t!("config.cannot_read", path = path.display()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{} has {} problem{}:\n{}", path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
+    #[error("{}\n{}", match problems.len() { 1 => crate::i18n::t!("config.one_problem", path = path.display()), n => crate::i18n::t!("config.problems", path = path.display(), n = n) }, list(problems))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
@@ -351,7 +351,7 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
         problems,
     };
     let src = String::from_utf8(bytes)
-        .map_err(|_| invalid(vec![Problem::new("", "the file is not valid UTF-8")]))?;
+        .map_err(|_| invalid(vec![Problem::new("", crate::i18n::t!("config.not_utf8"))]))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let base_dir = if base_dir.as_os_str().is_empty() {
         PathBuf::from(".")

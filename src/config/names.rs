@@ -24,42 +24,42 @@ const RESERVED: [&str; 22] = [
 pub fn problem(name: &str) -> Option<String> {
     let n = name.chars().count();
     if n == 0 {
-        return Some("must not be empty".into());
+        return Some(crate::i18n::t!("config.empty"));
     }
     if n > MAX_CHARS {
-        return Some(format!(
-            "is {n} characters long; at most {MAX_CHARS} are allowed (it names a file or folder)"
+        return Some(crate::i18n::t!(
+            "config.name.too_long",
+            n = n,
+            max = MAX_CHARS
         ));
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
     {
-        return Some(format!(
-            "`{}` may use only letters, digits, `_` and `-` (it names a file or folder), not {}",
-            name.escape_debug(),
-            describe(bad)
+        return Some(crate::i18n::t!(
+            "config.name.bad_char",
+            name = name.escape_debug(),
+            what = describe(bad)
         ));
     }
     if name.starts_with('-') {
-        return Some(format!(
-            "`{name}` must not start with `-` (it would read as an option on a command line)"
-        ));
+        return Some(crate::i18n::t!("config.name.dash", name = name));
     }
     if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-        return Some(format!(
-            "`{name}` is a device name on Windows and cannot name a file there"
-        ));
+        return Some(crate::i18n::t!("config.name.device", name = name));
     }
     None
 }
 
 fn describe(c: char) -> String {
     match c {
-        '/' | '\\' => format!("`{c}` (a folder separator)"),
+        '/' | '\\' => crate::i18n::t!("config.name.separator", c = c),
         '.' => "`.`".into(),
-        ' ' | '\u{3000}' => "a space".into(),
-        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        ' ' | '\u{3000}' => crate::i18n::t!("config.name.space"),
+        c if c.is_control() => {
+            crate::i18n::t!("config.name.control", code = format!("U+{:04X}", c as u32))
+        }
         c => format!("`{c}`"),
     }
 }

@@ -53,7 +53,7 @@ impl<'s> Spans<'s> {
         Problem {
             path: String::new(),
             line,
-            message: format!("invalid TOML: {message}"),
+            message: crate::i18n::t!("config.invalid_toml", message = message),
             help: None,
         }
     }
@@ -76,7 +76,10 @@ pub fn parse_pipeline(src: &str) -> Result<(RawPipeline, Spans<'_>, Vec<Problem>
             // Not TOML as written: told with the line it breaks at.
             Err(e) if working.is_none() => return Err(vec![spans.invalid(e.message())]),
             Err(e) => {
-                problems.push(Problem::new("", format!("invalid TOML: {}", e.message())));
+                problems.push(Problem::new(
+                    "",
+                    crate::i18n::t!("config.invalid_toml", message = e.message()),
+                ));
                 return Err(problems);
             }
         };
@@ -118,14 +121,15 @@ fn describe(segments: &mut Vec<Segment>, message: &str) -> (Problem, bool) {
             });
         }
         let help = did_you_mean(field, choices.iter().copied())
-            .map(|s| format!("did you mean `{s}`?"))
+            .map(|s| crate::i18n::t!("config.did_you_mean", name = s))
             .or_else(|| {
-                (!choices.is_empty()).then(|| format!("expected one of: {}", choices.join(", ")))
+                (!choices.is_empty())
+                    .then(|| crate::i18n::t!("config.one_of", names = choices.join(", ")))
             });
         let p = Problem {
             path: path_string(segments),
             line: None,
-            message: format!("unknown key `{field}`"),
+            message: crate::i18n::t!("config.unknown_key", key = field),
             help,
         };
         return (p, true);
@@ -135,7 +139,7 @@ fn describe(segments: &mut Vec<Segment>, message: &str) -> (Problem, bool) {
         let p = Problem {
             path: path_string(segments),
             line: None,
-            message: format!("missing required key `{field}`"),
+            message: crate::i18n::t!("config.missing_key", key = field),
             help: None,
         };
         return (p, false);

@@ -64,13 +64,24 @@ impl Check<'_> {
         known: impl IntoIterator<Item = &'k str> + Clone,
     ) {
         let help = did_you_mean(name, known.clone())
-            .map(|s| format!("did you mean `{s}`?"))
+            .map(|s| crate::i18n::t!("config.did_you_mean", name = s))
             .or_else(|| {
                 let all: Vec<&str> = known.into_iter().collect();
                 (!all.is_empty() && all.len() <= 12)
-                    .then(|| format!("expected one of: {}", all.join(", ")))
+                    .then(|| crate::i18n::t!("config.one_of", names = all.join(", ")))
             });
-        self.err(at, format!("unknown {what} `{name}`{context}"), help);
+        let key = format!("config.what.{}", what.replace(' ', "_"));
+        let what = crate::i18n::t!(key.as_str());
+        self.err(
+            at,
+            crate::i18n::t!(
+                "config.unknown",
+                what = what,
+                name = name,
+                context = context
+            ),
+            help,
+        );
     }
 }
 
@@ -94,7 +105,7 @@ pub fn resolve(
     if raw.inputs.include.is_empty() {
         c.err(
             &root.k("inputs").k("include"),
-            "needs at least one glob",
+            crate::i18n::t!("config.needs_glob"),
             None,
         );
     }
@@ -106,7 +117,7 @@ pub fn resolve(
             if let Err(e) = globset::Glob::new(g) {
                 c.err(
                     &root.k("inputs").k(key).i(i),
-                    format!("invalid glob `{g}`: {}", e.kind()),
+                    crate::i18n::t!("config.bad_glob", g = g, e_kind = e.kind()),
                     None,
                 );
             }
@@ -136,34 +147,46 @@ pub fn resolve(
     if !(0.5..=8.0).contains(&raw.output.chart_scale) {
         c.err(
             &root.k("output").k("chart_scale"),
-            "must be between 0.5 and 8",
+            crate::i18n::t!("config.between_05_8"),
             None,
         );
     }
     if raw.output.dir.trim().is_empty() {
-        c.err(&root.k("output").k("dir"), "must not be empty", None);
+        c.err(
+            &root.k("output").k("dir"),
+            crate::i18n::t!("config.empty"),
+            None,
+        );
     }
 
     if raw.datasets.is_empty() {
-        c.err(&root.k("datasets"), "needs at least one dataset", None);
+        c.err(
+            &root.k("datasets"),
+            crate::i18n::t!("config.needs_dataset"),
+            None,
+        );
     }
     let mut datasets = Vec::new();
     let mut folded = BTreeMap::new();
     for name in raw.datasets.keys() {
         let at = root.k("datasets").k(name);
         if let Some(m) = names::problem(name) {
-            c.err(&at, format!("dataset name {m}"), None);
+            c.err(&at, crate::i18n::t!("config.dataset_name", m = m), None);
         } else if name.eq_ignore_ascii_case(SERIES_FILE) {
             c.err(
                 &at,
-                format!("dataset name `{name}` is taken by the portal series file (data/{SERIES_FILE}.parquet)"),
+                crate::i18n::t!(
+                    "config.dataset_name_series",
+                    name = name,
+                    SERIES_FILE = SERIES_FILE
+                ),
                 None,
             );
         }
         if let Some(prev) = folded.insert(names::fold(name), name) {
             c.err(
                 &at,
-                format!("dataset name `{name}` differs from `{prev}` only in case; both would write one file where case is ignored"),
+                crate::i18n::t!("config.dataset_name_case", name = name, prev = prev),
                 None,
             );
         }
@@ -188,10 +211,7 @@ pub fn resolve(
         if let Some(prev) = seen.insert(names::fold(&t.name), i) {
             c.err(
                 &at.k("name"),
-                format!(
-                    "table name `{}` is already used by tables[{prev}] (names that differ only in case count as the same file)",
-                    t.name
-                ),
+                crate::i18n::t!("config.table_name_taken", name = t.name, prev = prev),
                 None,
             );
         }
@@ -225,7 +245,7 @@ pub fn resolve(
         if !chart_names.insert(names::fold(&ch.name)) {
             c.err(
                 &at.k("name"),
-                format!("chart name `{}` is used twice", ch.name),
+                crate::i18n::t!("config.chart_name_twice", name = ch.name),
                 None,
             );
         }
@@ -246,10 +266,7 @@ pub fn resolve(
             if owner != ti && !charts.iter().any(|d| d.table == ti) {
                 c.err(
                     &root.k("charts").i(i).k("name"),
-                    format!(
-                        "chart name `{}` is the name of table `{}`'s default chart; choose another name",
-                        ch.name, ch.name
-                    ),
+                    crate::i18n::t!("config.chart_name_default", name = ch.name),
                     None,
                 );
             }
@@ -336,7 +353,7 @@ fn resolve_chart(
                     &at.k("measure"),
                     "measure",
                     m,
-                    &format!(" in table `{}`", t.name),
+                    &crate::i18n::t!("config.in_table", name = t.name),
                     names.iter().copied(),
                 );
                 return None;
@@ -346,16 +363,13 @@ fn resolve_chart(
     if x == Some(XAxis::Key) && !t.has_by {
         c.err(
             &at.k("x"),
-            format!(
-                "`key` needs a table with `by` dimensions; `{}` has none",
-                t.name
-            ),
+            crate::i18n::t!("config.key_needs_by", name = t.name),
             None,
         );
         return None;
     }
     if ch.periods == Some(0) {
-        c.err(&at.k("periods"), "must be at least 1", None);
+        c.err(&at.k("periods"), crate::i18n::t!("config.at_least_1"), None);
         return None;
     }
     let spec = ChartSpec {
@@ -378,7 +392,7 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
         }),
     };
     if ds.fields.is_empty() {
-        c.err(&at.k("fields"), "needs at least one field", None);
+        c.err(&at.k("fields"), crate::i18n::t!("config.needs_field"), None);
     }
     let mut fields: Vec<Field> = Vec::new();
     // Which field claimed each header key, to catch one header text mapped to two fields.
@@ -388,12 +402,12 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
     for (i, f) in ds.fields.iter().enumerate() {
         let fat = at.k("fields").i(i);
         if f.name.trim().is_empty() {
-            c.err(&fat.k("name"), "must not be empty", None);
+            c.err(&fat.k("name"), crate::i18n::t!("config.empty"), None);
         }
         if !field_names.insert(f.name.as_str()) {
             c.err(
                 &fat.k("name"),
-                format!("field `{}` is declared twice in dataset `{name}`", f.name),
+                crate::i18n::t!("config.field_twice", name = f.name),
                 None,
             );
         }
@@ -418,7 +432,7 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
             if key.is_empty() {
                 c.err(
                     &fat.k("synonyms").i(j.saturating_sub(1)),
-                    format!("synonym `{syn}` is empty after normalisation"),
+                    crate::i18n::t!("config.synonym_empty", syn = syn),
                     None,
                 );
                 continue;
@@ -428,7 +442,12 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
                     let owner = &ds.fields[owner].name;
                     c.err(
                         &fat.k("synonyms").i(j.saturating_sub(1)),
-                        format!("header text `{syn}` (normalised `{key}`) already maps to field `{owner}`"),
+                        crate::i18n::t!(
+                            "config.synonym_taken",
+                            syn = syn,
+                            key = key,
+                            owner = owner
+                        ),
                         None,
                     );
                 }
@@ -452,7 +471,7 @@ fn resolve_dataset(c: &mut Check, at: &At, name: &str, ds: &RawDataset) -> Datas
     if ds.identify.is_empty() {
         c.err(
             &at.k("identify"),
-            "needs at least one field name (the columns that identify this table kind)",
+            crate::i18n::t!("config.needs_identify"),
             None,
         );
     }
@@ -482,7 +501,7 @@ fn field_ref(c: &mut Check, at: &At, ds: &Dataset, name: &str) -> Option<usize> 
             at,
             "field",
             name,
-            &format!(" in dataset `{}`", ds.name),
+            &crate::i18n::t!("config.in_dataset", name = ds.name),
             names.iter().copied(),
         );
     }
@@ -524,7 +543,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         if set {
             c.err(
                 &at.k(key),
-                format!("`{key}` is for a dataset's table, not for `dataset = \"series\"`"),
+                crate::i18n::t!("config.not_for_series", key = key),
                 None,
             );
             ok = false;
@@ -539,7 +558,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
     if t.indicators.is_empty() {
         c.err(
             &at.k("indicators"),
-            "a series table needs at least one indicator (as in data/series.csv)",
+            crate::i18n::t!("config.series_needs_indicator"),
             None,
         );
         ok = false;
@@ -583,9 +602,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
             if p.is_none() {
                 c.err(
                     &at.k(key),
-                    format!(
-                        "expected a year such as 2015 or a month such as \"2019-06\", found {v}"
-                    ),
+                    crate::i18n::t!("config.bad_period", v = v),
                     None,
                 );
                 ok = false;
@@ -597,7 +614,7 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
     let to = period("to", &t.to, true);
     if let (Some(a), Some(b)) = (from, to) {
         if a > b {
-            c.err(&at.k("to"), "is before `from`", None);
+            c.err(&at.k("to"), crate::i18n::t!("config.before_from"), None);
             ok = false;
         }
     }
@@ -612,13 +629,17 @@ fn resolve_series_table(c: &mut Check, at: &At, t: &RawTable) -> Option<SeriesTa
         }
     };
     if t.share && by.is_empty() {
-        c.err(&at.k("share"), "needs a `by` dimension to share out", None);
+        c.err(
+            &at.k("share"),
+            crate::i18n::t!("config.needs_by_share"),
+            None,
+        );
         ok = false;
     }
     if let RawGrowth::Some(_) = t.growth {
         c.err(
             &at.k("growth"),
-            "a series table has one value column: use `growth = true`",
+            crate::i18n::t!("config.series_one_value"),
             None,
         );
         ok = false;
@@ -657,7 +678,7 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         if set {
             c.err(
                 &at.k(key),
-                format!("`{key}` is for `dataset = \"series\"` (the portal series); a dataset's table uses `measures` and `filter`"),
+                crate::i18n::t!("config.only_for_series", key = key),
                 None,
             );
         }
@@ -682,7 +703,11 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         }
     }
     if t.measures.is_empty() {
-        c.err(&at.k("measures"), "needs at least one measure", None);
+        c.err(
+            &at.k("measures"),
+            crate::i18n::t!("config.needs_measure"),
+            None,
+        );
         ok = false;
     }
     let mut measures = Vec::new();
@@ -692,7 +717,7 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
         if !measure_names.insert(m.name.clone()) {
             c.err(
                 &mat.k("name"),
-                format!("measure name `{}` is used twice in this table", m.name),
+                crate::i18n::t!("config.measure_twice", name = m.name),
                 None,
             );
         }
@@ -744,17 +769,17 @@ fn resolve_table(c: &mut Check, at: &At, t: &RawTable, datasets: &[Dataset]) -> 
     if t.contribution && !t.growth.any() {
         c.err(
             &at.k("contribution"),
-            "needs `growth = true` (贡献率 and 拉动 are computed from the growth)",
+            crate::i18n::t!("config.needs_growth"),
             None,
         );
         ok = false;
     }
     if t.top == Some(0) {
-        c.err(&at.k("top"), "must be at least 1", None);
+        c.err(&at.k("top"), crate::i18n::t!("config.at_least_1"), None);
         ok = false;
     }
     if t.top.is_some() && by.is_empty() {
-        c.err(&at.k("top"), "needs a `by` dimension to rank", None);
+        c.err(&at.k("top"), crate::i18n::t!("config.needs_by_rank"), None);
         ok = false;
     }
     ok.then(|| TableSpec {
@@ -792,7 +817,7 @@ fn resolve_growth(
                 match measures.iter().find(|m| &m.name == n) {
                     Some(m) if !additive(m) => c.err(
                         &at.i(i),
-                        format!("measure `{n}` is not a sum or a count: only those get 同比"),
+                        crate::i18n::t!("config.growth_not_sum", n = n),
                         None,
                     ),
                     Some(_) => {}
@@ -824,7 +849,7 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
         }
     };
     if m.name.trim().is_empty() {
-        c.err(&at.k("name"), "must not be empty", None);
+        c.err(&at.k("name"), crate::i18n::t!("config.empty"), None);
         return None;
     }
     let field = match &m.field {
@@ -833,7 +858,11 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
     };
     let needs_field = !matches!(op, Op::Count);
     if needs_field && field.is_none() {
-        c.err(at, format!("op `{}` needs a `field`", m.op), None);
+        c.err(
+            at,
+            crate::i18n::t!("config.op_needs_field", op = m.op),
+            None,
+        );
         return None;
     }
     if let Some(fi) = field {
@@ -842,11 +871,11 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
         if numeric_op && !kind.is_numeric() {
             c.err(
                 &at.k("field"),
-                format!(
-                    "op `{}` needs a numeric field, but `{}` is {}",
-                    m.op,
-                    ds.fields[fi].name,
-                    kind.as_str()
+                crate::i18n::t!(
+                    "config.op_needs_numeric",
+                    op = m.op,
+                    fi_name = ds.fields[fi].name,
+                    kind_as_str = kind.as_str()
                 ),
                 None,
             );
@@ -858,40 +887,37 @@ fn resolve_measure(c: &mut Check, at: &At, m: &RawMeasure, ds: &Dataset) -> Opti
     {
         c.err(
             &at.k("field"),
-            format!(
-                "op `rate` counts rows whose field is one of `values`; `{}` is money, whose \
-                 amounts are not such values",
-                ds.fields[fi].name
-            ),
+            crate::i18n::t!("config.rate_money", fi_name = ds.fields[fi].name),
             None,
         );
         return None;
     }
     if matches!(op, Op::Rate) && m.values.is_empty() {
-        c.err(
-            at,
-            "op `rate` needs `values` (the field values that count as a hit)",
-            None,
-        );
+        c.err(at, crate::i18n::t!("config.rate_needs_values"), None);
         return None;
     }
     if !m.values.is_empty() && !matches!(op, Op::Rate | Op::Count) {
         c.err(
             &at.k("values"),
-            format!(
-                "`values` only applies to ops `count` and `rate`, not `{}`",
-                m.op
-            ),
+            crate::i18n::t!("config.values_only", op = m.op),
             None,
         );
         return None;
     }
     if !m.values.is_empty() && field.is_none() {
-        c.err(&at.k("values"), "`values` needs a `field` to compare", None);
+        c.err(
+            &at.k("values"),
+            crate::i18n::t!("config.values_need_field"),
+            None,
+        );
         return None;
     }
     if m.decimals.is_some_and(|d| d > 6) {
-        c.err(&at.k("decimals"), "must be between 0 and 6", None);
+        c.err(
+            &at.k("decimals"),
+            crate::i18n::t!("config.between_0_6"),
+            None,
+        );
         return None;
     }
     Some(Measure {
@@ -929,27 +955,20 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
             for (i, v) in items.iter().enumerate() {
                 match v.as_str() {
                     Some(s) => out.push(s.to_string()),
-                    None => c.err(&vat.i(i), "expected a string", None),
+                    None => c.err(&vat.i(i), crate::i18n::t!("config.expected_string"), None),
                 }
             }
             FilterValue::TextList(out)
         }
         (_, _, true) => {
-            c.err(
-                &vat,
-                format!("`{}` needs a list of strings on a text field", f.op),
-                None,
-            );
+            c.err(&vat, crate::i18n::t!("config.text_list", op = f.op), None);
             return None;
         }
         (toml::Value::String(s), FieldKind::Text, false) => {
             if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
                 c.err(
                     &at.k("op"),
-                    format!(
-                        "`{}` compares numbers; text fields take eq, ne, in, not_in",
-                        f.op
-                    ),
+                    crate::i18n::t!("config.compares_numbers", op = f.op),
                     None,
                 );
                 return None;
@@ -958,7 +977,7 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
         }
         (v, FieldKind::Money, false) => {
             let Some(x) = number(v) else {
-                c.err(&vat, "expected a number (money in 万元)", None);
+                c.err(&vat, crate::i18n::t!("config.expected_money"), None);
                 return None;
             };
             let text = match v {
@@ -968,7 +987,7 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
             match crate::model::parse_decimal_scaled(&text, 6).and_then(|v| i64::try_from(v).ok()) {
                 Some(fen) => FilterValue::Fen(fen),
                 None => {
-                    c.err(&vat, "amount out of range", None);
+                    c.err(&vat, crate::i18n::t!("config.amount_out_of_range"), None);
                     return None;
                 }
             }
@@ -980,10 +999,10 @@ fn resolve_filter(c: &mut Check, at: &At, f: &RawFilter, ds: &Dataset) -> Option
         (_, k, false) => {
             c.err(
                 &vat,
-                format!(
-                    "value does not fit field `{}` of kind {}",
-                    ds.fields[field].name,
-                    k.as_str()
+                crate::i18n::t!(
+                    "config.value_not_fit",
+                    field_name = ds.fields[field].name,
+                    k_as_str = k.as_str()
                 ),
                 None,
             );

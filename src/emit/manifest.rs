@@ -209,7 +209,11 @@ pub fn build(
         notes,
         errors: files
             .iter()
-            .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {e}", f.display)))
+            .filter_map(|f| {
+                f.error
+                    .as_ref()
+                    .map(|e| crate::i18n::t!("warn.file", file = f.display, e = e))
+            })
             .collect(),
         timings_seconds: timings,
     };

@@ -51,25 +51,25 @@ pub fn write_frame_parquet(
 pub enum EmitError {
     /// A file or folder of the period that could not be made, shown on its own as the run's
     /// error (`cannot write PATH`) rather than under "cannot write outputs".
-    #[error("cannot write {}", path.display())]
+    #[error("{}", crate::i18n::t!("error.cannot_write", path = path.display()))]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {}", path.display())]
+    #[error("{}", crate::i18n::t!("error.cannot_write", path = path.display()))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write workbook {}", path.display())]
+    #[error("{}", crate::i18n::t!("emit.workbook", path = path.display()))]
     Xlsx {
         path: PathBuf,
         #[source]
         source: rust_xlsxwriter::XlsxError,
     },
-    #[error("cannot write Parquet file {}", path.display())]
+    #[error("{}", crate::i18n::t!("emit.parquet", path = path.display()))]
     Parquet {
         path: PathBuf,
         #[source]

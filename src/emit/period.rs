@@ -200,13 +200,20 @@ pub fn write_period(ctx: &PeriodContext) -> Result<Vec<Written>, EmitError> {
     let rows = rejections(files).map(|r| {
         let row = r.row.to_string();
         [
-            &r.file, &r.sheet, &row, &r.column, &r.header, &r.value, &r.reason,
+            &r.file, &r.sheet, &row, &r.column, &r.header, &r.value, &r.reason, &r.code,
         ]
         .map(|s| s.to_string())
         .to_vec()
     });
     let header = [
-        "file", "sheet", "row", "column", "header", "value", "reason",
+        "file",
+        "sheet",
+        "row",
+        "column",
+        "header",
+        "value",
+        "reason",
+        "reason_code",
     ];
     written.push(super::write_records(&rejected, &header, rows, csv, sink).map_err(emit_err)?);
 

@@ -160,10 +160,12 @@ pub fn overlong_cells(tables: &[TableResult]) -> Vec<String> {
         for (row, col, text) in title.chain(bands).chain(headers).chain(cells) {
             let units = text.encode_utf16().count();
             if units > MAX_CELL_TEXT {
-                out.push(format!(
-                    "sheet `{name}` of the XLSX, cell {}: a text of {units} characters is cut to \
-                     the {MAX_CELL_TEXT} a cell holds; the CSV and the clean data keep it whole",
-                    crate::model::a1(row, col as u32)
+                out.push(crate::i18n::t!(
+                    "xlsx.overlong",
+                    name = name,
+                    v = crate::model::a1(row, col as u32),
+                    units = units,
+                    MAX_CELL_TEXT = MAX_CELL_TEXT
                 ));
             }
         }

@@ -141,16 +141,20 @@ fn check_cells(stream: &[u8]) -> Result<(), String> {
         }
         if let Some((row, first, last)) = cell_position(kind, data) {
             if first > 255 || last > 255 {
-                return Err(format!(
-                    "a cell record in sheet stream {sheet} names column {} (BIFF8 sheets have 256 columns)",
-                    first.max(last) as u32 + 1
+                return Err(crate::i18n::t!(
+                    "cfb.column",
+                    sheet = sheet,
+                    v = first.max(last) as u32 + 1
                 ));
             }
             rows = rows.max(row as u64 + 1);
             cols = cols.max(last as u64 + 1);
             if rows * cols > 20_000_000 {
-                return Err(format!(
-                    "sheet stream {sheet} spans {rows} rows × {cols} columns, more than a workbook can hold in memory here"
+                return Err(crate::i18n::t!(
+                    "cfb.span",
+                    sheet = sheet,
+                    rows = rows,
+                    cols = cols
                 ));
             }
         }

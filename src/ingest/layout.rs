@@ -245,24 +245,29 @@ fn match_columns(ds: &Dataset, headers: &[(u32, Vec<HeaderOption>)]) -> Matched 
                     format!("{} ({})", bo.shown, crate::model::column_letter(bcol)),
                 );
                 duplicates.push(if brank == *rank {
-                    format!(
-                        "header {this} names a field already mapped to an earlier column; the earlier column is used: {taken} for `{name}`"
+                    crate::i18n::t!(
+                        "layout.dup_earlier",
+                        this = this,
+                        taken = taken,
+                        name = name
                     )
                 } else {
                     let why = match brank {
-                        Rank::Joined => format!(
-                            "whose parent and child headers joined (`{}`) name the field",
-                            bo.text.key
-                        ),
-                        _ => "whose own header names the field".to_string(),
+                        Rank::Joined => crate::i18n::t!("layout.joined", key = bo.text.key),
+                        _ => crate::i18n::t!("layout.own_header"),
                     };
                     let how = match rank {
-                        Rank::Parent => "only by its parent header",
-                        _ => "only by its child header",
+                        Rank::Parent => crate::i18n::t!("layout.by_parent"),
+                        _ => crate::i18n::t!("layout.by_child"),
                     };
-                    format!(
-                        "header {this} names field `{name}` {how} (`{}`); {taken} is used instead, {why}",
-                        o.text.key
+                    crate::i18n::t!(
+                        "layout.dup_rank",
+                        this = this,
+                        name = name,
+                        how = how,
+                        key = o.text.key,
+                        taken = taken,
+                        why = why
                     )
                 });
             }
@@ -507,9 +512,12 @@ fn describe(
         // A file name naming a span of years (`2018-2022年投资.xlsx`) contradicts no title.
         if let (Some(t), Some(n), Some((y, src))) = (from_title, from_name, chosen) {
             if t != n && count_years(&name) == 1 {
-                warnings.push(format!(
-                    "the title rows give the year {t} but the file name gives {n}; {y} (from the {}) is used",
-                    src.as_str()
+                warnings.push(crate::i18n::t!(
+                    "layout.year_conflict",
+                    t = t,
+                    n = n,
+                    y = y,
+                    src = crate::i18n::word(src.as_str())
                 ));
             }
         }
@@ -549,11 +557,13 @@ fn describe(
             .filter_map(|c| {
                 let hy = header_year(&c.header)?;
                 (hy != y).then(|| {
-                    format!(
-                        "header `{}` ({}) names {hy}, but the table's year is {y} (from {}); its figures are read as {y}'s",
-                        c.header,
-                        crate::model::column_letter(c.col),
-                        src.as_str()
+                    crate::i18n::t!(
+                        "layout.header_year",
+                        header = c.header,
+                        v = crate::model::column_letter(c.col),
+                        hy = hy,
+                        y = y,
+                        src = crate::i18n::word(src.as_str())
                     )
                 })
             })

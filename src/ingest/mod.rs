@@ -79,19 +79,27 @@ pub struct Rejection {
     /// The cell as written.
     pub value: String,
     pub reason: String,
+    /// Why, as a name that does not change with the language (`rejected.csv`'s
+    /// `reason_code`).
+    #[serde(default)]
+    pub code: String,
 }
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: sheet `{}`, cell {}{}",
-            self.file, self.sheet, self.column, self.row
-        )?;
-        if !self.header.is_empty() {
-            write!(f, " ({})", self.header)?;
-        }
-        write!(f, ": {}", self.reason)
+        let cell = format!("{}{}", self.column, self.row);
+        let header = match self.header.is_empty() {
+            true => String::new(),
+            false => crate::i18n::t!("rejection.header", header = self.header),
+        };
+        f.write_str(&crate::i18n::t!(
+            "rejection.where",
+            file = self.file,
+            sheet = self.sheet,
+            cell = cell,
+            header = header,
+            reason = self.reason
+        ))
     }
 }
 
@@ -611,7 +619,7 @@ fn read_sheets(
                     rows_rejected: 0,
                     skipped: BTreeMap::new(),
                     layout: None,
-                    warnings: vec![format!("sheet could not be read: {err}")],
+                    warnings: vec![crate::i18n::t!("sheet.unreadable", err = err)],
                     rejected: Vec::new(),
                     data: None,
                     wide: Vec::new(),
@@ -631,7 +639,7 @@ fn read_sheets(
     {
         out[0]
             .warnings
-            .push("no sheet of this workbook holds any cells".to_string());
+            .push(crate::i18n::t!("sheet.none_with_cells"));
     }
     Ok(out)
 }
@@ -673,12 +681,10 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(5)
         .map(|((r, c), f)| format!("{} (={f})", crate::model::a1(*r, *c)))
         .collect();
-    rep.warnings.push(format!(
-        "{} formula cells have no computed value, as when a program writes a workbook without \
-         calculating it: {}; they are not read as 0 (rows that need them are rejected). \
-         Open and save the workbook in Excel or LibreOffice to compute them",
-        sheet.uncached.len(),
-        listed(&shown, sheet.uncached.len()),
+    rep.warnings.push(crate::i18n::t!(
+        "sheet.uncached",
+        uncached_len = sheet.uncached.len(),
+        v = listed(&shown, sheet.uncached.len())
     ));
 }
 
@@ -686,7 +692,11 @@ fn warn_uncached(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
 fn listed(shown: &[String], total: usize) -> String {
     match total.saturating_sub(shown.len()) {
         0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
+        more => crate::i18n::t!(
+            "common.and_more",
+            list = shown.join(&crate::i18n::t!("common.list_sep")),
+            n = more
+        ),
     }
 }
 
@@ -718,10 +728,10 @@ fn account_stray(rep: &mut SheetReport, sheet: &workbook::LoadedSheet) {
         .take(10)
         .map(|(r, c, v)| format!("{} (\"{}\")", crate::model::a1(*r, *c), value::cell_text(v)))
         .collect();
-    rep.warnings.push(format!(
-        "{} cells far outside the table were left out: {}",
-        sheet.stray.len(),
-        listed(&shown, sheet.stray.len()),
+    rep.warnings.push(crate::i18n::t!(
+        "sheet.stray",
+        stray_len = sheet.stray.len(),
+        v = listed(&shown, sheet.stray.len())
     ));
 }
 
@@ -764,9 +774,9 @@ fn read_grid(
             return rep;
         }
         rep.skipped.insert(SkipReason::NoTable, rep.rows_read);
-        rep.warnings.push(format!(
-            "no table recognised in the first {} rows (no header names the identifying fields of any dataset)",
-            layout::HEADER_SCAN_ROWS
+        rep.warnings.push(crate::i18n::t!(
+            "sheet.no_table",
+            header_scan_rows = layout::HEADER_SCAN_ROWS
         ));
         return rep;
     };
@@ -776,16 +786,13 @@ fn read_grid(
     rep.warnings.extend(lay.other_years.iter().cloned());
     if lay.year.is_none() && lay.year_col.is_none() {
         rep.skipped.insert(SkipReason::NoYear, rep.rows_read);
-        rep.warnings.push(
-            "table has no year: none in a year column, the sheet name, the title rows or the file name".to_string(),
-        );
+        rep.warnings.push(crate::i18n::t!("sheet.no_year"));
         rep.layout = Some(lay);
         return rep;
     }
     let outcome = rows::extract(&grid, &lay, ds, display, &sheet.name);
     if outcome.kept.is_empty() && outcome.rejected.is_empty() {
-        rep.warnings
-            .push("the table has a header but no data rows".to_string());
+        rep.warnings.push(crate::i18n::t!("sheet.no_rows"));
     }
     rep.rows_kept = outcome.kept.len() as u64;
     rep.rows_rejected = outcome.rejected.len() as u64;

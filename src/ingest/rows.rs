@@ -332,6 +332,7 @@ fn check_totals(
                 continue;
             }
             let show = |x: i64| match field.kind {
+                FieldKind::Money if crate::i18n::zh() => crate::i18n::wan(x),
                 FieldKind::Money => {
                     format!("{}{}", crate::model::fen_to_unit_string(x, unit, 4), unit)
                 }
@@ -339,28 +340,36 @@ fn check_totals(
             };
             let (a, b) = spans[0];
             let covered = if (a, b) == (first, grid.last_row + 1) {
-                "the data rows sum to".to_string()
+                crate::i18n::t!("warn.rows_sum")
             } else {
-                format!("the data rows of its group (rows {}-{}) sum to", a + 1, b)
+                crate::i18n::t!("warn.group_sum", first = a + 1, last = b)
             };
             let word = match kind {
                 TotalKind::Grand if label.contains("总计") => "总计".to_string(),
                 TotalKind::Grand if label.contains("合计") => "合计".to_string(),
-                _ => format!("total `{label}`"),
+                _ => crate::i18n::t!("warn.total_label", label = label),
             };
-            warnings.push(format!(
-                "{word} row {} ({}) says {} but {covered} {}",
-                row + 1,
-                cm.header,
-                show(stated),
-                show(sums[0])
+            warnings.push(crate::i18n::t!(
+                "warn.total_mismatch",
+                word = word,
+                row = row + 1,
+                header = cm.header,
+                stated = show(stated),
+                covered = covered,
+                sum = show(sums[0])
             ));
         }
     }
     warnings
 }
 
-fn reject(row: u32, col: u32, header: &str, raw: String, reason: String) -> Rejection {
+fn reject(
+    row: u32,
+    col: u32,
+    header: &str,
+    raw: String,
+    (code, reason): (&str, String),
+) -> Rejection {
     Rejection {
         file: String::new(),
         sheet: String::new(),
@@ -369,6 +378,7 @@ fn reject(row: u32, col: u32, header: &str, raw: String, reason: String) -> Reje
         header: header.to_string(),
         value: raw,
         reason,
+        code: code.to_string(),
     }
 }
 
@@ -410,14 +420,14 @@ fn read_row(
     row: u32,
 ) -> Result<(i32, Option<u32>, Vec<Value>), Rejection> {
     // A period cell that cannot be read rejects its row, naming the cell and why.
-    let bad = |col: u32, reason: &str| {
+    let bad = |col: u32, code: &str, reason: &str| {
         let header = grid.text(layout.header_last, col);
         reject(
             row,
             col,
             &header,
             cell_text(grid.get(row, col)),
-            reason.into(),
+            (code, reason.into()),
         )
     };
     let month = match layout.month_col {
@@ -427,10 +437,14 @@ fn read_row(
                 // A `1-6月` cell holds a year-to-date figure: read as June alone, it would be
                 // added to the months before it.
                 Some(_) if month_range(cell) && !layout.cumulative => {
-                    return Err(bad(col, "a 1—N月 period in the month column of a table whose header and title do not mark it as 1—N月 (累计); write single months, or say 累计 in the title"));
+                    return Err(bad(
+                        col,
+                        "range_in_month_column",
+                        &crate::i18n::t!("reject.range_in_month"),
+                    ));
                 }
                 Some(m) => Some(m),
-                None => return Err(bad(col, "expected a month (e.g. 6 or 6月)")),
+                None => return Err(bad(col, "not_a_month", &crate::i18n::t!("reject.month"))),
             }
         }
         None => None,
@@ -446,7 +460,7 @@ fn read_row(
             };
             match y {
                 Some(y) if (1900..=2099).contains(&y) => y,
-                _ => return Err(bad(col, "expected a year (e.g. 2022 or 2022年)")),
+                _ => return Err(bad(col, "not_a_year", &crate::i18n::t!("reject.year"))),
             }
         }
         None => match layout.year {
@@ -459,30 +473,36 @@ fn read_row(
         let field = &ds.fields[cm.field];
         let cell = grid.get(row, cm.col);
         if let Some(formula) = grid.uncached(row, cm.col) {
-            let reason = format!(
-                "expected {} for field `{}`, found a formula with no computed value",
-                kind_phrase(field.kind),
-                field.name,
+            let reason = crate::i18n::t!(
+                "reject.uncached_formula",
+                kind = kind_phrase(field.kind),
+                field = field.name,
             );
             return Err(reject(
                 row,
                 cm.col,
                 &cm.header,
                 format!("={formula}"),
-                reason,
+                ("formula_without_value", reason),
             ));
         }
         let unit = cm.unit.unwrap_or(layout.unit.0);
         match parse_cell(cell, field.kind, unit, field.dash) {
             Ok(v) => values[cm.field] = v,
             Err(e) => {
-                let reason = format!(
-                    "expected {} for field `{}`, found {}",
-                    kind_phrase(field.kind),
-                    field.name,
-                    e
+                let reason = crate::i18n::t!(
+                    "reject.cell",
+                    kind = kind_phrase(field.kind),
+                    field = field.name,
+                    found = e
                 );
-                return Err(reject(row, cm.col, &cm.header, cell_text(cell), reason));
+                return Err(reject(
+                    row,
+                    cm.col,
+                    &cm.header,
+                    cell_text(cell),
+                    (e.code(), reason),
+                ));
             }
         }
     }
@@ -499,21 +519,24 @@ fn read_row(
                 col,
                 &header,
                 String::new(),
-                format!("required field `{}` is empty", field.name),
+                (
+                    "required_empty",
+                    crate::i18n::t!("reject.required", field = field.name),
+                ),
             ));
         }
     }
     Ok((year, month, values))
 }
 
-fn kind_phrase(kind: crate::model::FieldKind) -> &'static str {
+fn kind_phrase(kind: crate::model::FieldKind) -> String {
     use crate::model::FieldKind::*;
     match kind {
-        Text => "text",
-        Count => "a whole number",
-        Money => "an amount",
-        Percent => "a percentage",
-        Date => "a date",
+        Text => crate::i18n::t!("kind.text"),
+        Count => crate::i18n::t!("kind.count"),
+        Money => crate::i18n::t!("kind.money"),
+        Percent => crate::i18n::t!("kind.percent"),
+        Date => crate::i18n::t!("kind.date"),
     }
 }
 

@@ -11,24 +11,41 @@ use unicode_normalization::UnicodeNormalization;
 /// Why a cell could not be read as its field's kind; completes "expected <kind>, found …".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CellError {
-    #[error("text \"{0}\"")]
+    #[error("{}", crate::i18n::t!("cell.text", v = .0))]
     Text(String),
-    #[error("error value {0}")]
+    #[error("{}", crate::i18n::t!("cell.error_value", v = .0))]
     ErrorValue(String),
-    #[error("a boolean ({0})")]
+    #[error("{}", crate::i18n::t!("cell.bool", v = .0))]
     Bool(bool),
-    #[error("a date ({0})")]
+    #[error("{}", crate::i18n::t!("cell.date", v = .0))]
     Date(String),
-    #[error("a duration ({0})")]
+    #[error("{}", crate::i18n::t!("cell.duration", v = .0))]
     Duration(String),
-    #[error("a number with a fraction ({0}) in a count field")]
+    #[error("{}", crate::i18n::t!("cell.fraction", v = .0))]
     Fraction(String),
-    #[error("a number out of range ({0})")]
+    #[error("{}", crate::i18n::t!("cell.out_of_range", v = .0))]
     OutOfRange(String),
-    #[error("a number where a date is expected ({0})")]
+    #[error("{}", crate::i18n::t!("cell.not_a_date", v = .0))]
     NotADate(String),
-    #[error("a date outside the years {first}–{last} ({0})", first = DATE_YEARS.start(), last = DATE_YEARS.end())]
+    #[error("{}", crate::i18n::t!("cell.implausible_date", first = DATE_YEARS.start(), last = DATE_YEARS.end(), v = .0))]
     ImplausibleDate(String),
+}
+
+impl CellError {
+    /// The kind of error as a stable name, for `rejected.csv`'s `reason_code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CellError::Text(_) => "found_text",
+            CellError::ErrorValue(_) => "found_error_value",
+            CellError::Bool(_) => "found_boolean",
+            CellError::Date(_) => "found_date",
+            CellError::Duration(_) => "found_duration",
+            CellError::Fraction(_) => "found_fraction",
+            CellError::OutOfRange(_) => "number_out_of_range",
+            CellError::NotADate(_) => "number_for_date",
+            CellError::ImplausibleDate(_) => "date_out_of_range",
+        }
+    }
 }
 
 /// The years a date field accepts, as for year columns and titles. Excel's own dates start in

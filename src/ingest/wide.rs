@@ -257,10 +257,11 @@ pub fn read(grid: &Grid, sheet: &str) -> Option<WideOutcome> {
                 }
             }
             if lines > 0 {
-                out.warnings.push(format!(
-                    "rows {}-{}: {lines} rows below the table are not part of it; kept as notes",
-                    next + 1,
-                    grid.last_row + 1
+                out.warnings.push(crate::i18n::t!(
+                    "wide.footer",
+                    v = next + 1,
+                    v2 = grid.last_row + 1,
+                    lines = lines
                 ));
             }
         }
@@ -431,12 +432,13 @@ impl Collector {
             Cell::Odd(s) => {
                 self.odd += 1;
                 if self.odd <= MAX_CELL_WARNINGS {
-                    self.warnings.push(format!(
-                        "cell {}{} ({}, {}): expected a number or a missing-value symbol, found \"{s}\"; kept as missing with that text",
-                        column_letter(col),
-                        row + 1,
-                        series.0,
-                        period.0
+                    self.warnings.push(crate::i18n::t!(
+                        "wide.odd_cell",
+                        v = column_letter(col),
+                        v2 = row + 1,
+                        v3 = series.0,
+                        v4 = period.0,
+                        s = s
                     ));
                 }
                 (None, Some(s))
@@ -464,9 +466,9 @@ impl Collector {
 
     fn finish(&mut self) {
         if self.odd > MAX_CELL_WARNINGS {
-            self.warnings.push(format!(
-                "{} more cells held text that is not a number",
-                self.odd - MAX_CELL_WARNINGS
+            self.warnings.push(crate::i18n::t!(
+                "wide.more_odd",
+                max_cell_warnings = self.odd - MAX_CELL_WARNINGS
             ));
         }
     }
@@ -568,8 +570,10 @@ fn read_columns(grid: &Grid, sheet: &str) -> Option<One> {
     let named = match named {
         Some(n) => Some(n.to_string()),
         None if labels_are_regions => {
-            col.warnings.push(format!(
-                "the rows are regions (column headed `{label_head}`) and no `指标：` line or title above the table names the indicator; the sheet name `{sheet}` is used as the indicator"
+            col.warnings.push(crate::i18n::t!(
+                "wide.sheet_indicator",
+                label_head = label_head,
+                sheet = sheet
             ));
             Some(sheet.to_string())
         }
@@ -810,7 +814,7 @@ pub fn join_catalog(sheets: &mut [super::SheetReport]) {
                 let Some(m) = lookup(ind, reg.as_deref()) else {
                     continue;
                 };
-                let said = format!("metadata sheet `{}` row {}", m.sheet, m.row + 1);
+                let said = crate::i18n::t!("wide.meta_row", sheet = m.sheet, row = m.row + 1);
                 let in_series =
                     |p: &Point| &p.indicator == ind && p.region.as_deref() == reg.as_deref();
                 if let Some(u) = &m.unit {
@@ -823,8 +827,12 @@ pub fn join_catalog(sheets: &mut [super::SheetReport]) {
                         }
                     }
                     if let Some(own) = other {
-                        warnings.push(format!(
-                            "series `{ind}` has unit `{own}` in the table but `{u}` in the {said}; the table's is kept"
+                        warnings.push(crate::i18n::t!(
+                            "wide.unit_conflict",
+                            ind = ind,
+                            own = own,
+                            u = u,
+                            said = said
                         ));
                     }
                 }
@@ -903,14 +911,17 @@ fn declare_frequency(
     if !odd.is_empty() {
         let n = odd.len();
         odd.truncate(5);
-        col.warnings.push(format!(
-            "series `{label}` is declared {} ({said_at}) but has {n} values at other months ({}{}); kept as monthly",
-            match declared {
-                Frequency::Quarter => "quarterly",
-                _ => "annual",
+        col.warnings.push(crate::i18n::t!(
+            "wide.declared_frequency",
+            label = label,
+            declared = match declared {
+                Frequency::Quarter => crate::i18n::t!("wide.quarterly"),
+                _ => crate::i18n::t!("wide.annual"),
             },
-            odd.join(", "),
-            if n > 5 { ", …" } else { "" }
+            said_at = said_at,
+            n = n,
+            cells = odd.join(", "),
+            more = if n > 5 { ", …" } else { "" }
         ));
     }
 }
@@ -1095,10 +1106,8 @@ fn read_rows(grid: &Grid, sheet: &str) -> Option<One> {
         }
     }
     if !stray.is_empty() {
-        col.warnings.push(format!(
-            "{} between the table's periods: expected a period, kept the row as a note",
-            stray.join(", ")
-        ));
+        col.warnings
+            .push(crate::i18n::t!("wide.stray_period", v = stray.join(", ")));
     }
     col.finish();
     Some(One {

@@ -9,28 +9,28 @@ use std::path::Path;
 /// Why a file could not be read as a workbook at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error("empty file (0 bytes)")]
+    #[error("{}", crate::i18n::t!("file.empty"))]
     Empty,
-    #[error("Excel lock file (`~$` prefix), left behind while the workbook is open; skipped")]
+    #[error("{}", crate::i18n::t!("file.lock"))]
     LockFile,
-    #[error("not a workbook: the content looks like {0}, not {1}")]
+    #[error("{}", crate::i18n::t!("file.not_workbook", looks = crate::i18n::word(.0), expected = crate::i18n::word(.1)))]
     NotAWorkbook(&'static str, &'static str),
-    #[error("password-protected (encrypted) workbook; save it without a password")]
+    #[error("{}", crate::i18n::t!("file.encrypted"))]
     Encrypted,
-    #[error("unsupported file extension `{0}` (expected .xlsx, .xlsm, .xls or .ods)")]
+    #[error("{}", crate::i18n::t!("file.extension", ext = .0))]
     Extension(String),
-    #[error("cannot read the file: {0}")]
+    #[error("{}", crate::i18n::t!("file.io", e = .0))]
     Io(String),
     // Named on the command line (`inspect`) or matched by a glob and gone before it was read.
-    #[error("the file does not exist (if a glob matched it, it was moved or deleted before it was read)")]
+    #[error("{}", crate::i18n::t!("file.vanished"))]
     Vanished,
-    #[error("{0}, not a regular file: only regular files (or links to them) are read")]
+    #[error("{}", crate::i18n::t!("file.not_regular", kind = crate::i18n::word(.0)))]
     NotRegular(&'static str),
-    #[error("the file changed while it was being read (still being copied or saved?); run again when it is complete")]
+    #[error("{}", crate::i18n::t!("file.changed"))]
     Changed,
-    #[error("corrupt or unreadable workbook: {0}")]
+    #[error("{}", crate::i18n::t!("file.corrupt", e = .0))]
     Corrupt(String),
-    #[error("reading the workbook failed unexpectedly: {0}")]
+    #[error("{}", crate::i18n::t!("file.panic", e = .0))]
     Panic(String),
 }
 
@@ -115,11 +115,12 @@ impl Spend {
         }
         if self.limit < FILE_BUDGET {
             self.short = true;
-            return Err("more than this workbook's share of memory beside others".into());
+            return Err(crate::i18n::t!("file.share").into());
         }
-        Err(format!(
-            "the workbook's cells take more than {} MiB {what} (a damaged file or a zip bomb)",
-            FILE_BUDGET >> 20
+        Err(crate::i18n::t!(
+            "file.budget",
+            v = FILE_BUDGET >> 20,
+            what = what
         ))
     }
 
@@ -138,12 +139,11 @@ pub fn cell_cost(value: &Data) -> u64 {
 }
 
 fn over_budget(last: Option<(u32, u32)>) -> String {
-    let at = last.map(|(r, c)| format!(" by cell {}", crate::model::a1(r, c)));
-    format!(
-        "the sheet's cells take more than {} MiB{} (a damaged file or a zip bomb); a sheet of a \
-         bureau table takes far less",
-        CELL_BUDGET >> 20,
-        at.unwrap_or_default()
+    let at = last.map(|(r, c)| crate::i18n::t!("file.by_cell", cell = crate::model::a1(r, c)));
+    crate::i18n::t!(
+        "file.sheet_budget",
+        v = CELL_BUDGET >> 20,
+        unwrap_or_default = at.unwrap_or_default()
     )
 }
 /// Empty rows or columns that separate stray cells from the table.
@@ -574,7 +574,7 @@ fn check_ods_within(bytes: &[u8], spend: &mut Spend) -> Result<OdsMerges, String
                         if let Some(s) = sheet.take() {
                             s.check()?;
                             let grid = s.span().saturating_mul(56).saturating_add(s.text);
-                            spend.take(grid, &format!("by sheet `{}`", s.name))?;
+                            spend.take(grid, &crate::i18n::t!("file.by_sheet", name = s.name))?;
                             merges.insert(s.name, s.merges);
                         }
                     }
@@ -655,7 +655,7 @@ pub(super) fn xlsx_cells(
             if spent > CELL_BUDGET {
                 return Err(over_budget(last));
             }
-            spend.take(cost, &format!("by sheet `{name}`"))?;
+            spend.take(cost, &crate::i18n::t!("file.by_sheet", name = name))?;
             cells.push(Cell::new(cell.pos, value));
             continue;
         }
@@ -676,7 +676,7 @@ pub(super) fn xlsx_cells(
         if spent > CELL_BUDGET {
             return Err(over_budget(last));
         }
-        spend.take(cost, &format!("by sheet `{name}`"))?;
+        spend.take(cost, &crate::i18n::t!("file.by_sheet", name = name))?;
         uncached.insert(cell.pos, text);
     }
     // Counted again by `grid`, as the cells it holds.
@@ -711,7 +711,7 @@ fn grid(core: Vec<Cell<Data>>, spend: &mut Spend) -> Result<Range<Data>, String>
     }
     // The grid, and the cells until it takes them.
     let cells = core.len() as u64 * std::mem::size_of::<Cell<Data>>() as u64;
-    spend.take(area * 32 + cells, "for their grids")?;
+    spend.take(area * 32 + cells, &crate::i18n::t!("file.for_grids"))?;
     let range = Range::from_sparse(core);
     spend.give(cells);
     Ok(range)

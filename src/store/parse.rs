@@ -5,7 +5,8 @@
 //! or hashed again: its sha256 is taken from the stamps the last run kept.
 //!
 //! The key also holds a hash of the yearbook version, its dependencies (Cargo.lock) and the
-//! pipeline's datasets (the ingestion settings): changing any starts a fresh cache. Entries
+//! pipeline's datasets (the ingestion settings) and the language of messages, which its
+//! warnings and rejection reasons are written in: changing any starts a fresh cache. Entries
 //! are written atomically, and end with a CRC-32 of the rest; an entry that cannot be read
 //! is treated as a miss.
 //!
@@ -48,9 +49,10 @@ impl Cache {
         // The lock file stands for the exact dependencies (polars' Parquet among them).
         let lock = crate::files::sha256_hex(include_bytes!("../../Cargo.lock"));
         let key = format!(
-            "yearbook {} {lock} cache 9 wide {}\n{settings}",
+            "yearbook {} {lock} cache 10 wide {} lang {}\n{settings}",
             env!("CARGO_PKG_VERSION"),
-            pipeline.wide_tables
+            pipeline.wide_tables,
+            crate::i18n::lang().code()
         );
         let settings = crate::files::sha256_hex(key.as_bytes())[..16].to_string();
         crate::files::own_folder(dir)?;
@@ -99,7 +101,10 @@ impl Cache {
             .map_err(std::io::Error::other)
             .and_then(|bytes| crate::store::sealed::write_sealed(&path, &bytes));
         if let Err(e) = saved {
-            warn!("cannot write {}: {e}", path.display());
+            warn!(
+                "{}",
+                crate::i18n::t!("cache.write", path_display = path.display(), e = e)
+            );
         }
     }
 
@@ -200,7 +205,10 @@ impl Cache {
             crate::store::sealed::write_sealed_parts(&path, &parts)
         };
         if let Err(e) = write() {
-            warn!("cannot write the parse cache entry {}: {e}", path.display());
+            warn!(
+                "{}",
+                crate::i18n::t!("cache.entry", path_display = path.display(), e = e)
+            );
         }
     }
 }

@@ -117,7 +117,10 @@ impl Results {
     fn store(&self, name: String, bytes: &[u8]) {
         let path = self.used_entry(name);
         if let Err(e) = crate::store::sealed::write_sealed(&path, bytes) {
-            warn!("cannot keep a result in {}: {e}", path.display());
+            warn!(
+                "{}",
+                crate::i18n::t!("reuse.keep", path_display = path.display(), e = e)
+            );
         }
     }
 
@@ -143,7 +146,10 @@ impl Results {
     fn encoded<T: serde::Serialize>(&self, name: String, value: &T, table: &str) {
         match bincode::serde::encode_to_vec(value, crate::store::sealed::bincode_config()) {
             Ok(bytes) => self.store(name, &bytes),
-            Err(e) => warn!("cannot keep a result of table {table}: {e}"),
+            Err(e) => warn!(
+                "{}",
+                crate::i18n::t!("reuse.keep_table", table = table, e = e)
+            ),
         }
     }
 

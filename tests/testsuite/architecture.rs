@@ -7,6 +7,7 @@ use std::path::Path;
 
 /// Bottom first. A module may use only modules of lower rows.
 const LAYERS: &[&[&str]] = &[
+    &["i18n"],
     &["model", "files", "faults"],
     &["config"],
     &["error"],

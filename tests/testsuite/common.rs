@@ -125,6 +125,16 @@ impl Project {
         let mut c = Command::cargo_bin("yearbook").expect("binary");
         c.current_dir(self.dir.path());
         c.env_remove("YEARBOOK_FAIL_AT");
+        // The suite asserts English texts; tests of the Chinese default use `cmd_zh`.
+        c.env("YEARBOOK_LANG", "en");
+        c
+    }
+    /// The binary as a person runs it: no language chosen, so Chinese.
+    pub fn cmd_zh(&self) -> Command {
+        let mut c = Command::cargo_bin("yearbook").expect("binary");
+        c.current_dir(self.dir.path());
+        c.env_remove("YEARBOOK_FAIL_AT");
+        c.env_remove("YEARBOOK_LANG");
         c
     }
     pub fn read(&self, rel: &str) -> String {

@@ -78,6 +78,7 @@ fn a_full_or_read_only_output_disk_fails_the_run_and_keeps_the_previous_output()
         .args(["-rm", "sh", "-c", &script])
         .current_dir(p.dir.path())
         .env_remove("YEARBOOK_FAIL_AT")
+        .env("YEARBOOK_LANG", "en")
         .status()
         .unwrap();
     if status.code() == Some(90) {

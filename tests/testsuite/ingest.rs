@@ -209,7 +209,7 @@ fn numbers_as_text_and_dashes_are_read_and_a_bad_value_rejects_the_row() {
     let rejected = p.read("out/t/2022-12/rejected.csv");
     assert_eq!(
         rejected.lines().nth(1),
-        Some("data/2022年投资.xlsx,项目,5,D,完成投资,待核实,\"expected an amount for field `completed`, found text \"\"待核实\"\"\"")
+        Some("data/2022年投资.xlsx,项目,5,D,完成投资,待核实,\"expected an amount for field `completed`, found text \"\"待核实\"\"\",found_text")
     );
 }
 

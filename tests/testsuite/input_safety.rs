@@ -274,6 +274,7 @@ fn run_bounded(p: &Project) -> Option<(i32, String, u64)> {
         .args(["run", "p.toml"])
         .current_dir(p.dir.path())
         .env_remove("YEARBOOK_FAIL_AT")
+        .env("YEARBOOK_LANG", "en")
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();

@@ -9,6 +9,7 @@ mod hostile;
 mod ingest;
 mod init;
 mod input_safety;
+mod lang;
 mod layouts;
 mod out_safety;
 mod pipeline_safety;

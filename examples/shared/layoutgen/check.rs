@@ -36,6 +36,7 @@ pub fn run_binary(bin: &Path, dir: &Path) -> (Option<i32>, String) {
         .args(["run", "p.toml", "--no-cache"])
         .current_dir(dir)
         .env_remove("YEARBOOK_FAIL_AT")
+        .env("YEARBOOK_LANG", "en")
         .output()
     {
         Ok(o) => (

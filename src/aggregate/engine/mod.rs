@@ -27,7 +27,7 @@ pub const BLANK_KEY: &str = "未填报";
 pub const OTHER_KEY: &str = "其他";
 
 #[derive(Debug, thiserror::Error)]
-#[error("table `{table}`")]
+#[error("{}", crate::i18n::t!("engine.table", table = table))]
 pub struct AggregateError {
     pub table: String,
     #[source]
@@ -696,6 +696,7 @@ fn falling_groups(
 ) -> Vec<String> {
     let mut out = Vec::new();
     let shown = |v: f64, money: bool| match money {
+        true if crate::i18n::zh() => crate::i18n::wan(v.round() as i64),
         true => format!("{:.4}万元", v / 1_000_000.0),
         false => format!("{v}"),
     };
@@ -742,25 +743,27 @@ fn falling_groups(
                             continue;
                         };
                         if now < was {
-                            out.push(format!(
-                                "table `{}`, {}: {} falls from {} in {}年1-{bm}月 to {} in {}年1-{m}月; a year-to-date figure cannot fall",
-                                spec.name,
-                                key_text(key),
-                                measure.name,
-                                shown(was, money),
-                                s.year,
-                                shown(now, money),
-                                s.year
+                            out.push(crate::i18n::t!(
+                                "warn.ytd_falls_table",
+                                spec_name = spec.name,
+                                v = key_text(key),
+                                measure_name = measure.name,
+                                v2 = shown(was, money),
+                                year = s.year,
+                                bm = bm,
+                                v3 = shown(now, money),
+                                m = m
                             ));
                         }
                     }
-                    (PeriodMode::Monthly, _) if now < 0.0 => out.push(format!(
-                        "table `{}`, {}: {} of {}年{m}月 is {}: the 1—N月 figure fell from the month before",
-                        spec.name,
-                        key_text(key),
-                        measure.name,
-                        s.year,
-                        shown(now, money)
+                    (PeriodMode::Monthly, _) if now < 0.0 => out.push(crate::i18n::t!(
+                        "warn.month_negative",
+                        spec_name = spec.name,
+                        v = key_text(key),
+                        measure_name = measure.name,
+                        year = s.year,
+                        m = m,
+                        v2 = shown(now, money)
                     )),
                     _ => {}
                 }

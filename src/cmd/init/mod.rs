@@ -31,12 +31,12 @@ const FORMATS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 pub fn execute(args: InitArgs) -> Result<u8, Error> {
     let dict = crate::config::builtin()?;
-    let raw_dict = dictionary::raw()
-        .map_err(|e| Error::Usage(format!("the built-in dictionary does not parse: {e}")))?;
+    let raw_dict =
+        dictionary::raw().map_err(|e| Error::Usage(crate::i18n::t!("init.dict", e = e)))?;
     if !args.folder.is_dir() {
-        return Err(Error::Usage(format!(
-            "{} is not a folder",
-            args.folder.display()
+        return Err(Error::Usage(crate::i18n::t!(
+            "init.not_folder",
+            folder_display = args.folder.display()
         )));
     }
     let out = args
@@ -44,9 +44,9 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         .clone()
         .unwrap_or_else(|| args.folder.join("pipeline.toml"));
     if out.exists() && !args.force {
-        return Err(Error::Usage(format!(
-            "{} exists; pass --force to overwrite it",
-            out.display()
+        return Err(Error::Usage(crate::i18n::t!(
+            "init.exists",
+            out_display = out.display()
         )));
     }
     let base = match out.parent() {
@@ -54,9 +54,9 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         _ => PathBuf::from("."),
     };
     if !base.is_dir() {
-        return Err(Error::Usage(format!(
-            "{} is not a folder to write the pipeline into",
-            base.display()
+        return Err(Error::Usage(crate::i18n::t!(
+            "init.not_out_folder",
+            base_display = base.display()
         )));
     }
     let folder_abs = canonical(&args.folder);
@@ -66,9 +66,9 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
 
     let files = scan(&folder_abs, &out_abs);
     if files.is_empty() {
-        return Err(Error::Usage(format!(
-            "no .xlsx, .xlsm, .xls or .ods workbooks under {}",
-            args.folder.display()
+        return Err(Error::Usage(crate::i18n::t!(
+            "init.no_workbooks",
+            folder_display = args.folder.display()
         )));
     }
     let read: Vec<Result<Vec<Sheet>, String>> = files
@@ -153,10 +153,9 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
         }
     }
     if plans.is_empty() {
-        return Err(Error::Data(format!(
-            "no sheet in {} has a header row with a numeric column under it, nor a header the \
-             built-in dictionary knows; see docs/pipeline.md to write the pipeline by hand",
-            args.folder.display()
+        return Err(Error::Data(crate::i18n::t!(
+            "init.nothing",
+            folder_display = args.folder.display()
         )));
     }
     // Dictionary datasets first, in the dictionary's order, then new ones as found.
@@ -214,9 +213,9 @@ pub fn execute(args: InitArgs) -> Result<u8, Error> {
     };
     let text = render::pipeline(&doc);
     let pipeline = crate::config::load_str(&text, &out, &base).map_err(|problems| {
-        Error::Usage(format!(
-            "the pipeline init drew up does not validate (please report this):\n{}",
-            problems
+        Error::Usage(crate::i18n::t!(
+            "init.invalid",
+            v = problems
                 .iter()
                 .map(|p| format!("  - {p}"))
                 .collect::<Vec<_>>()
@@ -261,22 +260,26 @@ fn verify(
                 Some(l) => {
                     let got = &pipeline.datasets[l.dataset].name;
                     if got != want {
-                        out.push(format!(
-                            "{} › {}: read as dataset `{got}`, not `{want}`",
-                            f.display, sh.name
+                        out.push(crate::i18n::t!(
+                            "init.other_dataset",
+                            f_display = f.display,
+                            sh_name = sh.name,
+                            got = got,
+                            want = want
                         ));
                     } else if !l.unmatched.is_empty() {
-                        out.push(format!(
-                            "{} › {}: headers not mapped: {}",
-                            f.display,
-                            sh.name,
-                            l.unmatched.join(", ")
+                        out.push(crate::i18n::t!(
+                            "init.unmapped",
+                            f_display = f.display,
+                            sh_name = sh.name,
+                            v = l.unmatched.join(", ")
                         ));
                     }
                 }
-                None => out.push(format!(
-                    "{} › {}: no table found with the pipeline as written",
-                    f.display, sh.name
+                None => out.push(crate::i18n::t!(
+                    "init.no_table",
+                    f_display = f.display,
+                    sh_name = sh.name
                 )),
             }
         }

@@ -245,9 +245,12 @@ impl Plan {
                 continue;
             };
             if !used.insert(fi) {
-                self.notes.push(format!(
-                    "{} › {}: header `{}` names field `{}` a second time; `run` reads the first such column",
-                    t.file, t.sheet, col.header, self.fields[fi].name
+                self.notes.push(crate::i18n::t!(
+                    "init.field_twice",
+                    file = t.file,
+                    sheet = t.sheet,
+                    header = col.header,
+                    fi_name = self.fields[fi].name
                 ));
                 continue;
             }
@@ -367,10 +370,8 @@ impl Plan {
             });
             self.money_unit = Some("万元".into());
             if unitless {
-                self.notes.push(format!(
-                    "dataset `{}`: a money column names no unit and no 单位 line is above it; read as 万元 (set `money_unit` if not)",
-                    self.name
-                ));
+                self.notes
+                    .push(crate::i18n::t!("init.money_unit", name = self.name));
             }
         }
         for f in &self.fields {

@@ -51,20 +51,20 @@ fn years(p: &Plan) -> String {
     let ys: Vec<i32> = p.years.iter().copied().filter(|&y| y != i32::MIN).collect();
     let mut s = match (ys.first(), ys.last()) {
         (Some(a), Some(b)) if a == b => format!("{a}"),
-        (Some(a), Some(b)) => format!("{a}–{b}"),
+        (Some(a), Some(b)) => crate::i18n::t!("init.years", a = a, b = b),
         _ => String::new(),
     };
     if p.years.contains(&i32::MIN) {
         if !s.is_empty() {
-            s.push_str(", ");
+            s.push_str(&crate::i18n::t!("common.list_sep"));
         }
-        s.push_str("years from a 年份 column");
+        s.push_str(&crate::i18n::t!("init.year_column"));
     }
     if p.months {
-        s.push_str(if p.cumulative {
-            ", 1—N月 cumulative"
+        s.push_str(&if p.cumulative {
+            crate::i18n::t!("init.cumulative")
         } else {
-            ", by month"
+            crate::i18n::t!("init.by_month")
         });
     }
     s
@@ -238,32 +238,39 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "wrote {}: {} datasets, {} tables, from {} workbooks",
-        out.display(),
-        d.plans.len(),
-        d.tables.len(),
-        d.files
+        "{}",
+        crate::i18n::t!(
+            "init.wrote",
+            out_display = out.display(),
+            plans_len = d.plans.len(),
+            tables_len = d.tables.len(),
+            files = d.files
+        )
     );
     for p in d.plans {
         let kind = if p.dict.is_some() {
-            "dictionary"
+            crate::i18n::t!("init.dictionary")
         } else {
-            "new"
+            crate::i18n::t!("init.new")
         };
         let _ = writeln!(
             o,
-            "\ndataset {} ({}, {kind}): {} sheets, {} rows; {}",
-            p.name,
-            p.title,
-            p.sheets.len(),
-            p.rows,
-            years(p)
+            "{}",
+            crate::i18n::t!(
+                "init.dataset",
+                p_name = p.name,
+                title = p.title,
+                kind = kind,
+                sheets_len = p.sheets.len(),
+                rows = p.rows,
+                v = years(p)
+            )
         );
         for f in &p.fields {
             let how = match &f.origin {
                 Origin::Dictionary => String::new(),
-                Origin::Known(ds) => format!(" (as in `{ds}`)"),
-                Origin::Inferred => format!(" (inferred: {})", f.why),
+                Origin::Known(ds) => crate::i18n::t!("init.as_in", ds = ds),
+                Origin::Inferred => crate::i18n::t!("init.inferred", why = f.why),
             };
             let _ = writeln!(
                 o,
@@ -280,39 +287,37 @@ pub fn summary(d: &Doc, r: &Report, out: &Path) -> String {
             .map(|t| t.name.as_str())
             .collect();
         if !tables.is_empty() {
-            let _ = writeln!(o, "  tables: {}", tables.join(", "));
+            let _ = writeln!(
+                o,
+                "{}",
+                crate::i18n::t!("init.tables", v = tables.join(", "))
+            );
         }
     }
     let _ = writeln!(
         o,
-        "\ninputs: {}; output: {} (never read as input)",
-        d.include.join(", "),
-        d.out_dir
+        "{}",
+        crate::i18n::t!("init.inputs", v = d.include.join(", "), out_dir = d.out_dir)
     );
     let mut section = |title: &str, items: &[String]| {
         if !items.is_empty() {
-            let _ = writeln!(o, "\n{title}:");
+            let _ = writeln!(o, "\n{title}{}", crate::i18n::t!("init.colon"));
             for i in items {
                 let _ = writeln!(o, "  {i}");
             }
         }
     };
     let notes: Vec<String> = d.plans.iter().flat_map(|p| p.notes.clone()).collect();
-    section(
-        "decided where the workbooks were ambiguous (check these)",
-        &notes,
+    section(&crate::i18n::t!("init.s_notes"), &notes);
+    section(&crate::i18n::t!("init.s_no_year"), &r.no_year);
+    section(&crate::i18n::t!("init.s_mismatched"), &r.mismatched);
+    section(&crate::i18n::t!("init.s_unreadable"), &r.unreadable);
+    section(&crate::i18n::t!("init.s_wide"), &r.wide);
+    section(&crate::i18n::t!("init.s_no_table"), &r.no_table);
+    let _ = writeln!(
+        o,
+        "{}",
+        crate::i18n::t!("init.next", out_display = out.display())
     );
-    section("sheets with no year in a column, the sheet name, the title or the file name (`run` skips their rows)", &r.no_year);
-    section(
-        "sheets read differently with the pipeline as written (check these)",
-        &r.mismatched,
-    );
-    section("workbooks that could not be read", &r.unreadable);
-    section("sheets read as period series (wide tables)", &r.wide);
-    section(
-        "sheets with no table (no header row with numbers under it)",
-        &r.no_table,
-    );
-    let _ = writeln!(o, "\nnext: yearbook run {}", out.display());
     o
 }
