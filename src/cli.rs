@@ -96,7 +96,8 @@ pub fn run() -> u8 {
 
 /// Ends the process once everything is written: standard output is flushed, and on Unix the
 /// process ends without the clean-up a normal exit does. Freeing every heap page by page
-/// (mimalloc's sweep) and running exit handlers took about 4 ms of a 70 ms re-run. Every
+/// (mimalloc's sweep) and running exit handlers was a measurable part of a warm re-run (see
+/// BENCHMARKS.md). Every
 /// output is closed before this is called; a thread that may still run (building polars'
 /// page of zeroes) holds nothing that needs closing.
 pub fn exit(code: u8) -> ! {
