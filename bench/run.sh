@@ -33,8 +33,8 @@ for preset in "${presets[@]}"; do
   hyperfine --runs "$runs" --warmup 1 --ignore-failure --export-json "$root/$preset.json" \
     -n floor "$floor $dir/data" \
     -n run "$bin -q run --no-cache --out $dir/out $dir/pipeline.toml" "${peers[@]}"
-  for ((k = 1; k < ${#peers[@]}; k += 4)); do
-    /usr/bin/time -f "peak RSS of ${peers[k]}: %M KiB" ${peers[k + 2]} >/dev/null
+  for ((k = 1; k < ${#peers[@]}; k += 3)); do
+    /usr/bin/time -f "peak RSS of ${peers[k]}: %M KiB" ${peers[k + 1]} >/dev/null
   done
   /usr/bin/time -f "peak RSS of run: %M KiB" "$bin" -q run --no-cache --out "$dir/out" "$dir/pipeline.toml" || true
   /usr/bin/time -f "peak RSS of floor: %M KiB" "$floor" "$dir/data"
