@@ -12,6 +12,14 @@
 //! `N×R` for any other size. Each workbook holds one sheet laid out as bureaus send them: a
 //! title row, a 单位 line, the header, a 合计 row, the data rows and two 注 lines. Sheets
 //! rotate through investment projects, subsidies and tax relief; years 2018–2022.
+//!
+//! The `bureau-` presets (`bureau-small`, `bureau-medium`, `bureau-large`, `bureau-NxR`) write
+//! workbooks as bureaus' spreadsheet programs save them: three sheets (投资 with R rows, 补贴
+//! with R/10, 税收 with R/20), each with 年份 and 月份 columns, a 合计 row of SUM formulas with
+//! their computed values, title, unit and note lines merged across the table, a number format
+//! and borders on every cell, frozen header rows and set column widths. Some workbooks also
+//! have a date column, a few cells of rich text, or all their text written inline in the
+//! sheets instead of in the shared strings (as some exporters do).
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 use std::path::{Path, PathBuf};
@@ -50,6 +58,9 @@ const TAXES: [&str; 6] = [
     "其他税费减免",
 ];
 
+#[path = "bench_corpus/bureau.rs"]
+mod bureau;
+
 #[path = "shared/xorshift.rs"]
 mod xorshift;
 use xorshift::Rng;
@@ -63,7 +74,16 @@ fn amount(rng: &mut Rng, lo: u64, hi: u64) -> f64 {
     (lo * 100 + rng.below((hi - lo) * 100)) as f64 / 100.0
 }
 
-fn preset(name: &str) -> Option<(usize, usize)> {
+fn preset(name: &str) -> Option<(usize, usize, bool)> {
+    if let Some(rest) = name.strip_prefix("bureau-") {
+        let (n, r) = plain_preset(rest)?;
+        return Some((n, r, true));
+    }
+    let (n, r) = plain_preset(name)?;
+    Some((n, r, false))
+}
+
+fn plain_preset(name: &str) -> Option<(usize, usize)> {
     match name {
         "small" => Some((12, 200)),
         "medium" => Some((120, 2_000)),
@@ -77,11 +97,11 @@ fn preset(name: &str) -> Option<(usize, usize)> {
 
 fn main() -> Res {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some((files, rows)), Some(dir)) = (
+    let (Some((files, rows, bureau)), Some(dir)) = (
         args.first().and_then(|p| preset(p)),
         args.get(1).map(PathBuf::from),
     ) else {
-        eprintln!("usage: bench_corpus small|medium|large|NxR DIR");
+        eprintln!("usage: bench_corpus [bureau-]small|medium|large|NxR DIR [--change N]");
         std::process::exit(2);
     };
     let data = dir.join("data");
@@ -92,11 +112,19 @@ fn main() -> Res {
         .and_then(|i| args.get(i + 1))
     {
         let variant: u64 = variant.parse()?;
-        write_workbook(&data, 0, rows, variant)?;
+        if bureau {
+            bureau::write_workbook(&data, 0, rows, variant)?;
+        } else {
+            write_workbook(&data, 0, rows, variant)?;
+        }
         return Ok(());
     }
     for i in 0..files {
-        write_workbook(&data, i, rows, 0)?;
+        if bureau {
+            bureau::write_workbook(&data, i, rows, 0)?;
+        } else {
+            write_workbook(&data, i, rows, 0)?;
+        }
     }
     std::fs::write(dir.join("pipeline.toml"), pipeline())?;
     println!(
@@ -107,11 +135,17 @@ fn main() -> Res {
     Ok(())
 }
 
-/// The sample pipeline with its inputs and output pointed at the corpus.
+/// The sample pipeline with its inputs and output pointed at the corpus, without its last
+/// section: the portal series table and chart, which the corpus has no data for.
 fn pipeline() -> String {
     let mut out = String::new();
     let mut skipping = false;
-    for line in PIPELINE.lines() {
+    let mut lines = PIPELINE.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with("# ---") && lines.peek().is_some_and(|l| l.starts_with("# 门户数据"))
+        {
+            break;
+        }
         if line.starts_with("include = [") {
             out.push_str("include = [\"data/*.xlsx\"]\n");
             skipping = !line.ends_with(']');

@@ -137,8 +137,9 @@ fn drop_meanwhile<T: Send + 'static>(built: T) {
 }
 
 /// Ends the process once everything is written: standard output is flushed, and on Unix the
-/// process ends without the clean-up a normal exit does: freeing every heap page by page
-/// (mimalloc's sweep) and running exit handlers is measurable on a short re-run. Every
+/// process ends without the clean-up a normal exit does. Freeing every heap page by page
+/// (mimalloc's sweep) and running exit handlers was a measurable part of a warm re-run (see
+/// BENCHMARKS.md). Every
 /// output is closed before this is called; a thread that may still run (building polars'
 /// page of zeroes) holds nothing that needs closing.
 pub fn exit(code: u8) -> ! {

@@ -227,7 +227,7 @@ pub fn load_sheets(
         _ => {
             let scan = super::xlsx_parts::scan(bytes).map_err(FileError::Corrupt)?;
             if let Some(sheets) = &scan.sheets {
-                plain = super::xlsx_plain::Plain::open(bytes);
+                plain = super::xlsx_plain::Plain::open(bytes, &scan);
                 if let Some(p) = &mut plain {
                     match without_calamine(p, sheets, spend) {
                         Ok(all) => return Ok(all),

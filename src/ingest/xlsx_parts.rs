@@ -104,6 +104,8 @@ pub struct Scan {
     /// The workbook asks to be recalculated when opened (`fullCalcOnLoad`), as programs that
     /// write formulas without computing them do: a saved 0 may be a placeholder.
     pub full_calc_on_load: bool,
+    /// Dates count days from 1904 (`date1904`), not from 1900.
+    pub date1904: bool,
 }
 
 /// A sheet as the workbook lists it.
@@ -142,6 +144,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
         return Ok(Scan {
             sheets: None,
             full_calc_on_load: false,
+            date1904: false,
         });
     };
     for i in 0..zip.len() {
@@ -161,6 +164,14 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
             .and_then(|t| attr(t, "fullCalcOnLoad"))
             .is_some_and(|v| v == "1" || v == "true")
     });
+    // As calamine reads it: the last `workbookPr` that names it, "1" or "true".
+    let date1904 = workbook.as_deref().is_some_and(|w| {
+        tags(w, "workbookPr")
+            .into_iter()
+            .filter_map(|t| attr(t, "date1904"))
+            .last()
+            .is_some_and(|v| v == "1" || v == "true")
+    });
     // Only the usual layout, whose workbook part calamine would find at the same place.
     let usual = entry(&mut zip, "_rels/.rels", held)?
         .and_then(|b| String::from_utf8(b).ok())
@@ -177,6 +188,7 @@ fn scan_with_limit(bytes: &[u8], limit: u64) -> Result<Scan, String> {
     Ok(Scan {
         sheets,
         full_calc_on_load,
+        date1904,
     })
 }
 
