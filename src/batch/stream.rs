@@ -89,8 +89,15 @@ impl Streamed {
             if rows.height() == 0 {
                 continue;
             }
-            for ti in (0..self.tables.len()).filter(|&ti| pipeline.tables[ti].dataset == d) {
-                let mut by_file = super::guarded(|| aggregate::file_partials(pipeline, ti, &rows))?;
+            // The dataset's tables side by side, as a run without folding aggregates them.
+            let tables: Vec<usize> = (0..self.tables.len())
+                .filter(|&ti| pipeline.tables[ti].dataset == d)
+                .collect();
+            let partials = tables
+                .par_iter()
+                .map(|&ti| super::guarded(|| aggregate::file_partials(pipeline, ti, &rows)))
+                .collect::<Result<Vec<_>, Error>>()?;
+            for (&ti, mut by_file) in tables.iter().zip(partials) {
                 for (i, (report, columns, _)) in group.iter().enumerate() {
                     if columns.frame_rows(d) > 0 {
                         out[i][ti] = Some(by_file.remove(&report.display).unwrap_or_default());
