@@ -162,7 +162,7 @@ pub(super) fn table_partials(
     keys.extend([col(YEAR), col(MONTH), col(CUMULATIVE)]);
     keys.extend(dims.iter().map(|d| col(d.as_str())));
     // The kept rows of the columns read, in one chunk: grouping the frame's many chunks
-    // (one per workbook) directly held about 90 MiB more on the large benchmark corpus.
+    // (one per workbook) directly held more memory (see BENCHMARKS.md).
     let mut used = used_columns(ds, &dims, measures);
     if by_file {
         used.push(FILE);
