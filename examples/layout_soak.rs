@@ -160,6 +160,8 @@ fn save_failure(
 }
 
 fn main() {
+    // The checks read warnings in English, as the test suite's runs of the generator do.
+    yearbook::i18n::set(yearbook::i18n::Lang::En);
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
