@@ -1,9 +1,9 @@
 //! Links the `yearbook` binary as a position-dependent executable on Linux.
 //!
-//! Polars puts about 140,000 absolute addresses (vtables) into the binary. In a
-//! position-independent executable the loader rewrites every one at start, copying about
-//! 650 pages: 4–5 ms of each run, a tenth of a re-run that reuses its results. Linked at a
-//! fixed address they are written once, at link time. What is given up is the random
+//! Polars puts many absolute addresses (vtables) into the binary. In a position-independent
+//! executable the loader rewrites every one at start, copying hundreds of pages on each run,
+//! a measurable part of a re-run that reuses its results. Linked at a fixed address they are
+//! written once, at link time. What is given up is the random
 //! placement of the binary's own code (libraries, heap and stack are still placed at
 //! random); BENCHMARKS.md has the figures.
 
