@@ -7,6 +7,17 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).to_string()
 }
 
+/// A command's exit code, standard output and standard error: in Chinese (nothing chosen) or,
+/// with `en`, after `--lang en`.
+fn said(p: &Project, en: bool, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut c = p.cmd_zh();
+    if en {
+        c.args(["--lang", "en"]);
+    }
+    let out = c.args(args).output().expect("run");
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
 /// A pipeline whose field kind is misspelt.
 fn misspelt(p: &Project) {
     p.file(
@@ -23,9 +34,8 @@ fn misspelt(p: &Project) {
 fn a_pipeline_problem_names_its_line_and_key_path_and_suggests_in_both_languages() {
     let p = Project::new();
     misspelt(&p);
-    let zh = p.cmd_zh().args(["validate", "p.toml"]).output().unwrap();
-    assert_eq!(zh.status.code(), Some(2));
-    let zh = text(&zh.stderr);
+    let (code, _, zh) = said(&p, false, &["validate", "p.toml"]);
+    assert_eq!(code, Some(2));
     assert!(zh.starts_with("错误：p.toml 有 1 处问题："), "{zh}");
     assert!(
         zh.contains(
@@ -34,12 +44,7 @@ fn a_pipeline_problem_names_its_line_and_key_path_and_suggests_in_both_languages
         "{zh}"
     );
 
-    let en = p
-        .cmd_zh()
-        .args(["--lang", "en", "validate", "p.toml"])
-        .output()
-        .unwrap();
-    let en = text(&en.stderr);
+    let (_, _, en) = said(&p, true, &["validate", "p.toml"]);
     assert!(en.starts_with("error: p.toml has 1 problem:"), "{en}");
     assert!(
         en.contains(
@@ -94,19 +99,13 @@ fn the_environment_chooses_the_language_and_the_flag_overrides_it() {
 #[test]
 fn the_error_frame_and_its_causes_in_both_languages() {
     let p = Project::new();
-    let zh = p.cmd_zh().args(["run", "missing.toml"]).output().unwrap();
-    assert_eq!(zh.status.code(), Some(2));
-    let zh = text(&zh.stderr);
+    let (code, _, zh) = said(&p, false, &["run", "missing.toml"]);
+    assert_eq!(code, Some(2));
     assert!(
         zh.starts_with("错误：无法读取流程文件 missing.toml\n\n原因：\n    "),
         "{zh}"
     );
-    let en = p
-        .cmd_zh()
-        .args(["--lang", "en", "run", "missing.toml"])
-        .output()
-        .unwrap();
-    let en = text(&en.stderr);
+    let (_, _, en) = said(&p, true, &["run", "missing.toml"]);
     assert!(
         en.starts_with("error: cannot read pipeline file missing.toml\n\nCaused by:\n    "),
         "{en}"
@@ -147,20 +146,14 @@ fn bad_cell_and_total(p: &Project) {
 fn a_cell_error_names_file_sheet_and_cell_in_both_languages() {
     let p = Project::new();
     bad_cell_and_total(&p);
-    let zh = p.cmd_zh().args(["validate", "p.toml"]).output().unwrap();
-    let zh = text(&zh.stdout);
+    let (_, zh, _) = said(&p, false, &["validate", "p.toml"]);
     assert!(
         zh.contains(
             "拒收：文件 data/2022年投资.xlsx，工作表 项目，单元格 D2（完成投资）：字段“completed”应为金额，实际为文本“待核实”"
         ),
         "{zh}"
     );
-    let en = p
-        .cmd_zh()
-        .args(["--lang", "en", "validate", "p.toml"])
-        .output()
-        .unwrap();
-    let en = text(&en.stdout);
+    let (_, en, _) = said(&p, true, &["validate", "p.toml"]);
     assert!(
         en.contains(
             "rejected: data/2022年投资.xlsx: sheet `项目`, cell D2 (完成投资): expected an amount for field `completed`, found text \"待核实\""
