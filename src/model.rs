@@ -165,32 +165,6 @@ pub fn fen_to_unit_string(fen: i64, unit: MoneyUnit, decimals: u32) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn letters() {
-        assert_eq!(column_letter(0), "A");
-        assert_eq!(column_letter(25), "Z");
-        assert_eq!(column_letter(26), "AA");
-        assert_eq!(column_letter(16383), "XFD");
-        assert_eq!(a1(0, 0), "A1");
-    }
-
-    #[test]
-    fn fen_formatting_is_exact() {
-        assert_eq!(fen_to_wan_string(100, 4), "0.0001");
-        assert_eq!(fen_to_wan_string(117_300_000_000, 4), "117300.0000");
-        assert_eq!(fen_to_wan_string(-150, 4), "-0.0002");
-        assert_eq!(fen_to_wan_string(149, 4), "0.0001");
-        assert_eq!(
-            fen_to_unit_string(117_300_000_000, MoneyUnit::Yiyuan, 2),
-            "11.73"
-        );
-    }
-}
-
 impl serde::Serialize for MoneyUnit {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -267,4 +241,30 @@ pub fn parse_decimal_scaled(s: &str, scale: u32) -> Option<i128> {
         value = value.checked_add(1)?;
     }
     Some(if neg { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(16383), "XFD");
+        assert_eq!(a1(0, 0), "A1");
+    }
+
+    #[test]
+    fn fen_formatting_is_exact() {
+        assert_eq!(fen_to_wan_string(100, 4), "0.0001");
+        assert_eq!(fen_to_wan_string(117_300_000_000, 4), "117300.0000");
+        assert_eq!(fen_to_wan_string(-150, 4), "-0.0002");
+        assert_eq!(fen_to_wan_string(149, 4), "0.0001");
+        assert_eq!(
+            fen_to_unit_string(117_300_000_000, MoneyUnit::Yiyuan, 2),
+            "11.73"
+        );
+    }
 }

@@ -103,6 +103,16 @@ impl EmitError {
     }
 }
 
+/// A character of cell text as XML and HTML text allow it: C0 control characters other than
+/// tab and line breaks become U+FFFD, the replacement character.
+pub(crate) fn xml_text_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        c if (c as u32) < 0x20 => '\u{FFFD}',
+        c => c,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,15 +148,5 @@ mod tests {
         for bad in ["C:x", "a\\b", "\\x"] {
             assert!(output_path(dir, &[bad]).is_err(), "{bad:?}");
         }
-    }
-}
-
-/// A character of cell text as XML and HTML text allow it: C0 control characters other than
-/// tab and line breaks become U+FFFD, the replacement character.
-pub(crate) fn xml_text_char(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        c if (c as u32) < 0x20 => '\u{FFFD}',
-        c => c,
     }
 }
