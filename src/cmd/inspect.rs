@@ -86,15 +86,7 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     }
     if let Some(l) = &sh.layout {
         let ds = &pipeline.datasets[l.dataset];
-        let rows = if l.header_first == l.header_last {
-            crate::i18n::row(l.header_first + 1)
-        } else {
-            crate::i18n::t!(
-                "common.rows",
-                first = l.header_first + 1,
-                last = l.header_last + 1
-            )
-        };
+        let rows = header_rows(l.header_first, l.header_last);
         let _ = writeln!(
             out,
             "{}",
@@ -242,16 +234,16 @@ fn render_sheet(out: &mut String, pipeline: &Pipeline, sh: &SheetReport) {
     }
 }
 
+/// The header's row or rows (0-based, inclusive), as people number them.
+fn header_rows(first: u32, last: u32) -> String {
+    match first == last {
+        true => crate::i18n::row(first + 1),
+        false => crate::i18n::t!("common.rows", first = first + 1, last = last + 1),
+    }
+}
+
 fn render_wide(out: &mut String, w: &WideTable) {
-    let rows = if w.header_first == w.header_last {
-        crate::i18n::row(w.header_first + 1)
-    } else {
-        crate::i18n::t!(
-            "common.rows",
-            first = w.header_first + 1,
-            last = w.header_last + 1
-        )
-    };
+    let rows = header_rows(w.header_first, w.header_last);
     let _ = writeln!(
         out,
         "{}",
