@@ -205,22 +205,28 @@ pub fn data_periods(
     frames: &[DataFrame],
     into: &mut std::collections::BTreeSet<crate::model::Period>,
 ) {
-    for f in frames {
-        let (Ok(y), Ok(m)) = (f.column(YEAR), f.column(MONTH)) else {
-            continue;
-        };
-        let (Ok(y), Ok(m)) = (y.i32(), m.i32()) else {
-            continue;
-        };
-        for (y, m) in y.iter().zip(m.iter()) {
-            if let Some(year) = y {
-                into.insert(crate::model::Period {
-                    year,
-                    month: m.map_or(12, |m| m as u32),
-                });
-            }
-        }
+    for (year, month) in year_months(frames) {
+        into.insert(crate::model::Period {
+            year,
+            month: month.unwrap_or(12),
+        });
     }
+}
+
+/// The (year, month) of every row of the frames that has a year; month None for annual rows.
+fn year_months(frames: &[DataFrame]) -> impl Iterator<Item = (i32, Option<u32>)> + '_ {
+    frames.iter().flat_map(|f| {
+        let columns = (f.column(YEAR), f.column(MONTH));
+        let pairs = match columns {
+            (Ok(y), Ok(m)) => y.i32().ok().zip(m.i32().ok()),
+            _ => None,
+        };
+        pairs.into_iter().flat_map(|(y, m)| {
+            y.iter()
+                .zip(m.iter())
+                .filter_map(|(y, m)| Some((y?, m.map(|m| m as u32))))
+        })
+    })
 }
 
 /// The latest month with data, as a run reports it by default: the latest year, and in it
@@ -228,19 +234,9 @@ pub fn data_periods(
 pub fn latest_period(frames: &[DataFrame]) -> Option<crate::model::Period> {
     // Per year: the latest month seen, if any row of the year has one.
     let mut years: std::collections::BTreeMap<i32, Option<u32>> = Default::default();
-    for f in frames {
-        let (Ok(y), Ok(m)) = (f.column(YEAR), f.column(MONTH)) else {
-            continue;
-        };
-        let (Ok(y), Ok(m)) = (y.i32(), m.i32()) else {
-            continue;
-        };
-        for (y, m) in y.iter().zip(m.iter()) {
-            if let Some(y) = y {
-                let e = years.entry(y).or_insert(None);
-                *e = (*e).max(m.map(|m| m as u32));
-            }
-        }
+    for (y, m) in year_months(frames) {
+        let e = years.entry(y).or_insert(None);
+        *e = (*e).max(m);
     }
     let (&year, &month) = years.iter().next_back()?;
     Some(crate::model::Period {
