@@ -3,6 +3,7 @@
 use crate::cmd;
 use crate::error::{exit, report, report_json};
 use crate::i18n::{self, Lang};
+use crate::shortcuts::{on, Shortcut};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -90,16 +91,39 @@ pub fn run() -> u8 {
             _ => i18n::set(Lang::Zh),
         },
     }
+    if let Err((name, meant)) = crate::shortcuts::init() {
+        let names: Vec<&str> = crate::shortcuts::Shortcut::ALL
+            .iter()
+            .map(|s| s.name())
+            .collect();
+        let mut line = crate::i18n::t!(
+            "cli.bad_shortcut_env",
+            env = crate::shortcuts::ENV,
+            name = name,
+            names = names.join(", ")
+        )
+        .to_string();
+        if let Some(m) = meant {
+            line = format!(
+                "{line}; {}",
+                crate::i18n::t!("config.did_you_mean", name = m)
+            );
+        }
+        eprintln!("{}{line}", crate::i18n::t!("error.prefix"));
+        return exit::USAGE;
+    }
     init_logging(&cli.log);
     let json = matches!(cli.log.log_format, LogFormat::Json);
     // In polars' own pool: a worker of another pool waiting on polars takes up unrelated work
     // meanwhile, and two pools put twice as many threads on the cores.
-    if matches!(cli.command, Command::Run(_) | Command::Ingest(_)) {
+    if matches!(cli.command, Command::Run(_) | Command::Ingest(_)) && on(Shortcut::NullPageEarly) {
         make_null_page_early();
     }
     let result = polars_core::runtime::THREAD_POOL.install(|| match cli.command {
         Command::Run(a) => cmd::run::execute(a, json).map(|(code, built)| {
-            drop_meanwhile(built);
+            if on(Shortcut::DropMeanwhile) {
+                drop_meanwhile(built);
+            }
             code
         }),
         Command::Validate(a) => cmd::validate::execute(a),
@@ -147,11 +171,10 @@ pub fn exit(code: u8) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     #[cfg(unix)]
-    // SAFETY: `_exit` only ends the process; nothing runs after it.
-    unsafe {
-        libc::_exit(i32::from(code))
+    if on(Shortcut::FastExit) {
+        // SAFETY: `_exit` only ends the process; nothing runs after it.
+        unsafe { libc::_exit(i32::from(code)) }
     }
-    #[cfg(not(unix))]
     std::process::exit(i32::from(code))
 }
 

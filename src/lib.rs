@@ -23,6 +23,7 @@ pub(crate) mod inputs;
 pub mod model;
 pub(crate) mod publish;
 pub mod run;
+pub mod shortcuts;
 pub(crate) mod store;
 
 // The message catalogues, compiled in; English stands in for a text missing in Chinese.

@@ -9,6 +9,7 @@ use super::{FileColumns, Read};
 use crate::aggregate::{self, Partials};
 use crate::config::Pipeline;
 use crate::error::Error;
+use crate::shortcuts::{on, Shortcut};
 use polars::prelude::{DataFrame, PolarsResult};
 use rayon::prelude::*;
 
@@ -30,6 +31,9 @@ impl Streamed {
     /// The datasets whose every table is made of partials, and those tables; None when there
     /// are none.
     pub(super) fn plan(pipeline: &Pipeline) -> Option<Streamed> {
+        if !on(Shortcut::Fold) {
+            return None;
+        }
         let datasets: Vec<bool> = (0..pipeline.datasets.len())
             .map(|d| {
                 pipeline

@@ -5,6 +5,7 @@
 
 use crate::model::parse_decimal_scaled;
 use crate::model::{DashPolicy, FieldKind, MoneyUnit, Value};
+use crate::shortcuts::{on, Shortcut};
 use calamine::{CellErrorType, Data};
 use unicode_normalization::UnicodeNormalization;
 
@@ -169,7 +170,10 @@ fn parse_unbounded(
                     Some(days) => plausible(days, &float_text(*f)),
                     None => Err(CellError::NotADate(float_text(*f))),
                 },
-                _ => match exact_number(*f, kind, unit) {
+                _ => match on(Shortcut::ExactNumbers)
+                    .then(|| exact_number(*f, kind, unit))
+                    .flatten()
+                {
                     Some(v) => Ok(v),
                     None => float_by_text(*f, kind, unit),
                 },

@@ -1,6 +1,7 @@
 //! Opening a workbook file: sniffing what it really is, then listing its sheets with their
 //! visibility, cells and merged regions.
 
+use crate::shortcuts::{on, Shortcut};
 use calamine::{Cell, Data, Dimensions, Ods, Range, Reader, SheetVisible, Sheets, Xls, Xlsx};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -226,9 +227,9 @@ pub fn load_sheets(
         }
         _ => {
             let scan = super::xlsx_parts::scan(bytes).map_err(FileError::Corrupt)?;
-            if let Some(sheets) = &scan.sheets {
+            if let Some(sheets) = scan.sheets.as_ref().filter(|_| on(Shortcut::PlainReader)) {
                 plain = super::xlsx_plain::Plain::open(bytes, &scan);
-                if let Some(p) = &mut plain {
+                if let Some(p) = plain.as_mut().filter(|_| on(Shortcut::WithoutCalamine)) {
                     match without_calamine(p, sheets, spend) {
                         Ok(all) => return Ok(all),
                         Err(some) => read_plain = some,

@@ -10,6 +10,7 @@
 
 use super::workbook::{cell_cost, CELL_BUDGET};
 use super::xlsx_parts::{self, HELD_LIMIT};
+use crate::shortcuts::{on, Shortcut};
 use calamine::{Cell, Data, Dimensions, ExcelDateTime, ExcelDateTimeType};
 use memchr::memmem;
 use std::collections::BTreeMap;
@@ -337,7 +338,7 @@ const SPLIT_AT: usize = 128 << 10;
 fn rows_cells(body: &[u8], book: &Book, budget: u64) -> Option<Vec<Cell<Data>>> {
     let budget = budget.min(CELL_BUDGET);
     // Cell values hold no `<`, so `<row` followed by a space or `>` starts a row.
-    let cut = (body.len() >= SPLIT_AT)
+    let cut = (body.len() >= SPLIT_AT && on(Shortcut::SplitScan))
         .then(|| {
             let half = body.len() / 2;
             memmem::find_iter(&body[half..], b"<row")

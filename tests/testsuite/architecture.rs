@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["i18n"],
     &["model", "files", "faults"],
     &["config"],
-    &["error"],
+    &["error", "shortcuts"],
     &["ingest", "inputs"],
     &["clean"],
     &["aggregate"],

@@ -403,28 +403,6 @@ fn a_renamed_workbook_comes_from_the_cache_under_its_new_name() {
     );
 }
 
-/// The sample pipeline and its workbooks, copied into a fresh project.
-fn sample_project() -> Project {
-    let p = Project::new();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    p.file(
-        "pipelines/erdao.toml",
-        std::fs::read(repo.join("pipelines/erdao.toml")).unwrap(),
-    );
-    for (rel, bytes) in tree(&repo.join("sample-data")) {
-        p.file(&format!("sample-data/{rel}"), bytes);
-    }
-    p
-}
-
-/// Every output file but the manifest (which records timings and cache hits).
-fn outputs(p: &Project, dir: &str) -> Vec<(String, Vec<u8>)> {
-    tree(&p.path(dir))
-        .into_iter()
-        .filter(|(rel, _)| rel != "manifest.json")
-        .collect()
-}
-
 #[test]
 fn a_re_run_aggregates_only_the_datasets_whose_workbooks_changed() {
     let p = sample_project();

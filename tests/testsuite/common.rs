@@ -190,6 +190,28 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The sample pipeline and its workbooks, copied into a fresh project.
+pub fn sample_project() -> Project {
+    let p = Project::new();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    p.file(
+        "pipelines/erdao.toml",
+        std::fs::read(repo.join("pipelines/erdao.toml")).unwrap(),
+    );
+    for (rel, bytes) in tree(&repo.join("sample-data")) {
+        p.file(&format!("sample-data/{rel}"), bytes);
+    }
+    p
+}
+
+/// Every output file but the manifest (which records timings and cache hits).
+pub fn outputs(p: &Project, dir: &str) -> Vec<(String, Vec<u8>)> {
+    tree(&p.path(dir))
+        .into_iter()
+        .filter(|(rel, _)| !rel.ends_with("manifest.json"))
+        .collect()
+}
+
 /// A small pipeline with one investment dataset, used by most fixtures.
 pub const INVESTMENT_PIPELINE: &str = r#"
 name = "t"

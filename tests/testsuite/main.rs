@@ -19,6 +19,7 @@ mod realworld;
 mod report;
 mod scale;
 mod seed;
+mod shortcuts;
 mod stores;
 mod trust;
 mod wide;

@@ -11,6 +11,7 @@ use crate::config::{
     CmpOp, Dataset, Filter, FilterValue, Measure, Op, PeriodMode, Pipeline, TableSpec,
 };
 use crate::model::FieldKind;
+use crate::shortcuts::{on, Shortcut};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,9 +66,14 @@ pub(crate) struct Tuning {
 
 impl Default for Tuning {
     fn default() -> Tuning {
+        // The plain ways: one query per slice, every slice gathered from its rows.
         Tuning {
-            batch_rows: 1 << 16,
-            by_combo: true,
+            batch_rows: if on(Shortcut::SliceBatches) {
+                1 << 16
+            } else {
+                1
+            },
+            by_combo: on(Shortcut::Partials),
         }
     }
 }
@@ -139,18 +145,18 @@ pub(crate) fn aggregate_tuned(
     use rayon::prelude::*;
     // Tables are independent and each runs a few queries, so they run side by side. The
     // results (and the first error, if any) keep pipeline order.
-    let results: Vec<Result<Option<TableResult>, AggregateError>> = pipeline
-        .tables
-        .par_iter()
-        .enumerate()
-        .map(|(ti, spec)| {
-            if !wanted(ti) {
-                return Ok(None);
-            }
-            let frame = &frames[spec.dataset];
-            in_table(spec, table(pipeline, spec, frame, period, None, tuning)).map(Some)
-        })
-        .collect();
+    let one = |(ti, spec): (usize, &TableSpec)| {
+        if !wanted(ti) {
+            return Ok(None);
+        }
+        let frame = &frames[spec.dataset];
+        in_table(spec, table(pipeline, spec, frame, period, None, tuning)).map(Some)
+    };
+    let results: Vec<Result<Option<TableResult>, AggregateError>> =
+        match on(Shortcut::TablesSideBySide) {
+            true => pipeline.tables.par_iter().enumerate().map(one).collect(),
+            false => pipeline.tables.iter().enumerate().map(one).collect(),
+        };
     results.into_iter().collect()
 }
 

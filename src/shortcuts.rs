@@ -1,0 +1,140 @@
+//! The shortcuts: where yearbook takes a faster way than the plain one, each with a switch back
+//! to the plain way. Both ways give the same outputs, byte for byte (tests/testsuite/shortcuts.rs
+//! runs each switch); the switches are there to measure what each shortcut gains on the
+//! corpora of BENCHMARKS.md, so that one that no longer pays can be found and removed.
+//!
+//! `YEARBOOK_WITHOUT=fold,partials` (names separated by commas, or `all`) takes the plain way
+//! for those. Each shortcut is asked for where it is taken, by [`on`].
+
+use crate::config::suggest::did_you_mean;
+use std::sync::OnceLock;
+
+/// The environment variable that names the shortcuts not to take.
+pub const ENV: &str = "YEARBOOK_WITHOUT";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shortcut {
+    /// `ingest::xlsx_plain`: xlsx sheets read by scanning their XML, not through calamine.
+    PlainReader,
+    /// `ingest::workbook::without_calamine`: a workbook of plain sheets read without opening
+    /// calamine's reader at all.
+    WithoutCalamine,
+    /// `ingest::xlsx_plain::rows_cells`: a long sheet scanned in two halves side by side.
+    SplitScan,
+    /// `ingest::value::exact_number`: number cells typed without going through text.
+    ExactNumbers,
+    /// `aggregate::engine::Tuning::batch_rows`: a table's period slices gathered in one
+    /// grouped query per batch instead of one query each.
+    SliceBatches,
+    /// `aggregate::engine::Tuning::by_combo`: tables whose measures add up exactly made from
+    /// the partials of each (year, month, 1—N月) combination.
+    Partials,
+    /// `aggregate::engine::aggregate_tuned`: tables aggregated side by side.
+    TablesSideBySide,
+    /// `batch::stream`: rows folded into partials and images as each group of workbooks is
+    /// read, and dropped.
+    Fold,
+    /// `cli::make_null_page_early`: polars' page of zeroes made at start on a thread of its
+    /// own.
+    NullPageEarly,
+    /// `cli::drop_meanwhile`: what a run built freed on a thread of its own.
+    DropMeanwhile,
+    /// `cli::exit`: the process ended without sweeping the heap.
+    FastExit,
+}
+
+impl Shortcut {
+    pub const ALL: [Shortcut; 11] = [
+        Shortcut::PlainReader,
+        Shortcut::WithoutCalamine,
+        Shortcut::SplitScan,
+        Shortcut::ExactNumbers,
+        Shortcut::SliceBatches,
+        Shortcut::Partials,
+        Shortcut::TablesSideBySide,
+        Shortcut::Fold,
+        Shortcut::NullPageEarly,
+        Shortcut::DropMeanwhile,
+        Shortcut::FastExit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shortcut::PlainReader => "plain-reader",
+            Shortcut::WithoutCalamine => "without-calamine",
+            Shortcut::SplitScan => "split-scan",
+            Shortcut::ExactNumbers => "exact-numbers",
+            Shortcut::SliceBatches => "slice-batches",
+            Shortcut::Partials => "partials",
+            Shortcut::TablesSideBySide => "tables-side-by-side",
+            Shortcut::Fold => "fold",
+            Shortcut::NullPageEarly => "null-page-early",
+            Shortcut::DropMeanwhile => "drop-meanwhile",
+            Shortcut::FastExit => "fast-exit",
+        }
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// The shortcuts switched off, one bit each.
+static OFF: OnceLock<u32> = OnceLock::new();
+
+/// Whether the shortcut is taken: always, unless [`ENV`] named it (read once, at the first
+/// question; [`init`] reads it first and reports a misspelt name).
+pub fn on(s: Shortcut) -> bool {
+    OFF.get_or_init(|| parse(&std::env::var(ENV).unwrap_or_default()).unwrap_or(0)) & s.bit() == 0
+}
+
+/// Reads [`ENV`]. An unknown name gives that name and, if one is close, the name meant.
+pub fn init() -> Result<(), (String, Option<String>)> {
+    let off = parse(&std::env::var(ENV).unwrap_or_default())?;
+    let _ = OFF.set(off);
+    Ok(())
+}
+
+fn parse(list: &str) -> Result<u32, (String, Option<String>)> {
+    let mut off = 0;
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == "all" {
+            off |= Shortcut::ALL.iter().fold(0, |a, s| a | s.bit());
+            continue;
+        }
+        match Shortcut::ALL.iter().find(|s| s.name() == name) {
+            Some(s) => off |= s.bit(),
+            None => {
+                let meant = did_you_mean(name, Shortcut::ALL.iter().map(|s| s.name()));
+                return Err((name.to_string(), meant));
+            }
+        }
+    }
+    Ok(off)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_and_misspellings_are_caught() {
+        assert_eq!(parse(""), Ok(0));
+        assert_eq!(
+            parse(" fold , partials"),
+            Ok(Shortcut::Fold.bit() | Shortcut::Partials.bit())
+        );
+        assert_eq!(parse("all"), Ok((1 << Shortcut::ALL.len()) - 1));
+        assert_eq!(
+            parse("flod"),
+            Err(("flod".to_string(), Some("fold".to_string())))
+        );
+        assert_eq!(
+            parse("nothing-like-it"),
+            Err(("nothing-like-it".to_string(), None))
+        );
+        for s in Shortcut::ALL {
+            assert_eq!(parse(s.name()), Ok(s.bit()));
+        }
+    }
+}
