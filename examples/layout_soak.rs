@@ -131,10 +131,7 @@ fn run_yearbook(dir: &Path) -> (Option<i32>, String) {
         from_parquet: None,
     };
     match yearbook::run::run(&pipeline, &opts) {
-        Ok(s) => (
-            Some(if s.summary.warnings > 0 { 1 } else { 0 }),
-            String::new(),
-        ),
+        Ok(s) => (Some(if s.warnings > 0 { 1 } else { 0 }), String::new()),
         Err(e) => (Some(2), yearbook::error::report(&e)),
     }
 }

@@ -96,19 +96,22 @@ pub fn run() -> u8 {
             .iter()
             .map(|s| s.name())
             .collect();
-        let mut line = crate::i18n::t!(
-            "cli.bad_shortcut_env",
-            env = crate::shortcuts::ENV,
-            name = name,
-            names = names.join(", ")
-        )
-        .to_string();
-        if let Some(m) = meant {
-            line = format!(
-                "{line}; {}",
-                crate::i18n::t!("config.did_you_mean", name = m)
-            );
-        }
+        let (env, names) = (crate::shortcuts::ENV, names.join(", "));
+        let line = match meant {
+            Some(meant) => crate::i18n::t!(
+                "cli.bad_shortcut_env_meant",
+                env = env,
+                name = name,
+                meant = meant,
+                names = names
+            ),
+            None => crate::i18n::t!(
+                "cli.bad_shortcut_env",
+                env = env,
+                name = name,
+                names = names
+            ),
+        };
         eprintln!("{}{line}", crate::i18n::t!("error.prefix"));
         return exit::USAGE;
     }
@@ -120,12 +123,7 @@ pub fn run() -> u8 {
         make_null_page_early();
     }
     let result = polars_core::runtime::THREAD_POOL.install(|| match cli.command {
-        Command::Run(a) => cmd::run::execute(a, json).map(|(code, built)| {
-            if on(Shortcut::DropMeanwhile) {
-                drop_meanwhile(built);
-            }
-            code
-        }),
+        Command::Run(a) => cmd::run::execute(a, json),
         Command::Validate(a) => cmd::validate::execute(a),
         Command::Ingest(a) => cmd::ingest::execute(a),
         Command::Inspect(a) => cmd::inspect::execute(a),
@@ -151,31 +149,6 @@ pub fn run() -> u8 {
 fn make_null_page_early() {
     use polars::prelude::{DataType, PlSmallStr, Series};
     std::thread::spawn(|| Series::full_null(PlSmallStr::EMPTY, 0, &DataType::Int32));
-}
-
-/// Frees what a run built on a thread of its own, which the end of the process (see [`exit`])
-/// need not wait for: unmapping every cache entry and freeing the frames and reports is
-/// measurable on a short re-run.
-fn drop_meanwhile<T: Send + 'static>(built: T) {
-    let _ = std::thread::Builder::new().spawn(move || drop(built));
-}
-
-/// Ends the process once everything is written: standard output is flushed, and on Unix the
-/// process ends without the clean-up a normal exit does. Freeing every heap page by page
-/// (mimalloc's sweep) and running exit handlers was a measurable part of a warm re-run (see
-/// BENCHMARKS.md). Every
-/// output is closed before this is called; a thread that may still run (building polars'
-/// page of zeroes) holds nothing that needs closing.
-pub fn exit(code: u8) -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    #[cfg(unix)]
-    if on(Shortcut::FastExit) {
-        // SAFETY: `_exit` only ends the process; nothing runs after it.
-        unsafe { libc::_exit(i32::from(code)) }
-    }
-    std::process::exit(i32::from(code))
 }
 
 fn init_logging(args: &LogArgs) {

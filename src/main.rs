@@ -1,6 +1,6 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() {
-    yearbook::cli::exit(yearbook::cli::run())
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(yearbook::cli::run())
 }

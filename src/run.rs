@@ -2,7 +2,7 @@
 //! into a staging folder, and commit it. Every rule lives in the stage that applies it; this
 //! file only calls them in order.
 
-use crate::aggregate::{incremental::Kept, TableResult};
+use crate::aggregate::incremental::Kept;
 use crate::batch::{read_batch, Accounting, Batch, Stack};
 use crate::config::{Format, Pipeline};
 use crate::emit::{self, EmitError, PeriodContext};
@@ -37,21 +37,6 @@ pub struct RunSummary {
     pub warnings: usize,
     pub outputs: usize,
     pub seconds: f64,
-}
-
-/// A finished run: its summary, and what it built, which the caller drops when it likes
-/// (freeing a large batch takes a while, and a process about to end need not wait for it).
-pub struct Finished {
-    pub summary: RunSummary,
-    pub built: Built,
-}
-
-/// The batch, tables and list of written files a run built.
-pub struct Built {
-    _batch: Batch,
-    _tables: Vec<TableResult>,
-    _series: Option<polars::prelude::DataFrame>,
-    _written: Vec<emit::Written>,
 }
 
 /// The stores of the output folder's `.cache` a run may use. A cache folder that is not one of
@@ -151,7 +136,7 @@ fn read(pipeline: &Pipeline, opts: &RunOptions, cache: Option<&Cache>) -> Result
     ))
 }
 
-pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
+pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> {
     let start = Instant::now();
     let out_dir = opts.out.as_ref().unwrap_or(&pipeline.output.dir);
     let out_root = emit::output_path(out_dir, &[&pipeline.name]).map_err(emit_error)?;
@@ -285,7 +270,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
         c.prune();
     }
 
-    let summary = RunSummary {
+    Ok(RunSummary {
         dir: target,
         period,
         accounting: acc,
@@ -294,15 +279,6 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<Finished, Error> {
         warnings: warnings.len(),
         outputs: written.len(),
         seconds: start.elapsed().as_secs_f64(),
-    };
-    Ok(Finished {
-        summary,
-        built: Built {
-            _batch: batch,
-            _tables: tables,
-            _series: series,
-            _written: written,
-        },
     })
 }
 

@@ -19,8 +19,6 @@ pub enum Shortcut {
     /// `ingest::workbook::without_calamine`: a workbook of plain sheets read without opening
     /// calamine's reader at all.
     WithoutCalamine,
-    /// `ingest::xlsx_plain::rows_cells`: a long sheet scanned in two halves side by side.
-    SplitScan,
     /// `ingest::value::exact_number`: number cells typed without going through text.
     ExactNumbers,
     /// `aggregate::engine::Tuning::batch_rows`: a table's period slices gathered in one
@@ -29,48 +27,39 @@ pub enum Shortcut {
     /// `aggregate::engine::Tuning::by_combo`: tables whose measures add up exactly made from
     /// the partials of each (year, month, 1—N月) combination.
     Partials,
-    /// `aggregate::engine::aggregate_tuned`: tables aggregated side by side.
-    TablesSideBySide,
+    /// `emit::period::write_period`: the workbook, the clean data and each table's files
+    /// written side by side.
+    WritesSideBySide,
     /// `batch::stream`: rows folded into partials and images as each group of workbooks is
     /// read, and dropped.
     Fold,
     /// `cli::make_null_page_early`: polars' page of zeroes made at start on a thread of its
     /// own.
     NullPageEarly,
-    /// `cli::drop_meanwhile`: what a run built freed on a thread of its own.
-    DropMeanwhile,
-    /// `cli::exit`: the process ended without sweeping the heap.
-    FastExit,
 }
 
 impl Shortcut {
-    pub const ALL: [Shortcut; 11] = [
+    pub const ALL: [Shortcut; 8] = [
         Shortcut::PlainReader,
         Shortcut::WithoutCalamine,
-        Shortcut::SplitScan,
         Shortcut::ExactNumbers,
         Shortcut::SliceBatches,
         Shortcut::Partials,
-        Shortcut::TablesSideBySide,
+        Shortcut::WritesSideBySide,
         Shortcut::Fold,
         Shortcut::NullPageEarly,
-        Shortcut::DropMeanwhile,
-        Shortcut::FastExit,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
             Shortcut::PlainReader => "plain-reader",
             Shortcut::WithoutCalamine => "without-calamine",
-            Shortcut::SplitScan => "split-scan",
             Shortcut::ExactNumbers => "exact-numbers",
             Shortcut::SliceBatches => "slice-batches",
             Shortcut::Partials => "partials",
-            Shortcut::TablesSideBySide => "tables-side-by-side",
+            Shortcut::WritesSideBySide => "writes-side-by-side",
             Shortcut::Fold => "fold",
             Shortcut::NullPageEarly => "null-page-early",
-            Shortcut::DropMeanwhile => "drop-meanwhile",
-            Shortcut::FastExit => "fast-exit",
         }
     }
 
@@ -86,6 +75,31 @@ static OFF: OnceLock<u32> = OnceLock::new();
 /// question; [`init`] reads it first and reports a misspelt name).
 pub fn on(s: Shortcut) -> bool {
     OFF.get_or_init(|| parse(&std::env::var(ENV).unwrap_or_default()).unwrap_or(0)) & s.bit() == 0
+}
+
+/// The fewest items a piece of a parallel iterator may hold: 1 where the shortcut is taken,
+/// all of them (one piece, one thread) where it is not.
+pub fn min_len(s: Shortcut) -> usize {
+    if on(s) {
+        1
+    } else {
+        usize::MAX
+    }
+}
+
+/// `rayon::join` where the shortcut is taken, `a` then `b` on this thread where it is not.
+pub fn join<A, B, RA, RB>(s: Shortcut, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    if on(s) {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
 }
 
 /// Reads [`ENV`]. An unknown name gives that name and, if one is close, the name meant.

@@ -145,8 +145,7 @@ pub fn finish(
     let from_rows = |ti: usize| reused_tables[ti].is_none() && stored[ti].is_none();
     let fresh = super::aggregate_only(pipeline, frames, (period.year, period.month), &from_rows)?;
     let added = (0..pipeline.tables.len())
-        .into_par_iter()
-        .zip(stored.par_iter_mut())
+        .zip(stored.iter_mut())
         .map(|(ti, stored)| {
             let Some(stored) = stored.take() else {
                 return Ok(None);

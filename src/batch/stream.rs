@@ -93,12 +93,11 @@ impl Streamed {
             if rows.height() == 0 {
                 continue;
             }
-            // The dataset's tables side by side, as a run without folding aggregates them.
             let tables: Vec<usize> = (0..self.tables.len())
                 .filter(|&ti| pipeline.tables[ti].dataset == d)
                 .collect();
             let partials = tables
-                .par_iter()
+                .iter()
                 .map(|&ti| super::guarded(|| aggregate::file_partials(pipeline, ti, &rows)))
                 .collect::<Result<Vec<_>, Error>>()?;
             for (&ti, mut by_file) in tables.iter().zip(partials) {

@@ -2,7 +2,7 @@
 
 use crate::error::{exit, Error};
 use crate::model::Period;
-use crate::run::{run, Built, RunOptions};
+use crate::run::{run, RunOptions};
 use clap::Args;
 use std::path::PathBuf;
 use tracing::info;
@@ -39,9 +39,8 @@ pub fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| crate::i18n::t!("cli.bad_period", s = s))
 }
 
-/// Runs the pipeline; `json` gives the summary as fields for log collectors. What the run
-/// built is handed back for the caller to drop.
-pub fn execute(args: RunArgs, json: bool) -> Result<(u8, Built), Error> {
+/// Runs the pipeline; `json` gives the summary as fields for log collectors.
+pub fn execute(args: RunArgs, json: bool) -> Result<u8, Error> {
     let pipeline = crate::config::load(&args.pipeline)?;
     let opts = RunOptions {
         period: args.period,
@@ -51,8 +50,7 @@ pub fn execute(args: RunArgs, json: bool) -> Result<(u8, Built), Error> {
         no_links: args.no_links,
         from_parquet: args.from_parquet,
     };
-    let finished = run(&pipeline, &opts)?;
-    let s = finished.summary;
+    let s = run(&pipeline, &opts)?;
     let a = s.accounting;
     if json {
         info!(
@@ -84,5 +82,5 @@ pub fn execute(args: RunArgs, json: bool) -> Result<(u8, Built), Error> {
     } else {
         exit::OK
     };
-    Ok((code, finished.built))
+    Ok(code)
 }

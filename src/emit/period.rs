@@ -6,6 +6,7 @@ use crate::aggregate::TableResult;
 use crate::config::{Format, Pipeline};
 use crate::ingest::{Accounting, Duplicate, FileReport, Rejection};
 use crate::model::Period;
+use crate::shortcuts::{join, min_len, Shortcut};
 use crate::store::charts::PngCache;
 use crate::store::links::OutputWriter;
 use crate::store::results::Results;
@@ -140,6 +141,7 @@ pub fn write_period(ctx: &PeriodContext) -> Result<Vec<Written>, EmitError> {
     let write_data = || -> Result<Vec<Written>, EmitError> {
         let paths: Vec<Result<Written, EmitError>> = (0..pipeline.datasets.len())
             .into_par_iter()
+            .with_min_len(min_len(Shortcut::WritesSideBySide))
             .map(|d| {
                 let path = in_dir(&data_dir, &format!("{}.parquet", pipeline.datasets[d].name))?;
                 // An unchanged dataset's file is the last run's, byte for byte.
@@ -163,18 +165,19 @@ pub fn write_period(ctx: &PeriodContext) -> Result<Vec<Written>, EmitError> {
     // other thread takes the workbook and the tables meanwhile (it starts with the oldest).
     let facts = place(&["facts.csv"])?;
     let write_facts = || super::write_facts(tables, &facts, csv, sink).map_err(emit_err);
-    let (data, (book, (per_table, (facts_done, fonts)))) = rayon::join(write_data, || {
-        rayon::join(write_book, || {
-            use rayon::prelude::*;
+    let side = Shortcut::WritesSideBySide;
+    let (data, (book, (per_table, (facts_done, fonts)))) = join(side, write_data, || {
+        join(side, write_book, || {
             let per_table = || {
                 tables
                     .par_iter()
+                    .with_min_len(min_len(side))
                     .enumerate()
                     .map(|(ti, t)| write_table(ti, t))
                     .collect::<Vec<_>>()
             };
             let fonts = || super::report::write_fonts(dir, sink).map_err(emit_err);
-            rayon::join(per_table, || rayon::join(write_facts, fonts))
+            join(side, per_table, || join(side, write_facts, fonts))
         })
     });
     let xlsx = book?.map(|w| {

@@ -10,7 +10,6 @@
 
 use super::workbook::{cell_cost, CELL_BUDGET};
 use super::xlsx_parts::{self, HELD_LIMIT};
-use crate::shortcuts::{on, Shortcut};
 use calamine::{Cell, Data, Dimensions, ExcelDateTime, ExcelDateTimeType};
 use memchr::memmem;
 use std::collections::BTreeMap;
@@ -325,40 +324,8 @@ fn sheet_cells(xml: &[u8], book: &Book, budget: u64) -> Option<(Vec<Cell<Data>>,
     };
     let start = open + b"<sheetData>".len();
     let end = start + memmem::find(&xml[start..], b"</sheetData>")?;
-    let cells = rows_cells(&xml[start..end], book, budget)?;
+    let cells = scan_rows(&xml[start..end], book, budget.min(CELL_BUDGET))?;
     Some((cells, end))
-}
-
-/// Below this much row XML a sheet is scanned on one thread.
-const SPLIT_AT: usize = 128 << 10;
-
-/// The cells of whole `<row>` elements. Every plain cell names its position, so a long run
-/// of rows is cut in two at a row's start and the halves are scanned side by side: a re-run
-/// after one workbook changed waits on that workbook alone.
-fn rows_cells(body: &[u8], book: &Book, budget: u64) -> Option<Vec<Cell<Data>>> {
-    let budget = budget.min(CELL_BUDGET);
-    // Cell values hold no `<`, so `<row` followed by a space or `>` starts a row.
-    let cut = (body.len() >= SPLIT_AT && on(Shortcut::SplitScan))
-        .then(|| {
-            let half = body.len() / 2;
-            memmem::find_iter(&body[half..], b"<row")
-                .map(|i| half + i)
-                .find(|&i| matches!(body.get(i + 4), Some(b' ' | b'>')))
-        })
-        .flatten();
-    match cut {
-        Some(cut) => {
-            let half = budget / 2;
-            let (a, b) = rayon::join(
-                || scan_rows(&body[..cut], book, half),
-                || scan_rows(&body[cut..], book, half),
-            );
-            let mut cells = a?;
-            cells.extend(b?);
-            Some(cells)
-        }
-        None => scan_rows(body, book, budget),
-    }
 }
 
 /// The cells of `body`; None when they are not plain or take more than `budget` bytes (see
@@ -457,23 +424,30 @@ impl<'x> CellAttrs<'x> {
 }
 
 /// `B3` -> (row 2, column 1), 0-based, as calamine numbers cells; only the plain form
-/// (capitals, then digits) inside the sheet's bounds.
+/// (one to three capitals, then one to nine digits) inside the sheet's bounds. Anything else
+/// sends the sheet to calamine.
 fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
-    if !r
-        .iter()
-        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    {
+    let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if !(1..=3).contains(&letters) {
         return None;
     }
-    let (row, col) = xlsx_parts::cell_ref(std::str::from_utf8(r).ok()?)?;
-    (row < 1_048_576 && col < 16_384).then_some((row, col))
+    let col = r[..letters]
+        .iter()
+        .fold(0u32, |acc, &b| acc * 26 + u32::from(b - b'A' + 1));
+    let row = u32::try_from(index(&r[letters..])?).ok()?;
+    ((1..=1_048_576).contains(&row) && col <= 16_384).then(|| (row - 1, col - 1))
 }
 
+/// One to nine ASCII digits as a number.
 fn index(digits: &[u8]) -> Option<usize> {
     if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    Some(
+        digits
+            .iter()
+            .fold(0usize, |acc, &b| acc * 10 + usize::from(b - b'0')),
+    )
 }
 
 /// What a cell element holds between `<c …>` and `</c>`.
@@ -650,27 +624,6 @@ mod tests {
     }
 
     #[test]
-    fn a_long_sheet_read_in_two_halves_gives_the_cells_in_order() {
-        let mut body = String::new();
-        for r in 1..=6000 {
-            body.push_str(&format!(
-                r#"<row r="{r}" spans="1:3"><c r="A{r}" t="s"><v>{}</v></c><c r="C{r}"><v>{r}.5</v></c></row>"#,
-                r % 2
-            ));
-        }
-        assert!(body.len() > SPLIT_AT);
-        let book = book(&["a", "b"], Vec::new(), false);
-        let whole = scan_rows(body.as_bytes(), &book, CELL_BUDGET).expect("plain");
-        let halves = rows_cells(body.as_bytes(), &book, CELL_BUDGET).expect("plain");
-        assert_eq!(whole.len(), 12_000);
-        let key = |c: &Cell<Data>| (c.get_position(), c.get_value().clone());
-        assert!(whole.iter().map(key).eq(halves.iter().map(key)));
-        // A half that is not plain makes the whole sheet not plain.
-        let bad = body.replacen(r#"<c r="C5999"><v>"#, r#"<c r="C5999" cm="1"><v>"#, 1);
-        assert!(rows_cells(bad.as_bytes(), &book, CELL_BUDGET).is_none());
-    }
-
-    #[test]
     fn formulas_inline_strings_and_dates_are_read() {
         let got = cells(
             r#"<worksheet><sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" s="0"><f t="shared" ref="B1:B2" si="0"/><v>3.5</v></c><c r="C1" t="str"><f>"a"</f><v>a</v></c><c r="D1" t="inlineStr"><is><t> x </t></is></c><c r="E1" t="inlineStr"><is><r><t>y</t></r><r><rPr><b/><sz val="11"/></rPr><t xml:space="preserve"> z</t></r></is></c><c r="F1" t="d"><v>2022-01-01</v></c></row></sheetData></worksheet>"#,
@@ -804,7 +757,19 @@ mod tests {
     fn cell_references() {
         assert_eq!(cell_ref(b"A1"), Some((0, 0)));
         assert_eq!(cell_ref(b"XFD1048576"), Some((1_048_575, 16_383)));
-        for bad in [&b"a1"[..], b"A0", b"A", b"1", b"XFE1", b"A1048577", b"A1 "] {
+        assert_eq!(cell_ref(b"AB012"), Some((11, 27)));
+        for bad in [
+            &b"a1"[..],
+            b"A0",
+            b"A",
+            b"1",
+            b"XFE1",
+            b"A1048577",
+            b"A1 ",
+            b"AAAA1",
+            b"A1234567890",
+            b"A1B",
+        ] {
             assert_eq!(cell_ref(bad), None, "{bad:?}");
         }
     }

@@ -219,11 +219,23 @@ fn a_misspelt_shortcut_is_refused_with_the_name_meant() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.starts_with(
-            "error: YEARBOOK_WITHOUT: `partails` is not the name of a shortcut; the names are \
-             plain-reader, without-calamine,"
+            "error: YEARBOOK_WITHOUT: `partails` is not the name of a shortcut; did you mean \
+             `partials`? The names are plain-reader, without-calamine,"
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("did you mean `partials`?"), "{stderr}");
     assert!(!p.path("out").exists(), "nothing written");
+    let out = p
+        .cmd_zh()
+        .env(yearbook::shortcuts::ENV, "partails")
+        .args(["run", "p.toml", "--no-cache"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .starts_with("错误：YEARBOOK_WITHOUT：“partails”不是捷径的名称，是否应为“partials”？"),
+        "{stderr}"
+    );
 }

@@ -142,21 +142,20 @@ pub(crate) fn aggregate_tuned(
     wanted: &(dyn Fn(usize) -> bool + Sync),
     tuning: Tuning,
 ) -> Result<Vec<Option<TableResult>>, AggregateError> {
-    use rayon::prelude::*;
-    // Tables are independent and each runs a few queries, so they run side by side. The
-    // results (and the first error, if any) keep pipeline order.
-    let one = |(ti, spec): (usize, &TableSpec)| {
-        if !wanted(ti) {
-            return Ok(None);
-        }
-        let frame = &frames[spec.dataset];
-        in_table(spec, table(pipeline, spec, frame, period, None, tuning)).map(Some)
-    };
-    let results: Vec<Result<Option<TableResult>, AggregateError>> =
-        match on(Shortcut::TablesSideBySide) {
-            true => pipeline.tables.par_iter().enumerate().map(one).collect(),
-            false => pipeline.tables.iter().enumerate().map(one).collect(),
-        };
+    // One table after another, in pipeline order: side by side they took no less time on the
+    // bureau corpus and more memory (BENCHMARKS.md).
+    let results: Vec<Result<Option<TableResult>, AggregateError>> = pipeline
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(ti, spec)| {
+            if !wanted(ti) {
+                return Ok(None);
+            }
+            let frame = &frames[spec.dataset];
+            in_table(spec, table(pipeline, spec, frame, period, None, tuning)).map(Some)
+        })
+        .collect();
     results.into_iter().collect()
 }
 
