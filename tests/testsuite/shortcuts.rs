@@ -209,14 +209,17 @@ fn the_sample_gives_the_same_outputs_without_any_shortcut() {
 #[test]
 fn a_misspelt_shortcut_is_refused_with_the_name_meant() {
     let p = bureau_project();
-    let out = p
-        .cmd()
-        .env(yearbook::shortcuts::ENV, "fold,partails")
-        .args(["run", "p.toml", "--no-cache"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // What a run says on stderr when the variable holds `names`; it must refuse to start.
+    let refused = |mut cmd: assert_cmd::Command, names: &str| {
+        let out = cmd
+            .env(yearbook::shortcuts::ENV, names)
+            .args(["run", "p.toml", "--no-cache"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let stderr = refused(p.cmd(), "fold,partails");
     assert!(
         stderr.starts_with(
             "error: YEARBOOK_WITHOUT: `partails` is not the name of a shortcut; did you mean \
@@ -225,14 +228,7 @@ fn a_misspelt_shortcut_is_refused_with_the_name_meant() {
         "{stderr}"
     );
     assert!(!p.path("out").exists(), "nothing written");
-    let out = p
-        .cmd_zh()
-        .env(yearbook::shortcuts::ENV, "partails")
-        .args(["run", "p.toml", "--no-cache"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused(p.cmd_zh(), "partails");
     assert!(
         stderr
             .starts_with("错误：YEARBOOK_WITHOUT：“partails”不是捷径的名称，是否应为“partials”？"),
