@@ -15,15 +15,16 @@ pub const FILE: &str = "file";
 pub const SHEET: &str = "sheet";
 pub const ROW: &str = "row";
 
-enum Builder {
-    Text(Vec<Option<String>>),
+/// A field's column as it is built; text is borrowed from the rows until the column is made.
+enum Builder<'a> {
+    Text(Vec<Option<&'a str>>),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Date(Vec<Option<i32>>),
 }
 
-impl Builder {
-    fn new(kind: FieldKind) -> Builder {
+impl<'a> Builder<'a> {
+    fn new(kind: FieldKind) -> Builder<'a> {
         match kind {
             FieldKind::Text => Builder::Text(Vec::new()),
             FieldKind::Count | FieldKind::Money => Builder::Int(Vec::new()),
@@ -32,9 +33,9 @@ impl Builder {
         }
     }
 
-    fn push(&mut self, v: &Value) {
+    fn push(&mut self, v: &'a Value) {
         match (self, v) {
-            (Builder::Text(b), Value::Text(s)) => b.push(Some(s.clone())),
+            (Builder::Text(b), Value::Text(s)) => b.push(Some(s)),
             (Builder::Int(b), Value::Count(i) | Value::Money(i)) => b.push(Some(*i)),
             (Builder::Float(b), Value::Percent(f)) => b.push(Some(*f)),
             (Builder::Date(b), Value::Date(d)) => b.push(Some(*d)),
