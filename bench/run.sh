@@ -8,6 +8,9 @@
 # once into $BENCH_DIR (default: $TMPDIR/yearbook-bench), outside the repository. On a bureau-
 # corpus, when $PEER_PYTHON (default python3) has the packages of bench/requirements.txt,
 # bench/peer.py is timed in the same block with polars and with pandas.
+#
+# With SHORTCUTS=1, each shortcut of src/shortcuts.rs is also timed switched off
+# (YEARBOOK_WITHOUT=name) beside the run with all of them, cold and on the warm re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -44,4 +47,17 @@ for preset in "${presets[@]}"; do
   hyperfine --runs "$runs" --ignore-failure --export-json "$root/$preset-warm.json" \
     --prepare "sh -c 'n=\$(( \$(cat $root/$preset.variant) + 1 )); echo \$n > $root/$preset.variant; $corpus $preset $dir --change \$n'" \
     -n warm "$bin -q run --out $dir/out $dir/pipeline.toml"
+  if [ "${SHORTCUTS:-0}" = 1 ]; then
+    names=$(sed -n 's/.*Shortcut::[A-Za-z]* => "\([a-z-]*\)",/\1/p' src/shortcuts.rs)
+    cold=(-n all "$bin -q run --no-cache --out $dir/out $dir/pipeline.toml")
+    warm=(-n all "$bin -q run --out $dir/out $dir/pipeline.toml")
+    for name in $names; do
+      cold+=(-n "without $name" "env YEARBOOK_WITHOUT=$name $bin -q run --no-cache --out $dir/out $dir/pipeline.toml")
+      warm+=(-n "without $name" "env YEARBOOK_WITHOUT=$name $bin -q run --out $dir/out $dir/pipeline.toml")
+    done
+    hyperfine --runs "$runs" --warmup 1 --ignore-failure --export-json "$root/$preset-shortcuts.json" "${cold[@]}"
+    hyperfine --runs "$runs" --ignore-failure --export-json "$root/$preset-shortcuts-warm.json" \
+      --prepare "sh -c 'n=\$(( \$(cat $root/$preset.variant) + 1 )); echo \$n > $root/$preset.variant; $corpus $preset $dir --change \$n'" \
+      "${warm[@]}"
+  fi
 done
