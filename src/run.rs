@@ -112,9 +112,14 @@ impl Stores {
 }
 
 /// Reads the workbooks, or the clean-data folder of `--from-parquet`.
-fn read(pipeline: &Pipeline, opts: &RunOptions, cache: Option<&Cache>) -> Result<Batch, Error> {
+fn read(pipeline: &Pipeline, opts: &RunOptions, stores: &Stores) -> Result<Batch, Error> {
     let Some(dir) = &opts.from_parquet else {
-        return read_batch(pipeline, opts.period, cache, Stack::Later);
+        let cache = stores.parse.as_ref();
+        let build = match cache.is_some() && !stores.results_usable {
+            true => Stack::Held,
+            false => Stack::Later,
+        };
+        return read_batch(pipeline, opts.period, cache, build);
     };
     let t0 = Instant::now();
     let (files, frames) = crate::clean::partitioned::read(pipeline, dir)?;
@@ -141,7 +146,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunSummary, Error> 
     let out_dir = opts.out.as_ref().unwrap_or(&pipeline.output.dir);
     let out_root = emit::output_path(out_dir, &[&pipeline.name]).map_err(emit_error)?;
     let mut stores = Stores::open(&out_root, pipeline, opts);
-    let mut batch = read(pipeline, opts, stores.parse.as_ref())?;
+    let mut batch = read(pipeline, opts, &stores)?;
     batch.input_warnings.append(&mut stores.warnings);
 
     // A run that stops before writing still keeps its readings in the parse cache.

@@ -57,14 +57,19 @@ pub struct Plan {
     pub rows: Vec<Rows>,
 }
 
+/// The partials of table `ti` made from file `file`'s rows as they were read, if they were.
+pub type Folded<'a> = &'a (dyn Fn(usize, usize) -> Option<Partials> + Sync);
+
 /// Looks up what `kept` holds for this batch. `rows_in(file, dataset)` says whether a file
-/// has clean rows for a dataset.
+/// has clean rows for a dataset; `folded` gives what was made of a file's rows as they were
+/// read, which stands for those rows (they are not held).
 pub fn plan(
     pipeline: &Pipeline,
     files: &[FileReport],
     rows_in: &(dyn Fn(usize, usize) -> bool + Sync),
     period: Period,
     kept: &dyn Kept,
+    folded: Folded,
 ) -> Plan {
     let tables: Vec<Option<TableResult>> = (0..pipeline.tables.len())
         .into_par_iter()
@@ -94,7 +99,16 @@ pub fn plan(
                     kept.keep_partials_unread(pipeline, ti);
                     None
                 }
-                None => Some(kept.partials(pipeline, ti).unwrap_or_default()),
+                None => {
+                    let mut stored = kept.partials(pipeline, ti).unwrap_or_default();
+                    let d = pipeline.tables[ti].dataset;
+                    for (i, _, key) in &sources[d] {
+                        if let Some(p) = folded(ti, *i) {
+                            stored.insert(key.clone(), p);
+                        }
+                    }
+                    Some(stored)
+                }
             }
         })
         .collect();

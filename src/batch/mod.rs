@@ -122,8 +122,12 @@ impl FileColumns {
 #[derive(Clone, Copy)]
 pub enum Stack<'a> {
     All,
-    /// None yet: the columns are kept until a later call.
+    /// None yet: the columns are kept until a later call, and rows may be folded into
+    /// partials as they are read (see [`stream`]).
     Later,
+    /// None yet, and every row held: the parse cache without the results store, whose
+    /// per-file partials are what would stand for the rows of the workbooks the cache gives back.
+    Held,
     /// Per dataset, the rows given.
     Only(&'a [Rows]),
 }
@@ -220,10 +224,10 @@ impl Batch {
     pub fn build_frames(&mut self, pipeline: &Pipeline, build: Stack) -> Result<(), Error> {
         let wanted = |d: usize| match build {
             Stack::All => &Rows::All,
-            Stack::Later => &Rows::None,
+            Stack::Later | Stack::Held => &Rows::None,
             Stack::Only(w) => w.get(d).unwrap_or(&Rows::None),
         };
-        if matches!(build, Stack::Later) {
+        if matches!(build, Stack::Later | Stack::Held) {
             return Ok(());
         }
         let columns = &self.columns;
@@ -241,6 +245,14 @@ impl Batch {
                 .map(|(i, (c, f))| match c {
                     _ if matches!(want, Rows::OfFiles(w) if !w.get(i).copied().unwrap_or(false)) => {
                         Ok(None)
+                    }
+                    // Rows folded as they were read are not held: a table that asks for them
+                    // would be made from nothing, so that is an error, never an empty frame.
+                    FileColumns::Built { frames, .. }
+                        if c.frame_rows(d) == 0 && c.has_rows(d) =>
+                    {
+                        let msg = format!("the rows of {} were folded as read", f.display);
+                        Err(Error::Aggregate(crate::i18n::t!("run.internal", msg = msg).into()))
                     }
                     FileColumns::Built { frames, .. } => Ok(frames.get(d).cloned()),
                     // The entry passed its CRC check, so this is not damage on disk.
@@ -400,8 +412,13 @@ impl Batch {
         let Some(kept) = kept else {
             return self.tables_from_rows(pipeline, period);
         };
+        let streamed = self.streamed.take();
         let rows_in = |i: usize, d: usize| self.rows_in(i, d);
-        let plan = incremental::plan(pipeline, &self.files, &rows_in, period, kept);
+        let folded = |ti: usize, i: usize| {
+            let s = streamed.as_ref().filter(|s| s.tables[ti])?;
+            s.partials.get(i)?.get(ti)?.clone()
+        };
+        let plan = incremental::plan(pipeline, &self.files, &rows_in, period, kept, &folded);
         self.build_frames(pipeline, Stack::Only(&plan.rows))?;
         guarded(|| incremental::finish(pipeline, plan, &self.frames, period, kept))
     }
@@ -417,6 +434,21 @@ impl Batch {
             self.build_frames(pipeline, Stack::All)?;
             return aggregate_batch(pipeline, self, period);
         };
+        // Only the workbooks read afresh were folded; one the parse cache gave back has no
+        // partials here, and leaving it out would make every folded table wrong.
+        if let Some(i) = self
+            .columns
+            .iter()
+            .position(|c| matches!(c, FileColumns::Cached(_)))
+        {
+            let msg = format!(
+                "{} came from the parse cache into a folded batch",
+                self.files[i].display
+            );
+            return Err(Error::Aggregate(
+                crate::i18n::t!("run.internal", msg = msg).into(),
+            ));
+        }
         let rows: Vec<Rows> = streamed
             .datasets
             .iter()

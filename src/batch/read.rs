@@ -109,10 +109,16 @@ pub fn read_list(
         bar.inc(1);
         Some(Ok(read))
     };
-    // Without the parse cache and before any table is asked for, rows are folded into
-    // partials a group of workbooks at a time, so that the batch does not hold every row.
-    let mut streamed = match (cache, build) {
-        (None, Stack::Later) => Streamed::plan(pipeline),
+    // Before any table is asked for, rows are folded into partials a group of workbooks at a
+    // time, so that the batch does not hold every row. The results store keeps partials by
+    // file name, so with the parse cache (and so the store) each file needs a name of its own.
+    let names_unique = {
+        let mut seen = std::collections::BTreeSet::new();
+        list.iter()
+            .all(|(_, display)| seen.insert(display.as_str()))
+    };
+    let mut streamed = match build {
+        Stack::Later if cache.is_none() || names_unique => Streamed::plan(pipeline),
         _ => None,
     };
     let group = match streamed {
@@ -124,7 +130,7 @@ pub fn read_list(
     for part in list.chunks(group) {
         let mut read = read_group(part, &read_one)?;
         if let Some(s) = &streamed {
-            partials.extend(s.fold(pipeline, &mut read)?);
+            partials.extend(s.fold(pipeline, &mut read, cache)?);
         }
         per_file.extend(read);
     }

@@ -1,15 +1,17 @@
-//! Folding rows into partials as they are read. A run without the results store
-//! (`--no-cache`) needs a dataset's rows only for its tables and its clean-data file. When every
-//! table of a dataset is made of partials (see [`aggregate::made_of_partials`]), each group of
-//! workbooks read is folded at once into each file's partials and Parquet images, and the
+//! Folding rows into partials as they are read. A run needs a dataset's rows only for its
+//! tables and its clean-data file. When every table of a dataset is made of partials (see
+//! [`aggregate::made_of_partials`]), each group of workbooks read is folded at once into each
+//! file's partials and Parquet images (stored in the parse cache, when there is one), and the
 //! group's frames of that dataset are dropped: the batch then holds the workbooks in flight, the
-//! compressed images and the partials, not every clean row of the corpus.
+//! compressed images and the partials, not every clean row of the corpus. With the results
+//! store, the folded partials stand for the files' rows (see [`aggregate::incremental::plan`]).
 
-use super::{FileColumns, Read};
+use super::{FileColumns, ParquetImages, Read};
 use crate::aggregate::{self, Partials};
 use crate::config::Pipeline;
 use crate::error::Error;
 use crate::shortcuts::{on, Shortcut};
+use crate::store::parse::Cache;
 use polars::prelude::{DataFrame, PolarsResult};
 use rayon::prelude::*;
 
@@ -59,30 +61,70 @@ impl Streamed {
         })
     }
 
-    /// Folds a group of workbooks just read: every file's images are encoded, each folded
-    /// dataset's rows become per-file partials of its tables, and those rows are dropped. The
-    /// partials are returned in the group's order.
+    /// Folds a group of workbooks just read: every file's images are encoded (and, with the
+    /// parse cache, stored there with its reading) while each folded dataset's rows become
+    /// per-file partials of its tables; then those rows are dropped. The partials are returned
+    /// in the group's order.
     pub(super) fn fold(
         &self,
         pipeline: &Pipeline,
         group: &mut [Read],
+        cache: Option<&Cache>,
     ) -> Result<Vec<Vec<Option<Partials>>>, Error> {
         let aggregate_err = |e: polars::prelude::PolarsError| Error::Aggregate(Box::new(e));
-        group
-            .par_iter_mut()
-            .try_for_each(|(_, columns, _)| -> PolarsResult<()> {
-                if let FileColumns::Built { frames, images } = columns {
-                    if images.is_none() {
-                        let made = frames
-                            .iter()
-                            .map(crate::clean::image::image_of)
-                            .collect::<PolarsResult<Vec<_>>>()?;
-                        *images = Some(made);
+        let shared: &[Read] = group;
+        // Side by side: after one workbook changed, encoding its images is one thread's work.
+        let (images, partials) = rayon::join(
+            || {
+                shared
+                    .par_iter()
+                    .map(
+                        |(report, columns, latest)| -> PolarsResult<Option<ParquetImages>> {
+                            let FileColumns::Built {
+                                frames,
+                                images: None,
+                            } = columns
+                            else {
+                                return Ok(None);
+                            };
+                            let made = frames
+                                .iter()
+                                .map(crate::clean::image::image_of)
+                                .collect::<PolarsResult<Vec<_>>>()?;
+                            if let Some(c) = cache {
+                                c.put(report, &made, *latest);
+                            }
+                            Ok(Some(made))
+                        },
+                    )
+                    .collect::<PolarsResult<Vec<_>>>()
+            },
+            || self.partials_of(pipeline, shared),
+        );
+        let images = images.map_err(aggregate_err)?;
+        let partials = partials?;
+        for ((_, columns, _), made) in group.iter_mut().zip(images) {
+            if let FileColumns::Built { frames, images } = columns {
+                if made.is_some() {
+                    *images = made;
+                }
+                for (d, frame) in frames.iter_mut().enumerate() {
+                    if self.datasets[d] {
+                        *frame = frame.clear();
                     }
                 }
-                Ok(())
-            })
-            .map_err(aggregate_err)?;
+            }
+        }
+        Ok(partials)
+    }
+
+    /// Each file's partials of each folded table, from the group's rows.
+    fn partials_of(
+        &self,
+        pipeline: &Pipeline,
+        group: &[Read],
+    ) -> Result<Vec<Vec<Option<Partials>>>, Error> {
+        let aggregate_err = |e: polars::prelude::PolarsError| Error::Aggregate(Box::new(e));
         let mut out = vec![vec![None; self.tables.len()]; group.len()];
         let empty = crate::clean::clean_frames(pipeline, &[]).map_err(aggregate_err)?;
         for (d, schema) in empty.into_iter().enumerate() {
@@ -93,26 +135,11 @@ impl Streamed {
             if rows.height() == 0 {
                 continue;
             }
-            let tables: Vec<usize> = (0..self.tables.len())
-                .filter(|&ti| pipeline.tables[ti].dataset == d)
-                .collect();
-            let partials = tables
-                .iter()
-                .map(|&ti| super::guarded(|| aggregate::file_partials(pipeline, ti, &rows)))
-                .collect::<Result<Vec<_>, Error>>()?;
-            for (&ti, mut by_file) in tables.iter().zip(partials) {
+            for ti in (0..self.tables.len()).filter(|&ti| pipeline.tables[ti].dataset == d) {
+                let mut by_file = super::guarded(|| aggregate::file_partials(pipeline, ti, &rows))?;
                 for (i, (report, columns, _)) in group.iter().enumerate() {
                     if columns.frame_rows(d) > 0 {
                         out[i][ti] = Some(by_file.remove(&report.display).unwrap_or_default());
-                    }
-                }
-            }
-        }
-        for (_, columns, _) in group.iter_mut() {
-            if let FileColumns::Built { frames, .. } = columns {
-                for (d, frame) in frames.iter_mut().enumerate() {
-                    if self.datasets[d] {
-                        *frame = frame.clear();
                     }
                 }
             }

@@ -235,3 +235,23 @@ fn a_misspelt_shortcut_is_refused_with_the_name_meant() {
         "{stderr}"
     );
 }
+
+#[test]
+fn rows_folded_with_the_caches_meet_readings_the_parse_cache_gives_back() {
+    let p = bureau_project();
+    assert_eq!(run(&p, None, &["run", "p.toml", "--out", "cached"]), 0);
+    // The results store is lost, the parse cache kept; one workbook changes. The re-run folds
+    // the changed workbook's rows and takes the others' from the parse cache.
+    std::fs::remove_dir_all(p.path("cached/t/.cache/results")).expect("results store");
+    bureau_book(&p, 2022, 4, 61);
+    assert_eq!(run(&p, None, &["run", "p.toml", "--out", "cached"]), 0);
+    assert_eq!(
+        run(&p, None, &["run", "p.toml", "--no-cache", "--out", "fresh"]),
+        0
+    );
+    same(
+        &published(&p, "cached"),
+        &published(&p, "fresh"),
+        "after the store was lost",
+    );
+}
