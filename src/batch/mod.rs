@@ -248,9 +248,7 @@ impl Batch {
                     }
                     // Rows folded as they were read are not held: a table that asks for them
                     // would be made from nothing, so that is an error, never an empty frame.
-                    FileColumns::Built { frames, .. }
-                        if c.frame_rows(d) == 0 && c.has_rows(d) =>
-                    {
+                    FileColumns::Built { .. } if c.frame_rows(d) == 0 && c.has_rows(d) => {
                         let msg = format!("the rows of {} were folded as read", f.display);
                         Err(Error::Aggregate(crate::i18n::t!("run.internal", msg = msg).into()))
                     }
