@@ -58,36 +58,24 @@ fn a_pipeline_problem_names_its_line_and_key_path_and_suggests_in_both_languages
 fn the_environment_chooses_the_language_and_the_flag_overrides_it() {
     let p = Project::new();
     misspelt(&p);
-    let env_en = p
-        .cmd_zh()
-        .env("YEARBOOK_LANG", "en_US.UTF-8")
-        .args(["validate", "p.toml"])
-        .output()
-        .unwrap();
+    // `validate` as a person runs it, with these variables set and these arguments first.
+    let validate = |env: &[(&str, &str)], first: &[&str]| {
+        let mut cmd = p.cmd_zh();
+        cmd.envs(env.iter().copied());
+        cmd.args(first)
+            .args(["validate", "p.toml"])
+            .output()
+            .unwrap()
+    };
+    let env_en = validate(&[("YEARBOOK_LANG", "en_US.UTF-8")], &[]);
     assert!(text(&env_en.stderr).starts_with("error: "));
-    let flag_zh = p
-        .cmd_zh()
-        .env("YEARBOOK_LANG", "en")
-        .args(["--lang", "zh", "validate", "p.toml"])
-        .output()
-        .unwrap();
+    let flag_zh = validate(&[("YEARBOOK_LANG", "en")], &["--lang", "zh"]);
     assert!(text(&flag_zh.stderr).starts_with("错误："));
     // The system locale does not switch the language: a server set to English writes what a
     // desk does.
-    let locale = p
-        .cmd_zh()
-        .env("LANG", "en_US.UTF-8")
-        .env("LC_ALL", "en_US.UTF-8")
-        .args(["validate", "p.toml"])
-        .output()
-        .unwrap();
+    let locale = validate(&[("LANG", "en_US.UTF-8"), ("LC_ALL", "en_US.UTF-8")], &[]);
     assert!(text(&locale.stderr).starts_with("错误："));
-    let unknown = p
-        .cmd_zh()
-        .env("YEARBOOK_LANG", "fr")
-        .args(["validate", "p.toml"])
-        .output()
-        .unwrap();
+    let unknown = validate(&[("YEARBOOK_LANG", "fr")], &[]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         text(&unknown.stderr).contains("YEARBOOK_LANG=“fr”不是可用的语言，应为 zh 或 en"),
