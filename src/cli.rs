@@ -91,27 +91,7 @@ pub fn run() -> u8 {
             _ => i18n::set(Lang::Zh),
         },
     }
-    if let Err((name, meant)) = crate::shortcuts::init() {
-        let names: Vec<&str> = crate::shortcuts::Shortcut::ALL
-            .iter()
-            .map(|s| s.name())
-            .collect();
-        let (env, names) = (crate::shortcuts::ENV, names.join(", "));
-        let line = match meant {
-            Some(meant) => crate::i18n::t!(
-                "cli.bad_shortcut_env_meant",
-                env = env,
-                name = name,
-                meant = meant,
-                names = names
-            ),
-            None => crate::i18n::t!(
-                "cli.bad_shortcut_env",
-                env = env,
-                name = name,
-                names = names
-            ),
-        };
+    if let Err(line) = crate::shortcuts::init() {
         eprintln!("{}{line}", crate::i18n::t!("error.prefix"));
         return exit::USAGE;
     }

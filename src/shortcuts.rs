@@ -102,11 +102,32 @@ where
     }
 }
 
-/// Reads [`ENV`]. An unknown name gives that name and, if one is close, the name meant.
-pub fn init() -> Result<(), (String, Option<String>)> {
-    let off = parse(&std::env::var(ENV).unwrap_or_default())?;
-    let _ = OFF.set(off);
-    Ok(())
+/// Reads [`ENV`]. An unknown name is an error naming it, the name meant if one is close, and
+/// every name.
+pub fn init() -> Result<(), String> {
+    let (name, meant) = match parse(&std::env::var(ENV).unwrap_or_default()) {
+        Ok(off) => {
+            let _ = OFF.set(off);
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    let names = Shortcut::ALL.map(Shortcut::name).join(", ");
+    Err(match meant {
+        Some(meant) => crate::i18n::t!(
+            "cli.bad_shortcut_env_meant",
+            env = ENV,
+            name = name,
+            meant = meant,
+            names = names
+        ),
+        None => crate::i18n::t!(
+            "cli.bad_shortcut_env",
+            env = ENV,
+            name = name,
+            names = names
+        ),
+    })
 }
 
 fn parse(list: &str) -> Result<u32, (String, Option<String>)> {
